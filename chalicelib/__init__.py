@@ -1,0 +1,1 @@
+"""toewijzing: a decision API for lwoo and pro allocations by regional partnerships (SWV)."""

@@ -1,0 +1,36 @@
+"""Domain errors. They carry no HTTP status: `chalicelib/http.py` maps them to responses."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from chalicelib.models.common import Finding
+
+
+class ToewijzingError(Exception):
+    """Base of every error this service raises on purpose."""
+
+    code = "error"
+
+    def __init__(self, message: str, *, findings: Sequence[Finding] = (), **extra: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.findings = tuple(findings)
+        self.extra = extra
+
+
+class NoLegalPhaseError(ToewijzingError):
+    """The date lies before the first phase of the framework (before 2016 the RVC's decided)."""
+
+    code = "no_legal_phase"
+
+
+class UnknownFrameworkError(ToewijzingError):
+    code = "unknown_framework"
+
+
+class NoCriteriaInForceError(ToewijzingError):
+    """No criteria definition is in force for the arrangement on the date."""
+
+    code = "no_criteria_in_force"

@@ -1,0 +1,74 @@
+"""Load the legal framework data and answer: which phase is in force on a date?
+
+Data files are read once, on first use (not at import), and validated by the models of
+`chalicelib.legal.model`. The phase in force is the newest one whose `effective_from` is on or
+before the date, as in OpenFisca.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cache
+from pathlib import Path
+
+from pydantic import Field
+
+from chalicelib.errors import NoLegalPhaseError, UnknownFrameworkError
+from chalicelib.legal.model import Framework, Phase
+from chalicelib.models.common import StrictModel
+from chalicelib.models.criteria import CriteriaDefinition
+
+DATA_DIR = Path(__file__).parent / "data"
+DEFAULT_FRAMEWORK = "enacted"
+FRAMEWORK_IDS = ("enacted", "kamerbrief-2014")
+
+
+class NationalCriteria(StrictModel):
+    """One version of the national criteria, as written in one legal text."""
+
+    version_id: str
+    title: str
+    definition: CriteriaDefinition = Field(description="The criteria in the criteria language.")
+
+
+@cache
+def framework(framework_id: str = DEFAULT_FRAMEWORK) -> Framework:
+    """The framework with this id; `UnknownFrameworkError` for any other id."""
+    if framework_id not in FRAMEWORK_IDS:
+        raise UnknownFrameworkError(
+            f"Unknown framework {framework_id!r}; use one of {', '.join(FRAMEWORK_IDS)}."
+        )
+    text = (DATA_DIR / "frameworks" / f"{framework_id}.json").read_text(encoding="utf-8")
+    return Framework.model_validate_json(text)
+
+
+def phase_at(framework_id: str, date: dt.date) -> Phase:
+    """The phase of the framework in force on `date`.
+
+    Raises:
+        NoLegalPhaseError: the date lies before the first phase (2016-01-01).
+    """
+    chosen: Phase | None = None
+    for phase in framework(framework_id).phases:
+        if phase.effective_from <= date:
+            chosen = phase
+    if chosen is None:
+        first = framework(framework_id).phases[0].effective_from
+        raise NoLegalPhaseError(
+            f"No legal phase is in force on {date.isoformat()}: the regions decide on lwoo and "
+            f"pro from {first.isoformat()}; before that the regionale verwijzingscommissies did."
+        )
+    return chosen
+
+
+@cache
+def national_criteria(version_id: str) -> NationalCriteria:
+    """The national criteria version with this id (e.g. `national-2016`)."""
+    path = DATA_DIR / "national" / f"{version_id}.json"
+    return NationalCriteria.model_validate_json(path.read_text(encoding="utf-8"))
+
+
+def national_criteria_at(framework_id: str, date: dt.date) -> NationalCriteria | None:
+    """The national criteria of the phase in force on `date`, or None where there are none."""
+    version = phase_at(framework_id, date).national_criteria.version
+    return None if version is None else national_criteria(version)

@@ -1,0 +1,103 @@
+"""The decision: outcome, eligibility, explanation and legal basis.
+
+These are slotted stdlib dataclasses rather than pydantic models: the engine builds tens of
+them per decision and a cohort has a hundred thousand decisions, so construction must be cheap.
+The two built per condition and per route are not `frozen` because a frozen dataclass pays an
+`object.__setattr__` per field; treat them as immutable all the same. Pydantic still validates,
+serialises and documents all of them through `TypeAdapter`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from chalicelib.models.common import Arrangement, Citation, Finding
+
+Outcome = Literal["granted", "refused", "incomplete"]
+
+
+@dataclass(slots=True)
+class ConditionExplanation:
+    """One condition: what the criteria expect, what the dossier shows, and whether it is met."""
+
+    kind: str
+    expected: str
+    actual: Any
+    met: bool
+    detail: str | None = None
+
+
+@dataclass(slots=True)
+class RouteExplanation:
+    """One route: met when all its conditions are met. A met route grants `grants`.
+
+    A mixed-profile route (`mixed: true`) is an lwoo route with its IQ or delay condition taken
+    from a pro route; when met it grants either arrangement.
+    """
+
+    arrangement: Arrangement
+    route: str
+    met: bool
+    grants: tuple[Arrangement, ...]
+    mixed: bool
+    conditions: tuple[ConditionExplanation, ...]
+    legal_basis: tuple[Citation, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PhaseRef:
+    id: str
+
+
+@dataclass(frozen=True, slots=True)
+class CriteriaRef:
+    """Which criteria definition a decision used: the national one or a region's version."""
+
+    source: Literal["national", "region"]
+    version_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    """What the pure engine decides: everything in a decision that does not need storage.
+
+    `valid_until` is the first day the allocation no longer holds; null means the whole school
+    career. `eligible_for` is empty when the dossier is incomplete.
+    """
+
+    arrangement: Arrangement
+    outcome: Outcome
+    eligible_for: tuple[Arrangement, ...]
+    decided_on: dt.date
+    framework: str
+    phase: PhaseRef
+    criteria: CriteriaRef
+    valid_from: dt.date | None
+    valid_until: dt.date | None
+    explanation: tuple[RouteExplanation, ...]
+    findings: tuple[Finding, ...]
+    legal_basis: tuple[Citation, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """A stored decision (beschikking), as the API returns it: an evaluation with its number."""
+
+    decision_id: str
+    volgnummer: str
+    region_id: str
+    student_ref: str
+    arrangement: Arrangement
+    outcome: Outcome
+    eligible_for: tuple[Arrangement, ...]
+    decided_on: dt.date
+    framework: str
+    phase: PhaseRef
+    criteria: CriteriaRef
+    valid_from: dt.date | None
+    valid_until: dt.date | None
+    explanation: tuple[RouteExplanation, ...]
+    findings: tuple[Finding, ...]
+    legal_basis: tuple[Citation, ...]

@@ -1,0 +1,104 @@
+"""The decision request: the body of `POST /v1/regions/{region_id}/decisions`.
+
+A student is known only by a pseudonymous reference: a value that looks like a BSN is refused,
+and there is no field for a name.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import Field, field_validator
+
+from chalicelib.models.common import Arrangement, Domain, Profession, StrictModel
+
+
+def looks_like_bsn(value: str) -> bool:
+    """True for 9 digits passing the 11-test (elfproef) of a burgerservicenummer."""
+    if len(value) != 9 or not value.isdigit():
+        return False
+    weights = (9, 8, 7, 6, 5, 4, 3, 2, -1)
+    total = sum(int(d) * w for d, w in zip(value, weights, strict=True))
+    return total % 11 == 0 and value != "000000000"
+
+
+class Application(StrictModel):
+    """The aanvraag: which arrangement the school board applies for, and when."""
+
+    arrangement: Arrangement
+    date: dt.date
+    school_brin: str | None = Field(default=None, pattern=r"^[0-9]{2}[A-Z0-9]{2}$")
+
+
+class IqResult(StrictModel):
+    """A total IQ (verbal and non-verbal), with who administered the test."""
+
+    score: int = Field(ge=0, le=200)
+    test_date: dt.date
+    instrument: str | None = Field(default=None, max_length=100)
+    administered_by: Profession
+
+
+class LearningDelayResult(StrictModel):
+    """One domain's didactic result: DL (didactische leeftijd) and DLE, both in months."""
+
+    domain: Domain
+    dl: int = Field(gt=0, le=200, description="Didactische leeftijd in months (from groep 3).")
+    dle: int = Field(ge=0, le=200, description="Didactische leeftijdseenheden reached.")
+    test_date: dt.date
+    instrument: str | None = Field(default=None, max_length=100)
+
+
+class SepResult(StrictModel):
+    """Results of personality tests on sociaal-emotioneel functioneren."""
+
+    prestatiemotivatie: bool
+    faalangst: bool
+    emotionele_instabiliteit: bool
+    hinders_learning: bool = Field(
+        description="The problems substantially hinder the onderwijsleerproces."
+    )
+    test_date: dt.date
+    administered_by: Profession
+
+
+class Student(StrictModel):
+    """The student's dossier, under a pseudonymous reference (never a BSN or a name)."""
+
+    ref: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")
+    iq: IqResult | None = None
+    learning_delays: tuple[LearningDelayResult, ...] = Field(default=(), max_length=4)
+    sep: SepResult | None = None
+
+    @field_validator("ref")
+    @classmethod
+    def _not_a_bsn(cls, value: str) -> str:
+        if looks_like_bsn(value):
+            raise ValueError("student.ref looks like a BSN; send a pseudonymous reference")
+        return value
+
+    @field_validator("learning_delays")
+    @classmethod
+    def _one_result_per_domain(
+        cls, value: tuple[LearningDelayResult, ...]
+    ) -> tuple[LearningDelayResult, ...]:
+        domains = [r.domain for r in value]
+        if len(set(domains)) != len(domains):
+            raise ValueError("each domain may appear once in learning_delays")
+        return value
+
+
+class Evidence(StrictModel):
+    """The rest of the dossier: the board's motivation, the parents' view, expert advice."""
+
+    board_motivation: bool = False
+    parent_view: bool = False
+    expert_advice: tuple[Profession, ...] = Field(default=(), max_length=10)
+
+
+class DecisionRequest(StrictModel):
+    """An application for lwoo or pro for one student."""
+
+    application: Application
+    student: Student
+    evidence: Evidence = Evidence()
