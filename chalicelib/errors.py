@@ -34,3 +34,43 @@ class NoCriteriaInForceError(ToewijzingError):
     """No criteria definition is in force for the arrangement on the date."""
 
     code = "no_criteria_in_force"
+
+
+class RequestValidationError(ToewijzingError):
+    """The request is malformed: bad JSON, wrong types, unknown fields, bad dates."""
+
+    code = "validation_error"
+
+    def __init__(self, message: str, details: Sequence[dict[str, str]] = ()) -> None:
+        super().__init__(message)
+        self.details = tuple(details)
+
+
+class UnauthenticatedError(ToewijzingError):
+    code = "unauthenticated"
+
+
+class ForbiddenError(ToewijzingError):
+    code = "forbidden"
+
+
+class NotFoundError(ToewijzingError):
+    code = "not_found"
+
+
+class ConflictError(ToewijzingError):
+    code = "conflict"
+
+
+class PayloadTooLargeError(ToewijzingError):
+    code = "payload_too_large"
+
+
+class UnsupportedMediaTypeError(ToewijzingError):
+    code = "unsupported_media_type"
+
+
+class ServiceUnavailableError(ToewijzingError):
+    """The database stays unavailable after retries; the client should retry later."""
+
+    code = "service_unavailable"

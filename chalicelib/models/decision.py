@@ -83,7 +83,12 @@ class Evaluation:
 
 @dataclass(frozen=True, slots=True)
 class Decision:
-    """A stored decision (beschikking), as the API returns it: an evaluation with its number."""
+    """A stored decision (beschikking), as the API returns it: an evaluation with its number.
+
+    The measured values in the explanation (`actual`) are health data: they are kept until
+    `health_data_until` (three years after the decision, WVO 2020 art. 2.47 lid 16) and are
+    null after it; the rest of the decision stays.
+    """
 
     decision_id: str
     volgnummer: str
@@ -101,3 +106,4 @@ class Decision:
     explanation: tuple[RouteExplanation, ...]
     findings: tuple[Finding, ...]
     legal_basis: tuple[Citation, ...]
+    health_data_until: dt.date | None = None

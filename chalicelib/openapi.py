@@ -1,0 +1,216 @@
+"""`GET /v1/openapi.json`: the OpenAPI 3.1 description, generated from the pydantic models."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any, Literal
+
+from pydantic import TypeAdapter
+
+from chalicelib.models.criteria import CriteriaDefinition
+from chalicelib.models.decision import Decision
+from chalicelib.models.region import REGION_ID_PATTERN, Region, RegionIn, TokenIn
+from chalicelib.models.request import DecisionRequest
+
+REF = "#/components/schemas/{model}"
+
+ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "details": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["path", "code", "message"],
+                        "properties": {
+                            "path": {"type": "string"},
+                            "code": {"type": "string"},
+                            "message": {"type": "string"},
+                        },
+                    },
+                },
+                "findings": {"type": "array", "items": {"$ref": REF.format(model="Finding")}},
+            },
+        }
+    },
+}
+
+
+def _schemas() -> dict[str, Any]:
+    components: dict[str, Any] = {"Error": ERROR_SCHEMA}
+    models: dict[str, tuple[Any, Literal["validation", "serialization"]]] = {
+        "CriteriaDefinition": (CriteriaDefinition, "validation"),
+        "DecisionRequest": (DecisionRequest, "validation"),
+        "Decision": (Decision, "serialization"),
+        "RegionIn": (RegionIn, "validation"),
+        "Region": (Region, "serialization"),
+        "TokenIn": (TokenIn, "validation"),
+    }
+    for name, (model, mode) in models.items():
+        schema = TypeAdapter(model).json_schema(mode=mode, ref_template=REF)
+        components.update(schema.pop("$defs", {}))
+        components[name] = schema
+    components["DecisionPage"] = {
+        "type": "object",
+        "required": ["items", "next"],
+        "properties": {
+            "items": {"type": "array", "items": {"$ref": REF.format(model="Decision")}},
+            "next": {"type": ["string", "null"]},
+        },
+    }
+    components["Token"] = {
+        "type": "object",
+        "required": ["token", "role"],
+        "properties": {"token": {"type": "string"}, "role": {"type": "string"}},
+    }
+    return components
+
+
+def _ref(name: str) -> dict[str, Any]:
+    return {"$ref": REF.format(model=name)}
+
+
+def _json(name: str) -> dict[str, Any]:
+    return {"content": {"application/json": {"schema": _ref(name)}}}
+
+
+def _op(
+    summary: str,
+    ok: tuple[str, str | None],
+    errors: tuple[int, ...],
+    body: str | None = None,
+    params: list[dict[str, Any]] | None = None,
+    public: bool = False,
+) -> dict[str, Any]:
+    status, schema = ok
+    ok_response: dict[str, Any] = {"description": "OK"}
+    if schema is not None:
+        ok_response.update(_json(schema))
+    responses: dict[str, Any] = {status: ok_response}
+    for code in errors:
+        responses[str(code)] = {"description": "Error", **_json("Error")}
+    operation: dict[str, Any] = {"summary": summary, "responses": responses}
+    if body is not None:
+        operation["requestBody"] = {"required": True, **_json(body)}
+    if params:
+        operation["parameters"] = params
+    if public:
+        operation["security"] = []
+    return operation
+
+
+def _path(name: str, pattern: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string", "pattern": pattern},
+    }
+
+
+def _query(name: str, fmt: str | None = None, required: bool = False) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "string"}
+    if fmt:
+        schema["format"] = fmt
+    return {"name": name, "in": "query", "required": required, "schema": schema}
+
+
+@cache
+def openapi_document() -> dict[str, Any]:
+    region = _path("region_id", REGION_ID_PATTERN)
+    framework = {
+        "name": "framework",
+        "in": "query",
+        "schema": {"enum": ["enacted", "kamerbrief-2014"]},
+    }
+    authed = (400, 401, 403, 404)
+    paths = {
+        "/v1/health": {"get": _op("Health", ("200", None), (), public=True)},
+        "/v1/framework": {
+            "get": _op(
+                "The legal phase in force",
+                ("200", None),
+                (400, 422),
+                params=[_query("date", "date"), framework],
+                public=True,
+            )
+        },
+        "/v1/framework/national-criteria": {
+            "get": _op(
+                "The national criteria in force",
+                ("200", "CriteriaDefinition"),
+                (400, 422),
+                params=[_query("date", "date"), framework],
+                public=True,
+            )
+        },
+        "/v1/regions/{region_id}": {
+            "put": _op(
+                "Create or replace a region", ("200", "Region"), authed, "RegionIn", [region]
+            ),
+            "get": _op("A region", ("200", "Region"), authed, params=[region]),
+        },
+        "/v1/regions/{region_id}/tokens": {
+            "post": _op("A token for the region", ("201", "Token"), authed, "TokenIn", [region]),
+        },
+        "/v1/tokens": {
+            "post": _op("A ministry or admin token", ("201", "Token"), authed, "TokenIn")
+        },
+        "/v1/regions/{region_id}/decisions": {
+            "post": _op(
+                "Decide an application",
+                ("201", "Decision"),
+                (*authed, 409, 422),
+                "DecisionRequest",
+                [
+                    region,
+                    framework,
+                    {"name": "Idempotency-Key", "in": "header", "schema": {"type": "string"}},
+                ],
+            ),
+            "get": _op(
+                "A student's decisions",
+                ("200", "DecisionPage"),
+                authed,
+                params=[
+                    region,
+                    _query("student_ref", required=True),
+                    _query("cursor"),
+                    {
+                        "name": "limit",
+                        "in": "query",
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 100},
+                    },
+                ],
+            ),
+        },
+        "/v1/regions/{region_id}/decisions/{decision_id}": {
+            "get": _op(
+                "A decision",
+                ("200", "Decision"),
+                authed,
+                params=[region, _path("decision_id", r"^[0-9a-f]{32}$")],
+            ),
+        },
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "toewijzing",
+            "version": "1.0.0",
+            "description": "Decisions on lwoo and pro for regional partnerships (SWV).",
+        },
+        "paths": paths,
+        "components": {
+            "schemas": _schemas(),
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+        "security": [{"bearer": []}],
+    }

@@ -1,0 +1,257 @@
+"""The DynamoDB adapter. Only this module knows keys, item shapes and boto3 errors.
+
+Documents are stored as JSON strings (`doc`), so no float ever reaches boto3 and no `Decimal`
+comes back out; the only numbers are counters and the TTL, written as DynamoDB `N` strings.
+Every create is a conditional put: nothing is ever silently overwritten. The key design is in
+`KEYS.md` beside this file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from chalicelib.storage import cursor as cursors
+from chalicelib.storage.ports import (
+    AlreadyExistsError,
+    IdempotencyRecord,
+    Page,
+    Role,
+    StorageUnavailableError,
+    StoredDecision,
+    TokenRecord,
+)
+from chalicelib.storage.schema import GSI1, GSI1PK, GSI1SK, PK, SK, TTL_ATTRIBUTE
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+T = TypeVar("T")
+Item = dict[str, Any]
+UNAVAILABLE = {
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "InternalServerError",
+    "ServiceUnavailable",
+}
+
+
+def _s(value: str) -> dict[str, str]:
+    return {"S": value}
+
+
+def region_pk(region_id: str) -> str:
+    return f"REGION#{region_id}"
+
+
+def student_key(region_id: str, student_ref: str) -> str:
+    return f"REGION#{region_id}#STUDENT#{student_ref}"
+
+
+@contextmanager
+def translated_errors() -> Iterator[None]:
+    """boto3 errors become storage errors (`raise ... from`), as in Powertools."""
+    try:
+        yield
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        if code == "ConditionalCheckFailedException":
+            raise AlreadyExistsError(code) from exc
+        if code in UNAVAILABLE:
+            raise StorageUnavailableError(code) from exc
+        raise
+    except BotoCoreError as exc:  # connection refused, timeouts, after botocore's retries
+        raise StorageUnavailableError(type(exc).__name__) from exc
+
+
+class DynamoStorage:
+    """The storage port on one DynamoDB table (see chalicelib/storage/schema.py)."""
+
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    def _call(self, operation: Callable[..., T], **kwargs: Any) -> T:
+        with translated_errors():
+            return operation(TableName=self._table, **kwargs)
+
+    def _get(self, pk: str, sk: str) -> Item | None:
+        response = self._call(
+            self._client.get_item, Key={PK: _s(pk), SK: _s(sk)}, ConsistentRead=True
+        )
+        return response.get("Item")
+
+    def _put_new(self, item: Item) -> None:
+        self._call(self._client.put_item, Item=item, ConditionExpression="attribute_not_exists(PK)")
+
+    # Regions and tokens
+
+    def put_region(self, region: dict[str, Any]) -> bool:
+        item = {
+            PK: _s(region_pk(region["region_id"])),
+            SK: _s("REGION"),
+            "doc": _s(json.dumps(region, sort_keys=True)),
+        }
+        response = self._call(self._client.put_item, Item=item, ReturnValues="ALL_OLD")
+        return "Attributes" not in response
+
+    def get_region(self, region_id: str) -> dict[str, Any] | None:
+        item = self._get(region_pk(region_id), "REGION")
+        return None if item is None else json.loads(item["doc"]["S"])
+
+    def put_token(self, token: TokenRecord) -> None:
+        item: Item = {
+            PK: _s(f"TOKEN#{token.token_hash}"),
+            SK: _s("TOKEN"),
+            "role": _s(token.role),
+        }
+        if token.region_id is not None:
+            item["region_id"] = _s(token.region_id)
+        if token.label is not None:
+            item["label"] = _s(token.label)
+        self._put_new(item)
+
+    def get_token(self, token_hash: str) -> TokenRecord | None:
+        item = self._get(f"TOKEN#{token_hash}", "TOKEN")
+        if item is None:
+            return None
+        region = item.get("region_id", {}).get("S")
+        label = item.get("label", {}).get("S")
+        role: Role = item["role"]["S"]  # written only by put_token
+        return TokenRecord(token_hash, role, region, label)
+
+    # Decisions
+
+    def next_volgnummer(self, region_id: str, year: int) -> int:
+        response = self._call(
+            self._client.update_item,
+            Key={PK: _s(region_pk(region_id)), SK: _s(f"COUNTER#{year:04d}")},
+            UpdateExpression="ADD n :one",
+            ExpressionAttributeValues={":one": {"N": "1"}},
+            ReturnValues="UPDATED_NEW",
+        )
+        return int(response["Attributes"]["n"]["N"])
+
+    def claim_idempotency(self, record: IdempotencyRecord) -> IdempotencyRecord:
+        pk, sk = region_pk(record.region_id), f"IDEMPOTENCY#{record.key}"
+        item = {
+            PK: _s(pk),
+            SK: _s(sk),
+            "body_hash": _s(record.body_hash),
+            "decision_id": _s(record.decision_id),
+        }
+        try:
+            self._put_new(item)
+            return record
+        except AlreadyExistsError:
+            existing = self._get(pk, sk)
+            if existing is None:  # pragma: no cover - an idempotency item is never deleted
+                raise
+            return IdempotencyRecord(
+                record.region_id,
+                record.key,
+                existing["body_hash"]["S"],
+                existing["decision_id"]["S"],
+            )
+
+    def put_decision(self, decision: StoredDecision, expires_at: int) -> None:
+        """Health record first, then the decision: a reader who sees the decision sees both.
+
+        A crash in between leaves only a health record, which no read reaches and the TTL
+        removes; a retry with the same decision id finds it and goes on.
+        """
+        pk = _s(region_pk(decision.region_id))
+        if decision.health is not None:
+            # On a retry of the same decision id the record is already there: fine.
+            with contextlib.suppress(AlreadyExistsError):
+                self._put_new(
+                    {
+                        PK: pk,
+                        SK: _s(f"HEALTH#{decision.decision_id}"),
+                        "doc": _s(json.dumps(decision.health, sort_keys=True)),
+                        TTL_ATTRIBUTE: {"N": str(expires_at)},
+                    }
+                )
+        self._put_new(
+            {
+                PK: pk,
+                SK: _s(f"DECISION#{decision.decision_id}"),
+                GSI1PK: _s(student_key(decision.region_id, decision.student_ref)),
+                GSI1SK: _s(f"{decision.decided_on.isoformat()}#{decision.decision_id}"),
+                "student_ref": _s(decision.student_ref),
+                "decided_on": _s(decision.decided_on.isoformat()),
+                "health_expires_on": _s(decision.health_expires_on.isoformat()),
+                "doc": _s(json.dumps(decision.document, sort_keys=True)),
+            }
+        )
+
+    def _from_item(self, item: Item, health: Item | None, today: dt.date) -> StoredDecision:
+        expires = dt.date.fromisoformat(item["health_expires_on"]["S"])
+        # DynamoDB's TTL deletes with a delay (and dynalite not at all): filter on read too.
+        visible = health is not None and today < expires
+        return StoredDecision(
+            region_id=item[PK]["S"].removeprefix("REGION#"),
+            decision_id=item[SK]["S"].removeprefix("DECISION#"),
+            student_ref=item["student_ref"]["S"],
+            decided_on=dt.date.fromisoformat(item["decided_on"]["S"]),
+            document=json.loads(item["doc"]["S"]),
+            health=json.loads(health["doc"]["S"]) if visible and health else None,
+            health_expires_on=expires,
+        )
+
+    def get_decision(
+        self, region_id: str, decision_id: str, today: dt.date
+    ) -> StoredDecision | None:
+        item = self._get(region_pk(region_id), f"DECISION#{decision_id}")
+        if item is None:
+            return None
+        health = self._get(region_pk(region_id), f"HEALTH#{decision_id}")
+        return self._from_item(item, health, today)
+
+    def _health_items(self, region_id: str, decision_ids: list[str]) -> dict[str, Item]:
+        if not decision_ids:
+            return {}
+        keys = [{PK: _s(region_pk(region_id)), SK: _s(f"HEALTH#{d}")} for d in decision_ids]
+        found: dict[str, Item] = {}
+        request: dict[str, Any] = {self._table: {"Keys": keys, "ConsistentRead": True}}
+        while request:
+            with translated_errors():
+                response = self._client.batch_get_item(RequestItems=request)
+            for item in response.get("Responses", {}).get(self._table, []):
+                found[item[SK]["S"].removeprefix("HEALTH#")] = item
+            request = dict(response.get("UnprocessedKeys") or {})
+        return found
+
+    def list_decisions(
+        self, region_id: str, student_ref: str, today: dt.date, limit: int, cursor: str | None
+    ) -> Page:
+        after = cursors.decode(cursor) if cursor else ""
+        response = self._call(
+            self._client.query,
+            IndexName=GSI1,
+            KeyConditionExpression=f"{GSI1PK} = :p AND {GSI1SK} > :after",
+            ExpressionAttributeValues={
+                ":p": _s(student_key(region_id, student_ref)),
+                ":after": _s(after),
+            },
+            Limit=limit + 1,
+        )
+        page = response.get("Items", [])
+        items = page[:limit]
+        health = self._health_items(
+            region_id, [i[SK]["S"].removeprefix("DECISION#") for i in items]
+        )
+        decisions = [
+            self._from_item(i, health.get(i[SK]["S"].removeprefix("DECISION#")), today)
+            for i in items
+        ]
+        more = len(page) > limit
+        next_cursor = cursors.encode(items[-1][GSI1SK]["S"]) if more and items else None
+        return Page(decisions, next_cursor)

@@ -1,0 +1,100 @@
+"""The in-memory twin of the DynamoDB adapter: same contract, for unit and API tests."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import threading
+from typing import Any
+
+from chalicelib.storage import cursor as cursors
+from chalicelib.storage.ports import (
+    AlreadyExistsError,
+    IdempotencyRecord,
+    Page,
+    StoredDecision,
+    TokenRecord,
+)
+
+
+def decision_sort_key(decision: StoredDecision) -> str:
+    return f"{decision.decided_on.isoformat()}#{decision.decision_id}"
+
+
+class MemoryStorage:
+    """Dictionaries behind one lock; copies in and out so callers cannot alias stored state."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._regions: dict[str, dict[str, Any]] = {}
+        self._tokens: dict[str, TokenRecord] = {}
+        self._counters: dict[tuple[str, int], int] = {}
+        self._idempotency: dict[tuple[str, str], IdempotencyRecord] = {}
+        self._decisions: dict[tuple[str, str], StoredDecision] = {}
+
+    def put_region(self, region: dict[str, Any]) -> bool:
+        with self._lock:
+            new = region["region_id"] not in self._regions
+            self._regions[region["region_id"]] = copy.deepcopy(region)
+            return new
+
+    def get_region(self, region_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            return copy.deepcopy(self._regions.get(region_id))
+
+    def put_token(self, token: TokenRecord) -> None:
+        with self._lock:
+            self._tokens[token.token_hash] = token
+
+    def get_token(self, token_hash: str) -> TokenRecord | None:
+        with self._lock:
+            return self._tokens.get(token_hash)
+
+    def next_volgnummer(self, region_id: str, year: int) -> int:
+        with self._lock:
+            value = self._counters.get((region_id, year), 0) + 1
+            self._counters[(region_id, year)] = value
+            return value
+
+    def claim_idempotency(self, record: IdempotencyRecord) -> IdempotencyRecord:
+        with self._lock:
+            return self._idempotency.setdefault((record.region_id, record.key), record)
+
+    def put_decision(self, decision: StoredDecision, expires_at: int) -> None:
+        key = (decision.region_id, decision.decision_id)
+        with self._lock:
+            if key in self._decisions:
+                raise AlreadyExistsError(decision.decision_id)
+            self._decisions[key] = copy.deepcopy(decision)
+
+    def _visible(self, decision: StoredDecision, today: dt.date) -> StoredDecision:
+        found = copy.deepcopy(decision)
+        if today >= found.health_expires_on:
+            return StoredDecision(**{**found.__dict__, "health": None})
+        return found
+
+    def get_decision(
+        self, region_id: str, decision_id: str, today: dt.date
+    ) -> StoredDecision | None:
+        with self._lock:
+            found = self._decisions.get((region_id, decision_id))
+            return None if found is None else self._visible(found, today)
+
+    def list_decisions(
+        self, region_id: str, student_ref: str, today: dt.date, limit: int, cursor: str | None
+    ) -> Page:
+        after = cursors.decode(cursor) if cursor else ""
+        with self._lock:
+            matching = sorted(
+                (
+                    d
+                    for (r, _), d in self._decisions.items()
+                    if r == region_id and d.student_ref == student_ref
+                ),
+                key=decision_sort_key,
+            )
+            page = [d for d in matching if decision_sort_key(d) > after][: limit + 1]
+            items = [self._visible(d, today) for d in page[:limit]]
+        more = len(page) > limit
+        next_cursor = cursors.encode(decision_sort_key(items[-1])) if more and items else None
+        return Page(items, next_cursor)

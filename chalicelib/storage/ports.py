@@ -1,0 +1,96 @@
+"""The storage port: what the service layer needs from a database, and nothing more.
+
+Two adapters implement it with one contract (tests/contract/): `memory.MemoryStorage` and
+`dynamodb.DynamoStorage`. Records are plain JSON-able dicts or models; only adapters know keys.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+Role = Literal["admin", "region", "ministry"]
+
+
+@dataclass(frozen=True)
+class TokenRecord:
+    """A bearer token, known only by the SHA-256 hash of its value."""
+
+    token_hash: str
+    role: Role
+    region_id: str | None
+    label: str | None = None
+
+
+@dataclass(frozen=True)
+class StoredDecision:
+    """A decision as stored: the public document without health data, and its health record.
+
+    `document` is the decision as the API returns it, with the measured values (`actual`)
+    removed from the explanation; `health` holds those values and the dossier, and is kept only
+    until `health_expires_on` (three years after the decision, WVO 2020 art. 2.47 lid 16).
+    """
+
+    region_id: str
+    decision_id: str
+    student_ref: str
+    decided_on: dt.date
+    document: dict[str, Any]
+    health: dict[str, Any] | None
+    health_expires_on: dt.date
+
+
+@dataclass(frozen=True)
+class IdempotencyRecord:
+    region_id: str
+    key: str
+    body_hash: str
+    decision_id: str
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[StoredDecision]
+    next_cursor: str | None
+
+
+class AlreadyExistsError(Exception):
+    """A conditional write found the item already there: nothing was overwritten."""
+
+
+class StorageUnavailableError(Exception):
+    """The database did not answer in time, after retries."""
+
+
+class InvalidCursorError(ValueError):
+    """A pagination cursor that this storage did not hand out."""
+
+
+class Storage(Protocol):
+    def put_region(self, region: dict[str, Any]) -> bool:
+        """Store or replace a region; True when it was new."""
+
+    def get_region(self, region_id: str) -> dict[str, Any] | None: ...
+
+    def put_token(self, token: TokenRecord) -> None: ...
+
+    def get_token(self, token_hash: str) -> TokenRecord | None: ...
+
+    def next_volgnummer(self, region_id: str, year: int) -> int:
+        """Atomically allocate the next number of this region and year (1, 2, 3, ...)."""
+
+    def claim_idempotency(self, record: IdempotencyRecord) -> IdempotencyRecord:
+        """Store the record unless the key exists; return the record now stored for the key."""
+
+    def put_decision(self, decision: StoredDecision, expires_at: int) -> None:
+        """Store a new decision; `AlreadyExistsError` if its id exists (never overwrites)."""
+
+    def get_decision(
+        self, region_id: str, decision_id: str, today: dt.date
+    ) -> StoredDecision | None:
+        """The decision; its health record only while `today` is before it expires."""
+
+    def list_decisions(
+        self, region_id: str, student_ref: str, today: dt.date, limit: int, cursor: str | None
+    ) -> Page: ...
