@@ -232,15 +232,16 @@ class DynamoStorage:
     def list_decisions(
         self, region_id: str, student_ref: str, today: dt.date, limit: int, cursor: str | None
     ) -> Page:
-        after = cursors.decode(cursor) if cursor else ""
+        condition = f"{GSI1PK} = :p"
+        values = {":p": _s(student_key(region_id, student_ref))}
+        if cursor:
+            condition += f" AND {GSI1SK} > :after"
+            values[":after"] = _s(cursors.decode(cursor))
         response = self._call(
             self._client.query,
             IndexName=GSI1,
-            KeyConditionExpression=f"{GSI1PK} = :p AND {GSI1SK} > :after",
-            ExpressionAttributeValues={
-                ":p": _s(student_key(region_id, student_ref)),
-                ":after": _s(after),
-            },
+            KeyConditionExpression=condition,
+            ExpressionAttributeValues=values,
             Limit=limit + 1,
         )
         page = response.get("Items", [])

@@ -44,6 +44,8 @@ class MemoryStorage:
 
     def put_token(self, token: TokenRecord) -> None:
         with self._lock:
+            if token.token_hash in self._tokens:
+                raise AlreadyExistsError("token")
             self._tokens[token.token_hash] = token
 
     def get_token(self, token_hash: str) -> TokenRecord | None:

@@ -1,0 +1,131 @@
+"""The storage contract: every adapter behaves the same (memory, moto, dynalite)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from chalicelib.storage.ports import (
+    AlreadyExistsError,
+    IdempotencyRecord,
+    InvalidCursorError,
+    Storage,
+    StoredDecision,
+    TokenRecord,
+)
+
+TODAY = dt.date(2018, 1, 1)
+
+
+def decision(
+    decision_id: str,
+    *,
+    region: str = "VO2001",
+    ref: str = "ll-1",
+    on: dt.date = dt.date(2017, 3, 1),
+    outcome: str = "granted",
+) -> StoredDecision:
+    return StoredDecision(
+        region_id=region,
+        decision_id=decision_id,
+        student_ref=ref,
+        decided_on=on,
+        document={"decision_id": decision_id, "outcome": outcome, "explanation": []},
+        health={"actuals": [[82]], "dossier": {"student": {"ref": ref}}},
+        health_expires_on=on.replace(year=on.year + 3),
+    )
+
+
+def test_region_put_reports_creation_then_replacement(storage: Storage) -> None:
+    assert storage.put_region({"region_id": "VO2001", "name": "A"}) is True
+    assert storage.put_region({"region_id": "VO2001", "name": "B"}) is False
+    assert storage.get_region("VO2001") == {"region_id": "VO2001", "name": "B"}
+    assert storage.get_region("VO9999") is None
+
+
+def test_token_is_found_by_hash_and_never_overwritten(storage: Storage) -> None:
+    token = TokenRecord("ab" * 32, "region", "VO2001", "school office")
+    storage.put_token(token)
+    assert storage.get_token("ab" * 32) == token
+    with pytest.raises(AlreadyExistsError):
+        storage.put_token(TokenRecord("ab" * 32, "admin", None))
+    assert storage.get_token("ab" * 32) == token
+    assert storage.get_token("cd" * 32) is None
+
+
+def test_volgnummer_counts_per_region_and_year(storage: Storage) -> None:
+    assert [storage.next_volgnummer("VO2001", 2017) for _ in range(3)] == [1, 2, 3]
+    assert storage.next_volgnummer("VO2001", 2018) == 1
+    assert storage.next_volgnummer("VO2002", 2017) == 1
+
+
+def test_volgnummer_has_no_duplicates_under_concurrency(
+    storage: Storage, request: pytest.FixtureRequest
+) -> None:
+    if request.node.callspec.params["storage"] == "moto":
+        pytest.skip("moto does not serialise concurrent UpdateItem; DynamoDB does (see dynalite)")
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        numbers = list(pool.map(lambda _: storage.next_volgnummer("VO2001", 2017), range(80)))
+    assert sorted(numbers) == list(range(1, 81))
+
+
+def test_idempotency_claim_keeps_the_first_record(storage: Storage) -> None:
+    first = IdempotencyRecord("VO2001", "key-1", "hash-a", "d1")
+    assert storage.claim_idempotency(first) == first
+    second = IdempotencyRecord("VO2001", "key-1", "hash-b", "d2")
+    assert storage.claim_idempotency(second) == first
+    other_region = IdempotencyRecord("VO2002", "key-1", "hash-b", "d3")
+    assert storage.claim_idempotency(other_region) == other_region
+
+
+def test_decision_is_never_overwritten(storage: Storage) -> None:
+    storage.put_decision(decision("d1"), expires_at=0)
+    with pytest.raises(AlreadyExistsError):
+        storage.put_decision(decision("d1", outcome="refused"), expires_at=0)
+    stored = storage.get_decision("VO2001", "d1", TODAY)
+    assert stored is not None
+    assert stored.document["outcome"] == "granted"
+
+
+def test_decision_round_trips_with_its_health_record(storage: Storage) -> None:
+    storage.put_decision(decision("d1"), expires_at=0)
+    stored = storage.get_decision("VO2001", "d1", TODAY)
+    assert stored == decision("d1")
+    assert storage.get_decision("VO2002", "d1", TODAY) is None
+
+
+def test_health_record_is_gone_from_the_expiry_date(storage: Storage) -> None:
+    storage.put_decision(decision("d1"), expires_at=0)
+    day_before = storage.get_decision("VO2001", "d1", dt.date(2020, 2, 29))
+    on_expiry = storage.get_decision("VO2001", "d1", dt.date(2020, 3, 1))
+    assert day_before is not None and day_before.health is not None
+    assert on_expiry is not None and on_expiry.health is None
+    assert on_expiry.document == decision("d1").document
+
+
+def test_list_pages_through_a_students_decisions_in_date_order(storage: Storage) -> None:
+    days = [dt.date(2017, 3, d) for d in (5, 1, 4, 2, 3)]
+    for i, day in enumerate(days):
+        storage.put_decision(decision(f"d{i}", on=day), expires_at=0)
+    storage.put_decision(decision("other", ref="ll-2"), expires_at=0)
+    storage.put_decision(decision("elsewhere", region="VO2002"), expires_at=0)
+    seen: list[dt.date] = []
+    cursor = None
+    pages = 0
+    while True:
+        page = storage.list_decisions("VO2001", "ll-1", TODAY, 2, cursor)
+        pages += 1
+        seen += [d.decided_on for d in page.items]
+        assert all(d.health is not None for d in page.items)
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    assert seen == sorted(days)
+    assert pages == 3
+
+
+def test_list_refuses_a_cursor_it_did_not_hand_out(storage: Storage) -> None:
+    with pytest.raises(InvalidCursorError):
+        storage.list_decisions("VO2001", "ll-1", TODAY, 2, "not-a-cursor!")
