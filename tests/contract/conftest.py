@@ -14,13 +14,12 @@ from chalicelib.storage.memory import MemoryStorage
 from chalicelib.storage.ports import Storage
 from chalicelib.storage.schema import ensure_table
 
-
 BACKENDS = ["memory", "moto", "dynalite"]
 
 
 @pytest.fixture(scope="session")
 def dynalite_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    from tests.support.dynalite import Dynalite  # noqa: PLC0415 (TODO: move up once it exists)
+    from tests.support.dynalite import Dynalite
 
     with Dynalite(tmp_path_factory.mktemp("dynalite")) as server:
         yield server.url
