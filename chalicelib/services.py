@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from chalicelib.config import Settings
+from chalicelib.domain.in_force import decide_in_force
 from chalicelib.errors import (
     ConflictError,
     ForbiddenError,
@@ -25,10 +26,12 @@ from chalicelib.errors import (
     ServiceUnavailableError,
     UnauthenticatedError,
 )
+from chalicelib.models.criteria import CriteriaDefinition
 from chalicelib.models.decision import Decision, Evaluation
+from chalicelib.models.optout import OptOutNotice
 from chalicelib.models.region import Region, RegionIn, TokenIn
 from chalicelib.models.request import DecisionRequest
-from chalicelib.national import decide_national
+from chalicelib.regional import Regional
 from chalicelib.storage.ports import (
     AlreadyExistsError,
     IdempotencyRecord,
@@ -106,6 +109,7 @@ class Services:
         self.settings = settings
         self.clock = clock
         self.new_id = new_id
+        self.regional = Regional(storage, self._storage)
 
     def today(self) -> dt.date:
         return self.clock().date()
@@ -184,7 +188,8 @@ class Services:
 
     def evaluate(self, region_id: str, request: DecisionRequest, framework: str) -> Evaluation:
         """The decision under the criteria in force for this region on the application date."""
-        return decide_national(request, framework)
+        criteria = self.regional.in_force(region_id, request.application.date, framework)
+        return decide_in_force(request, criteria)
 
     def create_decision(
         self,
@@ -280,3 +285,72 @@ class Services:
                 [{"path": "?cursor", "code": "cursor", "message": str(exc)}],
             ) from exc
         return {"items": [join_health_data(d) for d in page.items], "next": page.next_cursor}
+
+    # Opting out and the region's own criteria
+
+    def region_body(self, region_id: str) -> RegionIn:
+        region = self.get_region(region_id)
+        return RegionIn.model_validate({k: v for k, v in region.items() if k != "region_id"})
+
+    def put_opt_out(self, region_id: str, notice: OptOutNotice, framework: str) -> dict[str, Any]:
+        return self.regional.put_opt_out(region_id, self.region_body(region_id), notice, framework)
+
+    def opt_out(self, region_id: str, date: dt.date | None) -> dict[str, Any]:
+        self.get_region(region_id)
+        return self.regional.opt_out_view(region_id, date or self.today())
+
+    def validate_criteria(
+        self, region_id: str, definition: CriteriaDefinition, framework: str
+    ) -> dict[str, Any]:
+        self.get_region(region_id)
+        phase, findings = self.regional.validate(region_id, definition, framework)
+        return {
+            "valid": not any(f.severity == "error" for f in findings),
+            "framework": framework,
+            "phase": {"id": phase.id, "effective_from": phase.effective_from.isoformat()},
+            "findings": [f.model_dump(mode="json") for f in findings],
+        }
+
+    def store_criteria(
+        self, region_id: str, definition: CriteriaDefinition, framework: str
+    ) -> tuple[dict[str, Any], bool]:
+        self.get_region(region_id)
+        return self.regional.store(region_id, definition, framework, self.today())
+
+    def list_criteria(self, region_id: str) -> dict[str, Any]:
+        self.get_region(region_id)
+        return {"items": self.regional.version_documents(region_id)}
+
+    def criteria_in_force(self, region_id: str, date: dt.date, framework: str) -> dict[str, Any]:
+        self.get_region(region_id)
+        criteria = self.regional.in_force(region_id, date, framework)
+        arrangements = {
+            name: {
+                "source": source.ref.source,
+                "version_id": source.ref.version_id,
+                "criteria": getattr(source.definition.arrangements, name).model_dump(mode="json"),
+            }
+            for name, source in criteria.sources.items()
+        }
+        sources = {a["source"] for a in arrangements.values()}
+        return {
+            "date": date.isoformat(),
+            "framework": framework,
+            "phase": {"id": criteria.phase.id},
+            "source": "region" if "region" in sources else "national",
+            "arrangements": arrangements,
+        }
+
+    def criteria_impact(
+        self,
+        region_id: str,
+        candidate: CriteriaDefinition,
+        dossiers: list[DecisionRequest] | None,
+        framework: str,
+        date: dt.date | None,
+    ) -> dict[str, Any]:
+        self.get_region(region_id)
+        if dossiers is None:
+            stored = self._storage(self.storage.list_dossiers, region_id, self.today())
+            dossiers = [DecisionRequest.model_validate(h["dossier"]) for h in stored]
+        return self.regional.impact(region_id, candidate, dossiers, framework, date)

@@ -8,7 +8,7 @@ tuples into those results. That keeps a whole cohort to seconds of CPU.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from operator import itemgetter
 from typing import Any, Literal
 
@@ -121,8 +121,17 @@ def _mixed_routes(
     return routes
 
 
-def compile_criteria(definition: CriteriaDefinition, ref: CriteriaRef) -> CompiledCriteria:
-    """Compile a definition once; reuse the result for every dossier."""
+def compile_criteria(
+    definition: CriteriaDefinition,
+    ref: CriteriaRef,
+    decides: tuple[Arrangement, ...] = ARRANGEMENTS,
+) -> CompiledCriteria:
+    """Compile a definition once; reuse the result for every dossier.
+
+    `decides` names the arrangements this definition decides: when a region's lwoo criteria
+    apply but pro stays national, each side is compiled on its own definition and routes grant
+    only the arrangements their side decides (see `merge_sides`).
+    """
     builder = _Builder()
     routes: list[CompiledRoute] = []
     for arrangement in ARRANGEMENTS:
@@ -137,12 +146,30 @@ def compile_criteria(definition: CriteriaDefinition, ref: CriteriaRef) -> Compil
     lwoo, pro = definition.arrangements.lwoo, definition.arrangements.pro
     if definition.mixed_profile == "either" and lwoo is not None and pro is not None:
         routes += _mixed_routes(builder, lwoo, pro, definition.mixed_profile_legal_basis)
+    routes = [_granting_only(route, decides) for route in routes]
+    routes = [route for route in routes if route.grants]
     upper = tuple(
         i
         for i, c in enumerate(builder.conditions)
         if c.kind == "learning_delay" and c.max_ratio_exclusive is not None
     )
     return CompiledCriteria(ref, definition, tuple(builder.evaluators), tuple(routes), upper)
+
+
+def _granting_only(route: CompiledRoute, decides: tuple[Arrangement, ...]) -> CompiledRoute:
+    grants = tuple(a for a in route.grants if a in decides)
+    if grants == route.grants:
+        return route
+    return CompiledRoute(
+        route.arrangement,
+        route.id,
+        grants,
+        route.mixed,
+        route.conditions,
+        route.pick,
+        route.sep_index,
+        route.legal_basis,
+    )
 
 
 def _borderline_findings(
@@ -276,3 +303,14 @@ def decide(
         findings=tuple(findings),
         legal_basis=tuple(dict.fromkeys(basis)),
     )
+
+
+def merge_sides(requested: Arrangement, sides: dict[Arrangement, Evaluation]) -> Evaluation:
+    """One decision from the evaluations of two sides (lwoo on the region's criteria, pro on
+    the national ones): each side answers for its own arrangement; the requested arrangement's
+    side gives the outcome, the criteria reference, the duration and the legal basis."""
+    main = sides[requested]
+    eligible = tuple(a for a in ARRANGEMENTS if a in sides and a in sides[a].eligible_for)
+    explanation = tuple(route for side in sides.values() for route in side.explanation)
+    findings = tuple(dict.fromkeys(f for side in sides.values() for f in side.findings))
+    return replace(main, eligible_for=eligible, explanation=explanation, findings=findings)

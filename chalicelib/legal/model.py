@@ -25,7 +25,15 @@ class NationalCriteriaRule(StrictModel):
     lwoo: NationalCriteriaStatus
     pro: NationalCriteriaStatus
     version: str | None = Field(description="The national criteria version in force, if any.")
+    reference_version: str | None = Field(
+        default=None,
+        description="Where none bind: the former national criteria, to compare a region's with.",
+    )
     legal_basis: tuple[Citation, ...]
+
+    @property
+    def comparison_version(self) -> str | None:
+        return self.version or self.reference_version
 
 
 class OptOutRule(StrictModel):

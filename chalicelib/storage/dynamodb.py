@@ -256,3 +256,45 @@ class DynamoStorage:
         more = len(page) > limit
         next_cursor = cursors.encode(items[-1][GSI1SK]["S"]) if more and items else None
         return Page(decisions, next_cursor)
+
+    # Region documents: opt-out notices, criteria versions, support plans, ...
+
+    def _query_prefix(self, pk: str, prefix: str) -> list[Item]:
+        items: list[Item] = []
+        start: dict[str, Any] | None = None
+        while True:
+            extra = {"ExclusiveStartKey": start} if start else {}
+            response = self._call(
+                self._client.query,
+                KeyConditionExpression=f"{PK} = :pk AND begins_with({SK}, :prefix)",
+                ExpressionAttributeValues={":pk": _s(pk), ":prefix": _s(prefix)},
+                ConsistentRead=True,
+                **extra,
+            )
+            items += response.get("Items", [])
+            start = response.get("LastEvaluatedKey")
+            if not start:
+                return items
+
+    def list_dossiers(self, region_id: str, today: dt.date) -> list[dict[str, Any]]:
+        cutoff = int(dt.datetime.combine(today, dt.time(), dt.UTC).timestamp())
+        return [
+            json.loads(item["doc"]["S"])
+            for item in self._query_prefix(region_pk(region_id), "HEALTH#")
+            if int(item[TTL_ATTRIBUTE]["N"]) > cutoff
+        ]
+
+    def put_region_document(
+        self, region_id: str, kind: str, key: str, document: dict[str, Any]
+    ) -> None:
+        self._put_new(
+            {
+                PK: _s(region_pk(region_id)),
+                SK: _s(f"{kind.upper()}#{key}"),
+                "doc": _s(json.dumps(document, sort_keys=True)),
+            }
+        )
+
+    def list_region_documents(self, region_id: str, kind: str) -> list[dict[str, Any]]:
+        items = self._query_prefix(region_pk(region_id), f"{kind.upper()}#")
+        return [json.loads(item["doc"]["S"]) for item in items]

@@ -31,6 +31,7 @@ class MemoryStorage:
         self._counters: dict[tuple[str, int], int] = {}
         self._idempotency: dict[tuple[str, str], IdempotencyRecord] = {}
         self._decisions: dict[tuple[str, str], StoredDecision] = {}
+        self._documents: dict[tuple[str, str, str], dict[str, Any]] = {}
 
     def put_region(self, region: dict[str, Any]) -> bool:
         with self._lock:
@@ -100,3 +101,27 @@ class MemoryStorage:
         more = len(page) > limit
         next_cursor = cursors.encode(decision_sort_key(items[-1])) if more and items else None
         return Page(items, next_cursor)
+
+    def list_dossiers(self, region_id: str, today: dt.date) -> list[dict[str, Any]]:
+        with self._lock:
+            return [
+                copy.deepcopy(d.health)
+                for (r, _), d in sorted(self._decisions.items())
+                if r == region_id and d.health is not None and today < d.health_expires_on
+            ]
+
+    def put_region_document(
+        self, region_id: str, kind: str, key: str, document: dict[str, Any]
+    ) -> None:
+        with self._lock:
+            if (region_id, kind, key) in self._documents:
+                raise AlreadyExistsError(f"{kind} {key}")
+            self._documents[(region_id, kind, key)] = copy.deepcopy(document)
+
+    def list_region_documents(self, region_id: str, kind: str) -> list[dict[str, Any]]:
+        with self._lock:
+            return [
+                copy.deepcopy(doc)
+                for (r, k, _), doc in sorted(self._documents.items())
+                if r == region_id and k == kind
+            ]

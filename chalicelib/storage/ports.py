@@ -94,3 +94,14 @@ class Storage(Protocol):
     def list_decisions(
         self, region_id: str, student_ref: str, today: dt.date, limit: int, cursor: str | None
     ) -> Page: ...
+
+    def list_dossiers(self, region_id: str, today: dt.date) -> list[dict[str, Any]]:
+        """The health records of the region's decisions still within their retention."""
+
+    def put_region_document(
+        self, region_id: str, kind: str, key: str, document: dict[str, Any]
+    ) -> None:
+        """Store a new document of a kind (`optout`, `criteria`, ...); never overwrites."""
+
+    def list_region_documents(self, region_id: str, kind: str) -> list[dict[str, Any]]:
+        """All documents of a kind for the region, in key order."""

@@ -1,0 +1,271 @@
+"""Is a region's criteria definition permitted in the phase in force? (conformiteit)
+
+`check_criteria` reports every finding at once, each with a JSON pointer into the definition,
+a message a person can act on and the legal basis. What binds comes from the phase data:
+`phase.national_criteria` (per arrangement), `phase.duration` and the region's opt-out scope;
+no rule here looks at a date except through the phase.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+from chalicelib.legal.model import Phase
+from chalicelib.models.common import ARRANGEMENTS, Arrangement, Citation, Finding
+from chalicelib.models.criteria import (
+    ArrangementCriteria,
+    CriteriaDefinition,
+    IqCondition,
+    LearningDelayCondition,
+)
+
+IGNORED_IN_COMPARISON = {"legal_basis", "description"}
+
+
+def _finding(
+    severity: str, code: str, path: str, message: str, basis: tuple[Citation, ...] = ()
+) -> Finding:
+    return Finding.model_validate(
+        {"severity": severity, "code": code, "path": path, "message": message, "legal_basis": basis}
+    )
+
+
+def _arrangements(
+    definition: CriteriaDefinition,
+) -> Iterator[tuple[Arrangement, ArrangementCriteria]]:
+    for name in ARRANGEMENTS:
+        criteria = getattr(definition.arrangements, name)
+        if criteria is not None:
+            yield name, criteria
+
+
+def sense_findings(definition: CriteriaDefinition) -> list[Finding]:
+    """Shape and sense: bounds in order, no empty arrangement or band, unique route ids."""
+    found: list[Finding] = []
+    if definition.effective_until and definition.effective_until < definition.effective_from:
+        found.append(
+            _finding(
+                "error",
+                "until_before_from",
+                "/effective_until",
+                "effective_until lies before effective_from.",
+            )
+        )
+    present = list(_arrangements(definition))
+    if not present:
+        found.append(
+            _finding(
+                "error",
+                "no_arrangements",
+                "/arrangements",
+                "The definition has criteria for neither lwoo nor pro.",
+            )
+        )
+    ids = Counter(r.id for _, c in present for r in c.routes)
+    for name, criteria in present:
+        base = f"/arrangements/{name}"
+        if not criteria.routes:
+            found.append(
+                _finding(
+                    "error",
+                    "empty_arrangement",
+                    f"{base}/routes",
+                    f"The {name} criteria have no route: nobody could qualify.",
+                )
+            )
+        for i, route in enumerate(criteria.routes):
+            path = f"{base}/routes/{i}"
+            if ids[route.id] > 1:
+                found.append(
+                    _finding(
+                        "error",
+                        "duplicate_route_id",
+                        f"{path}/id",
+                        f"Route id {route.id!r} is used more than once.",
+                    )
+                )
+            found += _route_sense(path, route.id, route.conditions)
+    return found
+
+
+def _route_sense(path: str, route_id: str, conditions: tuple[Any, ...]) -> list[Finding]:
+    found: list[Finding] = []
+    lows, highs = [0], [200]
+    for j, cond in enumerate(conditions):
+        at = f"{path}/conditions/{j}"
+        if isinstance(cond, IqCondition):
+            lows.append(cond.min if cond.min is not None else 0)
+            highs.append(cond.max if cond.max is not None else 200)
+            if cond.min is not None and cond.max is not None and cond.min > cond.max:
+                found.append(
+                    _finding(
+                        "error",
+                        "min_above_max",
+                        f"{at}/min",
+                        f"IQ min {cond.min} lies above max {cond.max}.",
+                    )
+                )
+        elif isinstance(cond, LearningDelayCondition):
+            lo, hi = cond.min_ratio, cond.max_ratio_exclusive
+            if lo is not None and hi is not None and lo >= hi:
+                found.append(
+                    _finding(
+                        "error",
+                        "empty_band",
+                        f"{at}/min_ratio",
+                        f"The band from {lo} up to (not including) {hi} is empty.",
+                    )
+                )
+    if max(lows) > min(highs):
+        found.append(
+            _finding(
+                "error",
+                "route_never_met",
+                path,
+                f"Route {route_id!r} can never be met: its IQ conditions exclude each other.",
+            )
+        )
+    return found
+
+
+def _comparable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _comparable(v) for k, v in value.items() if k not in IGNORED_IN_COMPARISON}
+    if isinstance(value, list):
+        return [_comparable(v) for v in value]
+    return value
+
+
+def _differences(ours: Any, theirs: Any, path: str) -> Iterator[tuple[str, Any, Any]]:
+    """(pointer, region value, national value) for every place the two documents differ."""
+    if isinstance(ours, dict) and isinstance(theirs, dict):
+        for key in sorted(set(ours) | set(theirs)):
+            yield from _differences(ours.get(key), theirs.get(key), f"{path}/{key}")
+    elif isinstance(ours, list) and isinstance(theirs, list) and len(ours) == len(theirs):
+        for i, (a, b) in enumerate(zip(ours, theirs, strict=True)):
+            yield from _differences(a, b, f"{path}/{i}")
+    elif ours != theirs:
+        yield path, ours, theirs
+
+
+def _national_document(criteria: ArrangementCriteria) -> Any:
+    return _comparable(criteria.model_dump(mode="json", exclude={"duration"}))
+
+
+def region_may_set_criteria(arrangement: Arrangement, phase: Phase, scope: tuple[str, ...]) -> bool:
+    """Whether the region's own criteria for the arrangement may apply (else: national)."""
+    status: str = getattr(phase.national_criteria, arrangement)
+    return status == "none" or (status == "binding_unless_opted_out" and "criteria" in scope)
+
+
+def region_may_set_duration(arrangement: Arrangement, phase: Phase, scope: tuple[str, ...]) -> bool:
+    rule = phase.duration.region_sets
+    if rule == "always":
+        return True
+    return rule == "with_opt_out" and "duration" in scope and region_may_opt_out(arrangement, phase)
+
+
+def region_may_opt_out(arrangement: Arrangement, phase: Phase) -> bool:
+    status: str = getattr(phase.national_criteria, arrangement)
+    return status == "binding_unless_opted_out"
+
+
+def _why_binding(arrangement: Arrangement, phase: Phase) -> str:
+    if region_may_opt_out(arrangement, phase):
+        return "deviating needs an opt-out on criteria, with the consent of all its boards"
+    return f"{arrangement} is never in the scope of an opt-out"
+
+
+def phase_findings(
+    definition: CriteriaDefinition,
+    phase: Phase,
+    scope: tuple[str, ...],
+    national: CriteriaDefinition | None,
+) -> list[Finding]:
+    """What the phase in force on `effective_from` does not permit."""
+    found: list[Finding] = []
+    binding_basis = phase.national_criteria.legal_basis + phase.opt_out.legal_basis
+    for name, criteria in _arrangements(definition):
+        base = f"/arrangements/{name}"
+        reference = getattr(national.arrangements, name) if national else None
+        if not region_may_set_criteria(name, phase, scope) and reference is not None:
+            for path, ours, theirs in _differences(
+                _national_document(criteria), _national_document(reference), base
+            ):
+                found.append(
+                    _finding(
+                        "error",
+                        "deviates_from_national_criteria",
+                        path,
+                        f"In phase {phase.id} the national {name} criteria bind this region "
+                        f"({path.removeprefix(base + '/')}: {theirs}, not {ours}); "
+                        f"{_why_binding(name, phase)}.",
+                        binding_basis,
+                    )
+                )
+        if criteria.duration.kind != "school_career" and not region_may_set_duration(
+            name, phase, scope
+        ):
+            found.append(
+                _finding(
+                    "error",
+                    "duration_not_permitted",
+                    f"{base}/duration",
+                    f"In phase {phase.id} a {name} allocation holds for the whole school career; "
+                    "another duration needs an opt-out on duration (lwoo only).",
+                    phase.duration.legal_basis,
+                )
+            )
+    # The mixed-profile setting only changes who gets lwoo (pro is decided on the national
+    # definition whenever pro binds), so it is the region's to set with its lwoo criteria.
+    if definition.mixed_profile != "either" and not region_may_set_criteria("lwoo", phase, scope):
+        found.append(
+            _finding(
+                "error",
+                "deviates_from_national_criteria",
+                "/mixed_profile",
+                f"In phase {phase.id} the national mixed-profile rule binds (either arrangement "
+                "for a student who meets pro on IQ or delay and lwoo on the rest).",
+                national.mixed_profile_legal_basis if national else binding_basis,
+            )
+        )
+    for name in ARRANGEMENTS:
+        if (
+            getattr(phase.national_criteria, name) == "none"
+            and getattr(definition.arrangements, name) is None
+        ):
+            found.append(
+                _finding(
+                    "warning",
+                    "arrangement_missing",
+                    f"/arrangements/{name}",
+                    f"In phase {phase.id} there are no national {name} criteria: without the "
+                    f"region's own, {name} applications cannot be decided.",
+                    phase.national_criteria.legal_basis,
+                )
+            )
+    end = phase.effective_until
+    if end is not None and (definition.effective_until is None or definition.effective_until > end):
+        found.append(
+            _finding(
+                "error",
+                "crosses_phase_boundary",
+                "/effective_until",
+                f"Phase {phase.id} ends on {end.isoformat()}; set effective_until on or before "
+                "that date and submit a definition for the next phase.",
+                phase.legal_basis,
+            )
+        )
+    return found
+
+
+def check_criteria(
+    definition: CriteriaDefinition,
+    phase: Phase,
+    scope: tuple[str, ...],
+    national: CriteriaDefinition | None,
+) -> list[Finding]:
+    """Every finding on a region's definition in `phase`, given the region's opt-out scope."""
+    return sense_findings(definition) + phase_findings(definition, phase, scope, national)

@@ -1,0 +1,137 @@
+"""Which criteria decide an application on a date, per arrangement, and deciding with them.
+
+For each arrangement the region's own criteria apply where the phase lets the region set them
+(no national criteria, or an opt-out on criteria for lwoo) and the region has a version in force;
+otherwise the national criteria of the phase apply. Pro is then decided on its own definition, so
+a region's lwoo criteria can never widen access to pro, not even through the mixed profile.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from chalicelib.domain.conformance import region_may_set_criteria
+from chalicelib.domain.eligibility import CompiledCriteria, compile_criteria, decide, merge_sides
+from chalicelib.errors import NoCriteriaInForceError
+from chalicelib.legal.model import Phase
+from chalicelib.models.common import ARRANGEMENTS, Arrangement
+from chalicelib.models.criteria import Arrangements, CriteriaDefinition
+from chalicelib.models.decision import CriteriaRef, Evaluation
+from chalicelib.models.request import DecisionRequest
+
+
+@dataclass(frozen=True)
+class CriteriaVersion:
+    """A stored version of a region's criteria definition."""
+
+    version_id: str
+    definition: CriteriaDefinition
+
+    def in_force_on(self, date: dt.date) -> bool:
+        until = self.definition.effective_until
+        return self.definition.effective_from <= date and (until is None or date <= until)
+
+
+@dataclass(frozen=True)
+class Source:
+    ref: CriteriaRef
+    definition: CriteriaDefinition
+
+
+@dataclass(frozen=True)
+class CriteriaInForce:
+    """The criteria per arrangement on a date, under a framework phase."""
+
+    framework: str
+    phase: Phase
+    date: dt.date
+    sources: dict[Arrangement, Source]
+
+    def source(self, arrangement: Arrangement) -> Source:
+        if arrangement not in self.sources:
+            raise NoCriteriaInForceError(
+                f"On {self.date.isoformat()} no {arrangement} criteria are in force for this "
+                f"region in phase {self.phase.id}: the region has to set its own."
+            )
+        return self.sources[arrangement]
+
+
+def version_in_force(versions: Sequence[CriteriaVersion], date: dt.date) -> CriteriaVersion | None:
+    """The newest version (latest `effective_from`, then latest stored) in force on `date`."""
+    candidates = [v for v in versions if v.in_force_on(date)]
+    return max(candidates, key=lambda v: v.definition.effective_from, default=None)
+
+
+def resolve(
+    framework: str,
+    phase: Phase,
+    date: dt.date,
+    scope: tuple[str, ...],
+    region_version: CriteriaVersion | None,
+    national: Source | None,
+) -> CriteriaInForce:
+    """The source of the criteria per arrangement on `date`."""
+    sources: dict[Arrangement, Source] = {}
+    for arrangement in ARRANGEMENTS:
+        own = region_version and getattr(region_version.definition.arrangements, arrangement)
+        if own and region_version and region_may_set_criteria(arrangement, phase, scope):
+            sources[arrangement] = Source(
+                CriteriaRef("region", region_version.version_id), region_version.definition
+            )
+        elif national and getattr(phase.national_criteria, arrangement) != "none":
+            sources[arrangement] = national
+    return CriteriaInForce(framework, phase, date, sources)
+
+
+@lru_cache(maxsize=256)
+def _compiled(
+    definition: CriteriaDefinition, ref: CriteriaRef, decides: tuple[Arrangement, ...]
+) -> CompiledCriteria:
+    return compile_criteria(definition, ref, decides)
+
+
+def _side_definition(arrangement: Arrangement, criteria: CriteriaInForce) -> CriteriaDefinition:
+    """The definition that decides one arrangement: its own source's, whole. Only where that
+    definition lacks the other arrangement (a region that sets lwoo only) are the other's routes
+    borrowed from their source, for the mixed profile. So national pro is never decided with a
+    region's lwoo routes."""
+    own = criteria.sources[arrangement].definition
+    other: Arrangement = "pro" if arrangement == "lwoo" else "lwoo"
+    if getattr(own.arrangements, other) is not None or other not in criteria.sources:
+        return own
+    borrowed = getattr(criteria.sources[other].definition.arrangements, other)
+    arrangements = Arrangements.model_validate(
+        {arrangement: getattr(own.arrangements, arrangement), other: borrowed}
+    )
+    return own.model_copy(update={"arrangements": arrangements})
+
+
+def compiled_side(arrangement: Arrangement, criteria: CriteriaInForce) -> CompiledCriteria:
+    """The compiled criteria that decide `arrangement` (and only it, when sources differ)."""
+    source = criteria.source(arrangement)
+    sources = {s.ref for s in criteria.sources.values()}
+    if len(sources) == 1:
+        return _compiled(source.definition, source.ref, ARRANGEMENTS)
+    return _compiled(_side_definition(arrangement, criteria), source.ref, (arrangement,))
+
+
+def decide_in_force(request: DecisionRequest, criteria: CriteriaInForce) -> Evaluation:
+    """Decide with the criteria in force: one definition, or one per arrangement."""
+    requested = request.application.arrangement
+    criteria.source(requested)
+    refs = {s.ref for s in criteria.sources.values()}
+    if len(refs) == 1:
+        return decide(
+            request,
+            compiled_side(requested, criteria),
+            criteria.phase,
+            framework=criteria.framework,
+        )
+    sides = {
+        a: decide(request, compiled_side(a, criteria), criteria.phase, framework=criteria.framework)
+        for a in criteria.sources
+    }
+    return merge_sides(requested, sides)

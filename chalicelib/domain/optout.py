@@ -1,0 +1,145 @@
+"""Checks on an opt-out notice, and the opt-out state on a date (WVO 2020 art. 2.48).
+
+An opt-out needs the consent of every board with a school in the region before the notice,
+a notice on or before 15 December, and a start on the next 1 January; its scope is any of
+`criteria`, `duration` and `licences`. Which of these the phase allows is data of the phase.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+
+from chalicelib.legal.model import Phase
+from chalicelib.models.common import Finding
+from chalicelib.models.optout import OptOutNotice, OptOutState
+from chalicelib.models.region import RegionIn
+
+_Error = Callable[[str, str, str], Finding]  # (code, JSON pointer, message) -> finding
+
+
+def _month_day(year: int, month_day: str) -> dt.date:
+    month, day = (int(part) for part in month_day.split("-"))
+    return dt.date(year, month, day)
+
+
+def check_opt_out(notice: OptOutNotice, region: RegionIn, phase: Phase) -> list[Finding]:
+    """Every reason the notice is not permitted, as error findings with JSON pointers."""
+    rule = phase.opt_out
+    basis = rule.legal_basis
+
+    def error(code: str, path: str, message: str) -> Finding:
+        return Finding(severity="error", code=code, path=path, message=message, legal_basis=basis)
+
+    if not rule.available:
+        return [
+            error(
+                "opt_out_not_available",
+                "/effective_from",
+                f"Phase {phase.id} has no opting out: there are no national lwoo criteria to "
+                "deviate from.",
+            )
+        ]
+    found: list[Finding] = []
+    start = _month_day(notice.effective_from.year, rule.starts_on_month_day)
+    if notice.effective_from != start:
+        found.append(
+            error(
+                "opt_out_start",
+                "/effective_from",
+                f"An opt-out starts on {start.strftime('%d %B')} of a year; "
+                f"{notice.effective_from.isoformat()} is not such a day.",
+            )
+        )
+    deadline = _month_day(notice.effective_from.year - 1, rule.notice_by_month_day)
+    if notice.notified_on > deadline or notice.notified_on.year != deadline.year:
+        found.append(
+            error(
+                "opt_out_notice_late",
+                "/notified_on",
+                f"For a start on {notice.effective_from.isoformat()} the notice must reach the "
+                f"inspectorate from 1 January to {deadline.isoformat()}; "
+                f"it is dated {notice.notified_on.isoformat()}.",
+            )
+        )
+    for i, item in enumerate(notice.scope):
+        if item not in rule.scope:
+            found.append(
+                error(
+                    "opt_out_scope",
+                    f"/scope/{i}",
+                    f"{item!r} cannot be opted out of; the scope may hold only "
+                    f"{', '.join(rule.scope)} (lwoo only: pro is never in scope).",
+                )
+            )
+    if notice.scope:
+        found += _consent_findings(notice, region, error)
+    found += _nomination_findings(notice, region, error)
+    return found
+
+
+def _consent_findings(notice: OptOutNotice, region: RegionIn, error: _Error) -> list[Finding]:
+    signed = {c.board_id: c.signed_on for c in notice.consents}
+    found: list[Finding] = []
+    boards_with_schools = sorted({s.board_id for s in region.schools})
+    for board in boards_with_schools:
+        if board not in signed:
+            found.append(
+                error(
+                    "consent_missing",
+                    "/consents",
+                    f"Board {board} has a school in the region and has not consented; opting "
+                    "out needs the consent of every such board.",
+                )
+            )
+    for i, consent in enumerate(notice.consents):
+        if consent.signed_on > notice.notified_on:
+            found.append(
+                error(
+                    "consent_after_notice",
+                    f"/consents/{i}/signed_on",
+                    f"Board {consent.board_id} signed on {consent.signed_on.isoformat()}, after "
+                    f"the notice of {notice.notified_on.isoformat()}.",
+                )
+            )
+        if consent.board_id not in boards_with_schools:
+            found.append(
+                error(
+                    "consent_unknown_board",
+                    f"/consents/{i}/board_id",
+                    f"Board {consent.board_id} has no school in the region.",
+                )
+            )
+    return found
+
+
+def _nomination_findings(notice: OptOutNotice, region: RegionIn, error: _Error) -> list[Finding]:
+    if not notice.nominated_schools:
+        return []
+    if "licences" not in notice.scope:
+        return [
+            error(
+                "nomination_without_licences",
+                "/nominated_schools",
+                "Schools can be nominated for lwoo funding only with licences in the scope.",
+            )
+        ]
+    brins = {s.brin for s in region.schools}
+    return [
+        error(
+            "nominated_school_unknown",
+            f"/nominated_schools/{i}",
+            f"School {brin} is not a school of the region.",
+        )
+        for i, brin in enumerate(notice.nominated_schools)
+        if brin not in brins
+    ]
+
+
+def opt_out_state(history: Sequence[OptOutNotice], date: dt.date) -> OptOutState:
+    """The opt-out in force on `date`: the newest notice that started on or before it."""
+    started = [n for n in history if n.effective_from <= date]
+    if not started:
+        return OptOutState(date=date, scope=(), notice=None)
+    notice = max(started, key=lambda n: n.effective_from)
+    return OptOutState(date=date, scope=notice.scope, notice=notice)

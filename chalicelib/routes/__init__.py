@@ -1,0 +1,1 @@
+"""HTTP routes as Chalice blueprints, one per capability; `app.py` registers them."""

@@ -1,0 +1,35 @@
+"""What every route needs: the current request, the authenticated caller, common parameters."""
+
+from __future__ import annotations
+
+from chalice.app import Blueprint, Request
+
+from chalicelib import http
+from chalicelib.legal.timeline import DEFAULT_FRAMEWORK
+from chalicelib.models.region import REGION_ID_PATTERN
+from chalicelib.services import Principal, Services
+from chalicelib.storage.ports import Role
+from chalicelib.wiring import services
+
+REGION_ROLES: tuple[Role, ...] = ("admin", "region")
+ADMIN: tuple[Role, ...] = ("admin",)
+
+
+def current(blueprint: Blueprint) -> Request:
+    request = blueprint.current_request
+    assert request is not None, "only called while a request is being handled"
+    return request
+
+
+def caller(blueprint: Blueprint, roles: tuple[Role, ...], region_id: str | None = None) -> Services:
+    """The services, once the caller is authenticated and allowed (403 across regions)."""
+    svc = services()
+    who: Principal = svc.authenticate(current(blueprint).headers.get("authorization"))
+    if region_id is not None:
+        http.path_id(region_id, REGION_ID_PATTERN, "region_id")
+    svc.authorize(who, roles, region_id)
+    return svc
+
+
+def framework_param(blueprint: Blueprint) -> str:
+    return http.query(current(blueprint), "framework") or DEFAULT_FRAMEWORK

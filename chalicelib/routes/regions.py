@@ -1,0 +1,60 @@
+"""Regions, their tokens, and their opt-out notices."""
+
+from __future__ import annotations
+
+from chalice.app import Blueprint, Response
+
+from chalicelib import http
+from chalicelib.http import ANY_CONTENT_TYPE, handled, json_response
+from chalicelib.models.optout import OptOutNotice
+from chalicelib.models.region import RegionIn, TokenIn
+from chalicelib.routes.common import ADMIN, REGION_ROLES, caller, current, framework_param
+
+bp = Blueprint(__name__)
+
+
+@bp.route("/v1/regions/{region_id}", methods=["PUT"], content_types=ANY_CONTENT_TYPE)
+@handled
+def put_region(region_id: str) -> Response:
+    svc = caller(bp, ADMIN, region_id)
+    region, created = svc.put_region(region_id, http.parse_body(current(bp), RegionIn))
+    return json_response(region, 201 if created else 200)
+
+
+@bp.route("/v1/regions/{region_id}", methods=["GET"])
+@handled
+def get_region(region_id: str) -> Response:
+    return json_response(caller(bp, REGION_ROLES, region_id).get_region(region_id))
+
+
+def token_body() -> TokenIn:
+    has_body = bool(http.body_bytes(current(bp)).strip())
+    return http.parse_body(current(bp), TokenIn) if has_body else TokenIn()
+
+
+@bp.route("/v1/regions/{region_id}/tokens", methods=["POST"], content_types=ANY_CONTENT_TYPE)
+@handled
+def create_region_token(region_id: str) -> Response:
+    svc = caller(bp, ADMIN, region_id)
+    return json_response(svc.create_token(region_id, token_body()), 201)
+
+
+@bp.route("/v1/tokens", methods=["POST"], content_types=ANY_CONTENT_TYPE)
+@handled
+def create_token() -> Response:
+    return json_response(caller(bp, ADMIN).create_token(None, token_body()), 201)
+
+
+@bp.route("/v1/regions/{region_id}/opt-out", methods=["PUT"], content_types=ANY_CONTENT_TYPE)
+@handled
+def put_opt_out(region_id: str) -> Response:
+    svc = caller(bp, REGION_ROLES, region_id)
+    notice = http.parse_body(current(bp), OptOutNotice)
+    return json_response(svc.put_opt_out(region_id, notice, framework_param(bp)))
+
+
+@bp.route("/v1/regions/{region_id}/opt-out", methods=["GET"])
+@handled
+def get_opt_out(region_id: str) -> Response:
+    svc = caller(bp, REGION_ROLES, region_id)
+    return json_response(svc.opt_out(region_id, http.query_date(current(bp))))
