@@ -7,7 +7,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: help install install-node run test lint types schemas schemas-check unit bench package clean fmt
+.PHONY: help install install-node run test lint types schemas schemas-check unit bench package clean fmt \
+	resources resources-check cfn-lint
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -26,6 +27,9 @@ $(NODE_STAMP): package.json package-lock.json
 
 install-node: $(NODE_STAMP) ## install the local DynamoDB server (dynalite) from package-lock.json
 
+run: install install-node ## the service on http://127.0.0.1:8000 (PORT), on dynalite (DYNAMODB_PORT, 8001) keeping its data in .data/
+	$(BIN)/python scripts/run_local.py
+
 lint: install ## ruff check and ruff format --check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -43,14 +47,31 @@ schemas: install ## regenerate criteria_schemas/ from the models
 schemas-check: install ## fail when criteria_schemas/ drifted from the models
 	$(BIN)/python scripts/gen_schemas.py --check
 
-unit: install ## the test suite only
+unit: install install-node ## the test suite only
 	$(BIN)/python -m pytest
 
-test: lint types schemas-check ## lint, types, schema drift and the whole test suite
+resources: install ## regenerate resources.json and .chalice/policy-dev.json from the table definition
+	$(BIN)/python scripts/gen_resources.py
+
+resources-check: install ## fail when resources.json or .chalice/policy-dev.json drifted from the table definition
+	$(BIN)/python scripts/gen_resources.py --check
+
+# chalice package needs a region, never credentials: keep any real ones out of its reach.
+package: install resources-check ## CloudFormation (SAM) template + deployment.zip of the dev stage in out/
+	rm -rf out
+	env -u AWS_PROFILE -u AWS_SESSION_TOKEN AWS_ACCESS_KEY_ID=fake AWS_SECRET_ACCESS_KEY=fake \
+	  AWS_DEFAULT_REGION=eu-west-1 $(BIN)/chalice package --stage dev --pkg-format cloudformation \
+	  --merge-template resources.json out/
+
+cfn-lint: package ## make package, then check out/sam.json with cfn-lint
+	$(BIN)/cfn-lint out/sam.json
+	$(BIN)/python scripts/gen_resources.py --check-template out/sam.json
+
+test: lint types schemas-check cfn-lint install-node ## lint, types, schema and template drift, cfn-lint, the whole test suite
 	$(BIN)/python -m pytest
 
 bench: install ## benchmarks: figures as ratios against a baseline in the same run
 	$(BIN)/python bench/bench_engine.py
 
 clean: ## remove the virtualenv and caches (keeps .data/)
-	rm -rf $(VENV) node_modules .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) node_modules out .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -151,7 +151,7 @@ def test_re_entry_ends_the_opt_out_from_its_date(api: Api) -> None:
     assert in_2018["scope"] == []
     assert len(in_2018["history"]) == 2
     status, body, _ = api.call("PUT", "/v1/regions/VO2001/opt-out", re_entry)
-    assert status == 409
+    assert status == 409 and body["error"]["code"] == "conflict"
 
 
 def test_validate_is_a_dry_run_reporting_every_finding(api: Api) -> None:
@@ -173,7 +173,7 @@ def test_looser_criteria_are_named_in_words(api: Api) -> None:
     api.region()
     api.call("PUT", "/v1/regions/VO2001/opt-out", OPT_OUT)
     status, body, _ = api.call("POST", "/v1/regions/VO2001/criteria/validate", lowered_lwoo())
-    assert body["valid"] is True
+    assert status == 200 and body["valid"] is True
     messages = [f["message"] for f in body["findings"] if f["code"] == "looser_than_national"]
     assert any(m.startswith("IQ 70-74 with a delay of 50% or more") for m in messages), messages
 

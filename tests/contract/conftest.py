@@ -13,6 +13,7 @@ from chalicelib.storage.dynamodb import DynamoStorage
 from chalicelib.storage.memory import MemoryStorage
 from chalicelib.storage.ports import Storage
 from chalicelib.storage.schema import ensure_table
+from tests.support.dynalite import Dynalite
 
 BACKENDS = ["memory", "moto", "dynalite"]
 
@@ -21,8 +22,8 @@ BACKENDS = ["memory", "moto", "dynalite"]
 def dynalite_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from tests.support.dynalite import Dynalite
 
-    with Dynalite(tmp_path_factory.mktemp("dynalite")) as server:
-        yield server.url
+    with Dynalite(data_dir=tmp_path_factory.mktemp("dynalite")) as server:
+        yield server.endpoint
 
 
 def fake_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
