@@ -20,8 +20,6 @@ BACKENDS = ["memory", "moto", "dynalite"]
 
 @pytest.fixture(scope="session")
 def dynalite_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    from tests.support.dynalite import Dynalite
-
     with Dynalite(data_dir=tmp_path_factory.mktemp("dynalite")) as server:
         yield server.endpoint
 
