@@ -74,9 +74,13 @@ def validation_details(exc: ValidationError, document: Any) -> list[dict[str, st
     details: list[dict[str, str]] = []
     error: ErrorDetails
     for error in exc.errors(include_url=False, include_input=False):
+        loc = tuple(error["loc"])
+        if error["type"] in ("union_tag_invalid", "union_tag_not_found"):
+            # point at the tag field itself (`kind`), not at the object holding it
+            loc += (str(error.get("ctx", {}).get("discriminator", "")).strip("'"),)
         details.append(
             {
-                "path": pointer(error["loc"], document),
+                "path": pointer(loc, document),
                 "code": error["type"],
                 "message": error["msg"],
             }

@@ -146,10 +146,15 @@ class Regional:
         return resolve(framework, phase, date, scope, version, national)
 
     def validate(
-        self, region_id: str, definition: CriteriaDefinition, framework: str
+        self,
+        region_id: str,
+        definition: CriteriaDefinition,
+        framework: str,
+        date: dt.date | None = None,
     ) -> tuple[Phase, list[Finding]]:
-        """Every finding on the definition in the phase in force on its `effective_from`."""
-        date = definition.effective_from
+        """Every finding on the definition in the phase in force on `date` (by default its
+        `effective_from`), given the region's opt-out state on that date."""
+        date = date or definition.effective_from
         phase = phase_at(framework, date)
         history = self.opt_outs(region_id)
         scope = opt_out_state(history, date).scope

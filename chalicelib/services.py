@@ -300,10 +300,14 @@ class Services:
         return self.regional.opt_out_view(region_id, date or self.today())
 
     def validate_criteria(
-        self, region_id: str, definition: CriteriaDefinition, framework: str
+        self,
+        region_id: str,
+        definition: CriteriaDefinition,
+        framework: str,
+        date: dt.date | None = None,
     ) -> dict[str, Any]:
         self.get_region(region_id)
-        phase, findings = self.regional.validate(region_id, definition, framework)
+        phase, findings = self.regional.validate(region_id, definition, framework, date)
         return {
             "valid": not any(f.severity == "error" for f in findings),
             "framework": framework,

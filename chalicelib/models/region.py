@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from chalicelib.models.common import StrictModel
+from chalicelib.models.optout import OptOutNotice
 
 REGION_ID_PATTERN = r"^[A-Z]{2}[0-9A-Z-]{2,10}$"
 
@@ -52,6 +53,14 @@ class RegionIn(StrictModel):
         if unknown:
             raise ValueError(f"schools name boards that are not listed: {', '.join(unknown)}")
         return self
+
+
+class RegionFile(RegionIn):
+    """A region described in one file for the offline commands: the body of
+    `PUT /v1/regions/{region_id}`, optionally with its id and its opt-out notices."""
+
+    region_id: str = Field(default="XX0000", pattern=REGION_ID_PATTERN)
+    opt_outs: tuple[OptOutNotice, ...] = ()
 
 
 class Region(RegionIn):

@@ -28,7 +28,8 @@ class ImpactRequest(StrictModel):
 def validate(region_id: str) -> Response:
     svc = caller(bp, REGION_ROLES, region_id)
     definition = http.parse_body(current(bp), CriteriaDefinition)
-    return json_response(svc.validate_criteria(region_id, definition, framework_param(bp)))
+    date = http.query_date(current(bp))
+    return json_response(svc.validate_criteria(region_id, definition, framework_param(bp), date))
 
 
 @bp.route(BASE, methods=["POST"], content_types=ANY_CONTENT_TYPE)

@@ -1,0 +1,82 @@
+"""Shared by the commands: reading documents, printing results and errors, exit codes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from chalicelib.config import Settings
+from chalicelib.errors import RequestValidationError, ToewijzingError
+from chalicelib.models.region import RegionFile, RegionIn
+from chalicelib.problems import MalformedJsonError, error_body, parse_json, validation_details
+from chalicelib.services import Services
+from chalicelib.storage.memory import MemoryStorage
+
+EXIT_OK, EXIT_INVALID, EXIT_MALFORMED = 0, 1, 2
+M = TypeVar("M", bound=BaseModel)
+
+
+class InputError(Exception):
+    """Input the command cannot use; carries the contract's error body."""
+
+    def __init__(self, body: dict[str, Any]) -> None:
+        super().__init__(body["error"]["message"])
+        self.body = body
+
+
+def read_model(source: str, model: type[M]) -> M:
+    """Read a JSON document (a path, or - for stdin) into a model; InputError when unusable."""
+    try:
+        raw = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
+    except OSError as exc:
+        raise InputError(
+            error_body("file_unreadable", f"Cannot read {source}: {exc.strerror}.")
+        ) from exc
+    try:
+        document = parse_json(raw)
+    except MalformedJsonError as exc:
+        raise InputError(
+            error_body("validation_error", f"{source} is not valid JSON: {exc}.")
+        ) from exc
+    try:
+        return model.model_validate(document)
+    except ValidationError as exc:
+        details = validation_details(exc, document)
+        raise InputError(
+            error_body(
+                "validation_error", f"{source} is not a valid {model.__name__}.", details=details
+            )
+        ) from exc
+
+
+def print_json(document: Any, stream: Any = None) -> None:
+    print(json.dumps(document, indent=2, ensure_ascii=False), file=stream or sys.stdout)
+
+
+def fail(body: dict[str, Any]) -> int:
+    print_json(body, sys.stderr)
+    return EXIT_MALFORMED
+
+
+def error_of(exc: ToewijzingError) -> dict[str, Any]:
+    details = exc.details if isinstance(exc, RequestValidationError) else ()
+    return error_body(exc.code, exc.message, details=details, findings=exc.findings)
+
+
+def offline_region(region: RegionFile, today: dt.date) -> Services:
+    """Services on an in-memory store holding this one region and its opt-out notices, so
+    that an offline command gives exactly the findings the API gives."""
+    settings = Settings(stage="cli", table_name="none", storage="memory", admin_token=None)
+    services = Services(
+        MemoryStorage(), settings, lambda: dt.datetime.combine(today, dt.time()), lambda: "0" * 32
+    )
+    body = region.model_dump(exclude={"region_id", "opt_outs"})
+    services.put_region(region.region_id, RegionIn.model_validate(body))
+    for notice in region.opt_outs:
+        services.put_opt_out(region.region_id, notice, "enacted")
+    return services
