@@ -9,14 +9,17 @@ from __future__ import annotations
 from typing import Any
 
 from chalice import Chalice, Response
-from chalice.app import Request
+from chalice.app import Request, SQSEvent
 
 from chalicelib import http
+from chalicelib.batch.worker import handle_records
+from chalicelib.config import BATCH_QUEUE_NAME
 from chalicelib.openapi import openapi_document
-from chalicelib.routes import criteria, decisions, framework, regions
+from chalicelib.routes import batches, criteria, decisions, framework, regions
+from chalicelib.wiring import batches as batch_pipeline
 
 app = Chalice(app_name="toewijzing")
-for blueprint in (framework.bp, regions.bp, decisions.bp, criteria.bp):
+for blueprint in (framework.bp, regions.bp, decisions.bp, criteria.bp, batches.bp):
     app.register_blueprint(blueprint)
 
 
@@ -34,3 +37,9 @@ def health() -> Response:
 @app.route("/v1/openapi.json", methods=["GET"])
 def openapi() -> Response:
     return http.json_response(openapi_document())
+
+
+@app.on_sqs_message(queue=BATCH_QUEUE_NAME, batch_size=5)
+def batch_worker(event: SQSEvent) -> dict[str, Any]:
+    """The worker Lambda: decides batch chunks, reporting failed records one by one."""
+    return handle_records(batch_pipeline(), (record.to_dict() for record in event))

@@ -11,7 +11,13 @@ STAGE = "TOEWIJZING_STAGE"
 TABLE = "TOEWIJZING_TABLE"
 STORAGE = "TOEWIJZING_STORAGE"
 ADMIN_TOKEN = "TOEWIJZING_ADMIN_TOKEN"
+BUCKET = "TOEWIJZING_BUCKET"
+QUEUE_URL = "TOEWIJZING_QUEUE_URL"
+BLOB_DIR = "TOEWIJZING_BLOB_DIR"
+PSEUDONYM_KEY = "TOEWIJZING_PSEUDONYM_KEY"
 LOCAL_ADMIN_TOKEN = "local-admin-token"
+LOCAL_PSEUDONYM_KEY = "local-pseudonym-key"
+BATCH_QUEUE_NAME = "toewijzing-batches"  # the worker's SQS queue (resources.json)
 
 
 class Settings(BaseModel):
@@ -23,15 +29,24 @@ class Settings(BaseModel):
     table_name: str
     storage: Literal["dynamodb", "memory"]
     admin_token: str | None
+    bucket: str | None = None
+    queue_url: str | None = None
+    blob_dir: str | None = None
+    pseudonym_key: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
         stage = environ.get(STAGE, "dev")
         admin = environ.get(ADMIN_TOKEN, LOCAL_ADMIN_TOKEN) if stage == "local" else None
         storage = environ.get(STORAGE, "dynamodb")
+        local = stage in ("local", "test", "cli")
         return cls(
             stage=stage,
             table_name=environ.get(TABLE, "toewijzing"),
             storage="memory" if storage == "memory" else "dynamodb",
             admin_token=admin or None,
+            bucket=environ.get(BUCKET) or None,
+            queue_url=environ.get(QUEUE_URL) or None,
+            blob_dir=environ.get(BLOB_DIR) or None,
+            pseudonym_key=environ.get(PSEUDONYM_KEY) or (LOCAL_PSEUDONYM_KEY if local else None),
         )

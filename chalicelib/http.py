@@ -107,11 +107,11 @@ def to_contract_shape(response: Response, rid: str) -> Response:
     return response
 
 
-def body_bytes(request: Request) -> bytes:
+def body_bytes(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
     raw = request.raw_body
     data = raw.encode("utf-8") if isinstance(raw, str) else raw
-    if len(data) > MAX_BODY_BYTES:
-        raise errors.PayloadTooLargeError(f"The body is larger than {MAX_BODY_BYTES} bytes.")
+    if len(data) > limit:
+        raise errors.PayloadTooLargeError(f"The body is larger than {limit} bytes.")
     return data
 
 

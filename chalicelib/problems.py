@@ -56,10 +56,10 @@ def pointer(loc: Sequence[int | str], document: Any) -> str:
     node = document
     for segment in loc:
         if isinstance(node, dict) and isinstance(segment, str):
+            if node.get("kind") == segment:
+                continue  # the tag of a discriminated union (before any field of that name)
             if segment in node:
                 node = node[segment]
-            elif node.get("kind") == segment:
-                continue  # the tag of a discriminated union
             else:
                 node = None  # a missing or unknown field: point at it, stop descending
         elif isinstance(node, list) and isinstance(segment, int) and 0 <= segment < len(node):

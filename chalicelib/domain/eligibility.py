@@ -180,9 +180,10 @@ def _borderline_findings(
 ) -> list[Finding]:
     """Warnings for borderline cases that a person should look at."""
     excluded: set[Domain] = set()
-    for i in criteria.upper_band:
-        if not mets[i]:
-            excluded.update(results[i].actual["above_band"])
+    for route in criteria.routes:
+        unmet = [i for i in route.conditions if not mets[i]]
+        if len(unmet) == 1 and unmet[0] in criteria.upper_band:
+            excluded.update(results[unmet[0]].actual["above_band"])
     found = [
         Finding(
             severity="warning",
@@ -262,7 +263,9 @@ def decide(
     if eligible != {"lwoo", "pro"}:  # with both open, no borderline case changes the outcome
         findings += _borderline_findings(criteria, results, mets, dossier)
     definition = criteria.definition
-    if definition.mixed_profile_note and eligible - plain:
+    # The note is about the 2022 wording, which literally asks full lwoo compliance: it matters
+    # only when a mixed route opens an arrangement and no plain lwoo route is met.
+    if definition.mixed_profile_note and eligible - plain and "lwoo" not in plain:
         findings.append(
             Finding(
                 severity="warning",

@@ -51,6 +51,10 @@ def region_pk(region_id: str) -> str:
     return f"REGION#{region_id}"
 
 
+def batch_pk(region_id: str, batch_id: str) -> str:
+    return f"BATCH#{region_id}#{batch_id}"
+
+
 def student_key(region_id: str, student_ref: str) -> str:
     return f"REGION#{region_id}#STUDENT#{student_ref}"
 
@@ -298,3 +302,88 @@ class DynamoStorage:
     def list_region_documents(self, region_id: str, kind: str) -> list[dict[str, Any]]:
         items = self._query_prefix(region_pk(region_id), f"{kind.upper()}#")
         return [json.loads(item["doc"]["S"]) for item in items]
+
+    # Batches: the record under the region, rows and chunk summaries in the batch's partition
+
+    def put_batch(self, region_id: str, batch_id: str, document: dict[str, Any]) -> None:
+        self._put_new(
+            {
+                PK: _s(region_pk(region_id)),
+                SK: _s(f"BATCH#{batch_id}"),
+                "doc": _s(json.dumps(document, sort_keys=True)),
+            }
+        )
+
+    def get_batch(self, region_id: str, batch_id: str) -> dict[str, Any] | None:
+        item = self._get(region_pk(region_id), f"BATCH#{batch_id}")
+        return None if item is None else json.loads(item["doc"]["S"])
+
+    def update_batch(self, region_id: str, batch_id: str, changes: dict[str, Any]) -> None:
+        # The record is small and written by one splitter at a time: read, merge, write back.
+        current = self.get_batch(region_id, batch_id) or {}
+        self._call(
+            self._client.put_item,
+            Item={
+                PK: _s(region_pk(region_id)),
+                SK: _s(f"BATCH#{batch_id}"),
+                "doc": _s(json.dumps({**current, **changes}, sort_keys=True)),
+            },
+        )
+
+    def _put_once(self, pk: str, sk: str, document: dict[str, Any]) -> bool:
+        try:
+            self._put_new({PK: _s(pk), SK: _s(sk), "doc": _s(json.dumps(document, sort_keys=True))})
+        except AlreadyExistsError:
+            return False
+        return True
+
+    def put_row_result(
+        self, region_id: str, batch_id: str, row: int, result: dict[str, Any]
+    ) -> bool:
+        return self._put_once(batch_pk(region_id, batch_id), f"ROW#{row:09d}", result)
+
+    def _rows_between(self, pk: str, low: str, high: str, limit: int | None) -> list[Item]:
+        items: list[Item] = []
+        start: dict[str, Any] | None = None
+        while True:
+            extra: dict[str, Any] = {"ExclusiveStartKey": start} if start else {}
+            if limit is not None:
+                extra["Limit"] = limit - len(items)
+            response = self._call(
+                self._client.query,
+                KeyConditionExpression=f"{PK} = :pk AND {SK} BETWEEN :low AND :high",
+                ExpressionAttributeValues={":pk": _s(pk), ":low": _s(low), ":high": _s(high)},
+                ConsistentRead=True,
+                **extra,
+            )
+            items += response.get("Items", [])
+            start = response.get("LastEvaluatedKey")
+            if not start or (limit is not None and len(items) >= limit):
+                return items
+
+    def row_results(
+        self, region_id: str, batch_id: str, first: int, last: int
+    ) -> dict[int, dict[str, Any]]:
+        items = self._rows_between(
+            batch_pk(region_id, batch_id), f"ROW#{first:09d}", f"ROW#{last:09d}", None
+        )
+        return {int(i[SK]["S"][4:]): json.loads(i["doc"]["S"]) for i in items}
+
+    def list_row_results(
+        self, region_id: str, batch_id: str, after: int, limit: int
+    ) -> tuple[list[dict[str, Any]], int | None]:
+        items = self._rows_between(
+            batch_pk(region_id, batch_id), f"ROW#{after + 1:09d}", "ROW#999999999", limit + 1
+        )
+        page = [json.loads(i["doc"]["S"]) for i in items[:limit]]
+        more = len(items) > limit
+        return page, (int(items[limit - 1][SK]["S"][4:]) if more else None)
+
+    def put_chunk_summary(
+        self, region_id: str, batch_id: str, chunk: int, summary: dict[str, Any]
+    ) -> bool:
+        return self._put_once(batch_pk(region_id, batch_id), f"CHUNK#{chunk:06d}", summary)
+
+    def chunk_summaries(self, region_id: str, batch_id: str) -> list[dict[str, Any]]:
+        items = self._query_prefix(batch_pk(region_id, batch_id), "CHUNK#")
+        return [json.loads(i["doc"]["S"]) for i in items]

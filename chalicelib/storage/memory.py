@@ -32,6 +32,9 @@ class MemoryStorage:
         self._idempotency: dict[tuple[str, str], IdempotencyRecord] = {}
         self._decisions: dict[tuple[str, str], StoredDecision] = {}
         self._documents: dict[tuple[str, str, str], dict[str, Any]] = {}
+        self._batches: dict[tuple[str, str], dict[str, Any]] = {}
+        self._rows: dict[tuple[str, str], dict[int, dict[str, Any]]] = {}
+        self._chunks: dict[tuple[str, str], dict[int, dict[str, Any]]] = {}
 
     def put_region(self, region: dict[str, Any]) -> bool:
         with self._lock:
@@ -125,3 +128,61 @@ class MemoryStorage:
                 for (r, k, _), doc in sorted(self._documents.items())
                 if r == region_id and k == kind
             ]
+
+    # Batches
+
+    def put_batch(self, region_id: str, batch_id: str, document: dict[str, Any]) -> None:
+        with self._lock:
+            if (region_id, batch_id) in self._batches:
+                raise AlreadyExistsError(batch_id)
+            self._batches[(region_id, batch_id)] = copy.deepcopy(document)
+
+    def get_batch(self, region_id: str, batch_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            return copy.deepcopy(self._batches.get((region_id, batch_id)))
+
+    def update_batch(self, region_id: str, batch_id: str, changes: dict[str, Any]) -> None:
+        with self._lock:
+            self._batches[(region_id, batch_id)].update(copy.deepcopy(changes))
+
+    def put_row_result(
+        self, region_id: str, batch_id: str, row: int, result: dict[str, Any]
+    ) -> bool:
+        with self._lock:
+            rows = self._rows.setdefault((region_id, batch_id), {})
+            if row in rows:
+                return False
+            rows[row] = copy.deepcopy(result)
+            return True
+
+    def row_results(
+        self, region_id: str, batch_id: str, first: int, last: int
+    ) -> dict[int, dict[str, Any]]:
+        with self._lock:
+            rows = self._rows.get((region_id, batch_id), {})
+            return {n: copy.deepcopy(r) for n, r in rows.items() if first <= n <= last}
+
+    def list_row_results(
+        self, region_id: str, batch_id: str, after: int, limit: int
+    ) -> tuple[list[dict[str, Any]], int | None]:
+        with self._lock:
+            rows = self._rows.get((region_id, batch_id), {})
+            numbers = sorted(n for n in rows if n > after)
+            page = [copy.deepcopy(rows[n]) for n in numbers[:limit]]
+            more = len(numbers) > limit
+            return page, (numbers[limit - 1] if more else None)
+
+    def put_chunk_summary(
+        self, region_id: str, batch_id: str, chunk: int, summary: dict[str, Any]
+    ) -> bool:
+        with self._lock:
+            chunks = self._chunks.setdefault((region_id, batch_id), {})
+            if chunk in chunks:
+                return False
+            chunks[chunk] = copy.deepcopy(summary)
+            return True
+
+    def chunk_summaries(self, region_id: str, batch_id: str) -> list[dict[str, Any]]:
+        with self._lock:
+            chunks = self._chunks.get((region_id, batch_id), {})
+            return [copy.deepcopy(chunks[n]) for n in sorted(chunks)]

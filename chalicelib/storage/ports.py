@@ -67,7 +67,45 @@ class InvalidCursorError(ValueError):
     """A pagination cursor that this storage did not hand out."""
 
 
-class Storage(Protocol):
+class BatchStorage(Protocol):
+    """Batches: one record per batch, one result per row, one summary per chunk of rows.
+
+    Row results and chunk summaries are written once (conditional puts): a redelivered chunk
+    finds them and changes nothing, so every row is counted exactly once.
+    """
+
+    def put_batch(self, region_id: str, batch_id: str, document: dict[str, Any]) -> None: ...
+
+    def get_batch(self, region_id: str, batch_id: str) -> dict[str, Any] | None: ...
+
+    def update_batch(self, region_id: str, batch_id: str, changes: dict[str, Any]) -> None:
+        """Set top-level fields of the batch record (status, total, chunks)."""
+
+    def put_row_result(
+        self, region_id: str, batch_id: str, row: int, result: dict[str, Any]
+    ) -> bool:
+        """Store a row's result unless it exists; True when it was new."""
+
+    def row_results(
+        self, region_id: str, batch_id: str, first: int, last: int
+    ) -> dict[int, dict[str, Any]]:
+        """The stored results of rows first..last (inclusive)."""
+
+    def list_row_results(
+        self, region_id: str, batch_id: str, after: int, limit: int
+    ) -> tuple[list[dict[str, Any]], int | None]:
+        """Results of rows after `after`, in row order; and the last row if there are more."""
+
+    def put_chunk_summary(
+        self, region_id: str, batch_id: str, chunk: int, summary: dict[str, Any]
+    ) -> bool: ...
+
+    def chunk_summaries(self, region_id: str, batch_id: str) -> list[dict[str, Any]]: ...
+
+
+class Storage(BatchStorage, Protocol):
+    """Everything the service layer stores; batches are in `BatchStorage`."""
+
     def put_region(self, region: dict[str, Any]) -> bool:
         """Store or replace a region; True when it was new."""
 

@@ -1,0 +1,297 @@
+"""The batch use cases: accept, split into chunks, decide a chunk, report status and results.
+
+Nothing is lost and nothing is doubled: each row is decided through `create_decision` with
+the idempotency key `batch-<batch id>-row-<n>`, so a redelivered chunk gets the same decision
+back; its result is written once; a chunk's summary is written once, after its rows, and the
+batch's counts are the sum of the summaries. A failure in the middle of a chunk (throttling, a
+crash) makes the whole chunk come back, and the rows already done are found, not done again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from pydantic import ValidationError
+
+from chalicelib.batch import formats
+from chalicelib.batch.transport import BlobStore, Message, Queue
+from chalicelib.errors import (
+    NotFoundError,
+    RequestValidationError,
+    ServiceUnavailableError,
+    ToewijzingError,
+)
+from chalicelib.models.request import DecisionRequest
+from chalicelib.problems import validation_details
+from chalicelib.services import Services
+
+log = logging.getLogger("toewijzing.batch")
+CHUNK_ROWS = 100
+CHUNK_BYTES = 200_000  # SQS takes 256 KB a message
+OUTCOMES = ("granted", "refused", "incomplete")
+
+
+def row_key(batch_id: str, row: int) -> str:
+    return f"batch-{batch_id}-row-{row}"
+
+
+def blob_key(region_id: str, batch_id: str) -> str:
+    return f"batches/{region_id}/{batch_id}"
+
+
+class Batches:
+    """Batch submissions of one deployment: the API side and the worker side."""
+
+    def __init__(
+        self,
+        services: Services,
+        blobs: BlobStore,
+        queue: Queue | None,
+        pseudonym_secret: Callable[[str], bytes],
+    ) -> None:
+        self.services = services
+        self.storage = services.storage
+        self.blobs = blobs
+        self.queue = queue
+        self.pseudonym_secret = pseudonym_secret
+        self.chunk_rows = CHUNK_ROWS
+
+    # The API side
+
+    def accept(
+        self, region_id: str, media: str, body: bytes | None, params: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Record a batch, check what can be checked at once, queue it; 202 with its URL."""
+        self.services.get_region(region_id)
+        if media not in formats.FORMATS:
+            raise RequestValidationError(f"A batch is one of {', '.join(formats.FORMATS)}.")
+        batch_id = self.services.new_id()
+        key = params.pop("upload_key", None) or blob_key(region_id, batch_id)
+        if body is not None:
+            formats.precheck(media, body)
+            self.services._storage(self.blobs.put, key, body)
+        self._oso_parameters(region_id, media, params)  # 400 now rather than per row later
+        record = {
+            "batch_id": batch_id,
+            "region_id": region_id,
+            "format": media,
+            "status": "accepted",
+            "accepted_at": self.services.clock().isoformat(timespec="seconds"),
+            "parameters": params,
+            "blob": key,
+        }
+        self.services._storage(self.storage.put_batch, region_id, batch_id, record)
+        self._send([{"kind": "split", "region_id": region_id, "batch_id": batch_id}])
+        url = f"/v1/regions/{region_id}/batches/{batch_id}"
+        return {"batch_id": batch_id, "status_url": url, "results_url": f"{url}/results"}
+
+    def upload(self, region_id: str, media: str) -> dict[str, Any]:
+        """A presigned URL for a body larger than the API takes, and how to submit it after."""
+        self.services.get_region(region_id)
+        upload_id = self.services.new_id()
+        key = f"uploads/{region_id}/{upload_id}"
+        url = self.blobs.upload_url(key, media)
+        if url is None:
+            raise ToewijzingError("This deployment has no large uploads; send the body itself.")
+        return {"upload_id": upload_id, "upload_url": url, "method": "PUT",
+                "headers": {"Content-Type": media}}  # fmt: skip
+
+    def _send(self, messages: Iterable[Message]) -> None:
+        if self.queue is None:
+            raise ServiceUnavailableError("Batches cannot be queued in this deployment.")
+        self.services._storage(self.queue.send, messages)
+
+    def _oso_parameters(
+        self, region_id: str, media: str, params: dict[str, Any]
+    ) -> formats.OsoParameters | None:
+        if media not in (formats.XML, formats.ZIP):
+            return None
+        missing = [p for p in ("arrangement", "date") if not params.get(p)]
+        if missing or params.get("arrangement") not in ("lwoo", "pro"):
+            raise RequestValidationError(
+                "OSO dossiers need ?arrangement=lwoo|pro and ?date=YYYY-MM-DD.",
+                [{"path": f"?{p}", "code": "missing", "message": "Field required"}
+                 for p in missing or ["arrangement"]],
+            )  # fmt: skip
+        try:
+            date = dt.date.fromisoformat(params["date"])
+        except ValueError as exc:
+            raise RequestValidationError("?date must be YYYY-MM-DD.") from exc
+        advice = [a for a in str(params.get("expert_advice", "")).split(",") if a]
+        evidence = {
+            "board_motivation": params.get("board_motivation") in ("true", "ja", "1"),
+            "parent_view": params.get("parent_view") in ("true", "ja", "1"),
+            "expert_advice": advice,
+        }
+        return formats.OsoParameters(
+            params["arrangement"], date, evidence, self.pseudonym_secret(region_id)
+        )
+
+    def status(self, region_id: str, batch_id: str) -> dict[str, Any]:
+        record = self._record(region_id, batch_id)
+        summaries = self.services._storage(self.storage.chunk_summaries, region_id, batch_id)
+        decided = Counter[str]()
+        rejected = 0
+        for summary in summaries:
+            decided.update(summary["decided"])
+            rejected += summary["rejected"]
+        total = record.get("total")
+        done = sum(decided.values()) + rejected
+        if record["status"] == "failed":
+            status = "failed"
+        elif total is not None and len(summaries) == record.get("chunks"):
+            status = "completed"
+        elif summaries or total is not None:
+            status = "processing"
+        else:
+            status = record["status"]
+        return {
+            "batch_id": batch_id,
+            "status": status,
+            "format": record["format"],
+            "accepted_at": record["accepted_at"],
+            "counts": {
+                "total": total,
+                "decided": {o: decided.get(o, 0) for o in OUTCOMES},
+                "rejected": rejected,
+                "pending": None if total is None else total - done,
+            },
+            "results_url": f"/v1/regions/{region_id}/batches/{batch_id}/results",
+            **({"error": record["error"]} if "error" in record else {}),
+        }
+
+    def results(
+        self, region_id: str, batch_id: str, cursor: str | None, limit: int
+    ) -> dict[str, Any]:
+        self._record(region_id, batch_id)
+        after = 0
+        if cursor:
+            if not cursor.isdigit():
+                raise RequestValidationError(
+                    "The cursor is not one this service handed out.",
+                    [{"path": "?cursor", "code": "cursor", "message": "Use the `next` value."}],
+                )
+            after = int(cursor)
+        items, last = self.services._storage(
+            self.storage.list_row_results, region_id, batch_id, after, limit
+        )
+        return {"items": items, "next": None if last is None else str(last)}
+
+    def _record(self, region_id: str, batch_id: str) -> dict[str, Any]:
+        record = self.services._storage(self.storage.get_batch, region_id, batch_id)
+        if record is None:
+            raise NotFoundError(f"Region {region_id} has no batch {batch_id}.")
+        return record  # type: ignore[no-any-return]
+
+    # The worker side
+
+    def handle(self, message: Message) -> None:
+        """One queued message: `split` a batch into chunks, or decide one `chunk` of rows."""
+        if message["kind"] == "split":
+            self.split(message["region_id"], message["batch_id"])
+        else:
+            self.process_chunk(message)
+
+    def split(self, region_id: str, batch_id: str) -> None:
+        """Stream the batch's body into chunk messages; then record the total and delete the
+        body, which may hold names (an OSO dossier) that are never to be kept."""
+        record = self._record(region_id, batch_id)
+        if record.get("total") is not None:
+            return  # split before: the chunks were sent
+        params = self._oso_parameters(region_id, record["format"], dict(record["parameters"]))
+        total, chunks = 0, 0
+        outcome: dict[str, Any] = {"status": "processing"}
+        try:
+            with self.blobs.open(record["blob"]) as stream:
+                for chunk in self._chunks(formats.rows(record["format"], stream, params)):
+                    self._send([{"kind": "chunk", "region_id": region_id, "batch_id": batch_id,
+                                 "chunk": chunks, "rows": chunk}])  # fmt: skip
+                    total += len(chunk)
+                    chunks += 1
+        except RequestValidationError as exc:  # an uploaded body that is not what it says
+            outcome = {"status": "failed", "error": {"code": exc.code, "message": exc.message}}
+        self.services._storage(
+            self.storage.update_batch, region_id, batch_id,
+            {**outcome, "total": total, "chunks": chunks},
+        )  # fmt: skip
+        self.services._storage(self.blobs.delete, record["blob"])
+
+    def _chunks(self, rows: Iterator[formats.Row]) -> Iterator[list[dict[str, Any]]]:
+        chunk: list[dict[str, Any]] = []
+        size = 0
+        for row in rows:
+            item = {"row": row.number, "document": row.document, "errors": row.errors,
+                    "warnings": row.warnings}  # fmt: skip
+            chunk.append(item)
+            size += len(json.dumps(item))
+            if len(chunk) >= self.chunk_rows or size >= CHUNK_BYTES:
+                yield chunk
+                chunk, size = [], 0
+        if chunk:
+            yield chunk
+
+    def process_chunk(self, message: Message) -> None:
+        region_id, batch_id = message["region_id"], message["batch_id"]
+        rows = message["rows"]
+        for item in rows:
+            self._decide_row(region_id, batch_id, item)
+        first, last = rows[0]["row"], rows[-1]["row"]
+        results = self.services._storage(self.storage.row_results, region_id, batch_id, first, last)
+        decided = Counter(r["outcome"] for r in results.values() if r["status"] == "decided")
+        summary = {
+            "chunk": message["chunk"],
+            "first": first,
+            "last": last,
+            "decided": dict(decided),
+            "rejected": sum(1 for r in results.values() if r["status"] == "rejected"),
+        }
+        self.services._storage(
+            self.storage.put_chunk_summary, region_id, batch_id, message["chunk"], summary
+        )
+
+    def _decide_row(self, region_id: str, batch_id: str, item: dict[str, Any]) -> None:
+        number = item["row"]
+        found = self.services._storage(
+            self.storage.row_results, region_id, batch_id, number, number
+        )
+        if found:
+            return  # decided (or rejected) on an earlier delivery
+        result = self._result(region_id, batch_id, item)
+        self.services._storage(self.storage.put_row_result, region_id, batch_id, number, result)
+
+    def _result(self, region_id: str, batch_id: str, item: dict[str, Any]) -> dict[str, Any]:
+        number, document = item["row"], item["document"]
+        base = {"row": number, "warnings": item.get("warnings") or []}
+        if document is None:
+            return {**base, "status": "rejected", "student_ref": None, "errors": item["errors"]}
+        student_ref = (document.get("student") or {}).get("ref")
+        base["student_ref"] = student_ref if isinstance(student_ref, str) else None
+        try:
+            request = DecisionRequest.model_validate(document)
+            decision, _ = self.services.create_decision(
+                region_id, request, row_key(batch_id, number)
+            )
+        except ServiceUnavailableError:
+            raise  # the chunk comes back; done rows are found then
+        except ToewijzingError as exc:
+            details = getattr(exc, "details", ())
+            errors = list(details) or [{"path": "", "code": exc.code, "message": exc.message}]
+            findings = [f.model_dump(mode="json") for f in exc.findings]
+            return {**base, "status": "rejected", "errors": errors, "findings": findings}
+        except ValidationError as exc:
+            errors = validation_details(exc, document)
+            return {**base, "status": "rejected", "errors": errors}
+        return {
+            **base,
+            "status": "decided",
+            "decision_id": decision["decision_id"],
+            "volgnummer": decision["volgnummer"],
+            "outcome": decision["outcome"],
+            "eligible_for": decision["eligible_for"],
+            "errors": [],
+        }

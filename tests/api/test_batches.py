@@ -1,0 +1,225 @@
+"""Batch submissions through the HTTP surface, with the worker in-process (as `make run`)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from chalicelib import wiring
+from chalicelib.batch.formats import CSV_COLUMNS
+from chalicelib.batch.pipeline import Batches
+from chalicelib.batch.transport import DirectoryBlobStore, InProcessQueue
+from chalicelib.storage.ports import StorageUnavailableError
+from tests.api.conftest import Api, request_body
+
+COMPARED = ("outcome", "eligible_for", "arrangement", "criteria", "phase", "explanation",
+            "findings", "valid_until", "legal_basis")  # fmt: skip
+
+
+@pytest.fixture
+def batch_api(api: Api, tmp_path: Path) -> Iterator[Api]:
+    batches = Batches(
+        api.services, DirectoryBlobStore(tmp_path), None, lambda r: b"k-" + r.encode()
+    )
+    batches.queue = InProcessQueue(batches.handle, background=False)
+    wiring.override(api.services, batches)
+    api.region()
+    yield api
+
+
+def cohort() -> list[dict[str, Any]]:
+    dossiers = []
+    for i, (iq, arrangement) in enumerate([(82, "lwoo"), (70, "pro"), (100, "lwoo"), (54, "pro")]):
+        body = request_body(application__arrangement=arrangement)
+        body["student"]["ref"] = f"ll-{i}"
+        body["student"]["iq"]["score"] = iq
+        dossiers.append(body)
+    return dossiers
+
+
+def as_csv(dossiers: list[dict[str, Any]]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, CSV_COLUMNS)
+    writer.writeheader()
+    for d in dossiers:
+        row = {
+            "student_ref": d["student"]["ref"], "arrangement": d["application"]["arrangement"],
+            "application_date": d["application"]["date"],
+            "school_brin": d["application"]["school_brin"],
+            "iq_score": d["student"]["iq"]["score"], "iq_test_date": d["student"]["iq"]["test_date"],
+            "iq_administered_by": d["student"]["iq"]["administered_by"],
+            "board_motivation": "ja" if d["evidence"]["board_motivation"] else "nee",
+            "parent_view": "ja" if d["evidence"]["parent_view"] else "nee",
+            "expert_advice": ";".join(d["evidence"]["expert_advice"]),
+        }  # fmt: skip
+        for delay in d["student"]["learning_delays"]:
+            for part in ("dl", "dle", "test_date"):
+                row[f"{delay['domain']}_{part}"] = delay[part]
+        writer.writerow(row)
+    return out.getvalue()
+
+
+def submit(api: Api, body: Any, content_type: str, query: str = "") -> dict[str, Any]:
+    status, accepted, headers = api.call(
+        "POST", f"/v1/regions/VO2001/batches{query}", body, headers={"Content-Type": content_type}
+    )
+    assert status == 202, accepted
+    assert headers["Location"] == accepted["status_url"]
+    return accepted
+
+
+def results(api: Api, batch_id: str) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    cursor = ""
+    while True:
+        _, page, _ = api.call(
+            "GET", f"/v1/regions/VO2001/batches/{batch_id}/results?limit=2{cursor}"
+        )
+        items += page["items"]
+        if not page["next"]:
+            return items
+        cursor = f"&cursor={page['next']}"
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_a_batch_decides_as_single_calls_do(batch_api: Api, fmt: str) -> None:
+    dossiers = cohort()
+    body = json.dumps({"items": dossiers}) if fmt == "json" else as_csv(dossiers)
+    accepted = submit(batch_api, body, "application/json" if fmt == "json" else "text/csv")
+    _, status, _ = batch_api.call("GET", accepted["status_url"])
+    assert status["status"] == "completed"
+    assert status["counts"]["total"] == 4 and status["counts"]["pending"] == 0
+    rows = results(batch_api, accepted["batch_id"])
+    assert [r["row"] for r in rows] == [1, 2, 3, 4]
+    for dossier, row in zip(dossiers, rows, strict=True):
+        assert row["status"] == "decided"
+        _, batch_decision, _ = batch_api.call(
+            "GET", f"/v1/regions/VO2001/decisions/{row['decision_id']}"
+        )
+        _, single, _ = batch_api.call("POST", "/v1/regions/VO2001/decisions", dossier)
+        assert {k: batch_decision[k] for k in COMPARED} == {k: single[k] for k in COMPARED}
+    decided = status["counts"]["decided"]
+    assert decided == {"granted": 2, "refused": 2, "incomplete": 0}
+
+
+def test_a_bad_row_is_rejected_with_its_pointer_and_the_others_go_on(batch_api: Api) -> None:
+    dossiers = cohort()
+    dossiers[1]["student"]["iq"]["score"] = 999
+    dossiers[2]["student"]["ref"] = "111222333"  # a BSN
+    accepted = submit(batch_api, json.dumps({"items": [*dossiers, "nonsense"]}), "application/json")
+    rows = {r["row"]: r for r in results(batch_api, accepted["batch_id"])}
+    assert [rows[n]["status"] for n in (1, 2, 3, 4, 5)] == [
+        "decided", "rejected", "rejected", "decided", "rejected"]  # fmt: skip
+    assert rows[2]["errors"][0]["path"] == "/student/iq/score"
+    assert rows[3]["errors"][0]["path"] == "/student/ref"
+    _, status, _ = batch_api.call("GET", accepted["status_url"])
+    assert status["counts"]["rejected"] == 3
+
+
+def test_a_csv_row_with_a_wrong_cell_names_its_column(batch_api: Api) -> None:
+    text = as_csv(cohort()).replace(",ja,ja,", ",misschien,ja,", 1)
+    accepted = submit(batch_api, text, "text/csv")
+    rows = results(batch_api, accepted["batch_id"])
+    assert rows[0]["status"] == "rejected"
+    assert rows[0]["errors"][0]["path"] == "/board_motivation"
+    assert [r["status"] for r in rows[1:]] == ["decided"] * 3
+
+
+def test_a_csv_header_that_is_not_ours_is_400_at_once(batch_api: Api) -> None:
+    status, body, _ = batch_api.call(
+        "POST",
+        "/v1/regions/VO2001/batches",
+        "naam,bsn\nJan,111222333\n",
+        headers={"Content-Type": "text/csv"},
+    )
+    assert status == 400
+    assert "unknown columns naam, bsn" in body["error"]["message"]
+
+
+def test_results_as_csv(batch_api: Api) -> None:
+    accepted = submit(batch_api, as_csv(cohort()), "text/csv")
+    response = batch_api.client.http.get(
+        f"{accepted['results_url']}", headers={"Authorization": "Bearer test-admin-token",
+                                               "Accept": "text/csv"},
+    )  # fmt: skip
+    assert response.status_code == 200
+    table = list(csv.DictReader(io.StringIO(response.body.decode())))
+    assert [r["row"] for r in table] == ["1", "2", "3", "4"]
+    assert table[0]["volgnummer"].startswith("VO2001-2017-")
+
+
+def test_a_redelivered_chunk_doubles_nothing(batch_api: Api) -> None:
+    batches = wiring.batches()
+    sent: list[dict[str, Any]] = []
+    deliver = batches.queue.handler  # type: ignore[union-attr]
+
+    def keep(message: dict[str, Any]) -> None:
+        sent.append(message)
+        deliver(message)
+
+    batches.queue.handler = keep  # type: ignore[union-attr]
+    accepted = submit(batch_api, json.dumps({"items": cohort()}), "application/json")
+    chunks = [m for m in sent if m["kind"] == "chunk"]
+    for message in chunks + sent:  # every message again, as a crash before the ack would
+        batches.handle(message)
+    rows = results(batch_api, accepted["batch_id"])
+    assert len({r["decision_id"] for r in rows}) == 4
+    storage = batch_api.services.storage
+    assert len(storage._decisions) == 4  # type: ignore[attr-defined]
+    _, status, _ = batch_api.call("GET", accepted["status_url"])
+    assert status["counts"]["decided"] == {"granted": 2, "refused": 2, "incomplete": 0}
+
+
+class Flaky:
+    """The storage, failing (as a throttled DynamoDB) on chosen calls of chosen operations."""
+
+    def __init__(self, inner: Any, fail_on: dict[str, set[int]]) -> None:
+        self.inner = inner
+        self.fail_on = fail_on
+        self.calls: dict[str, int] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        operation = getattr(self.inner, name)
+        if name not in self.fail_on:
+            return operation
+
+        def flaky(*args: Any, **kwargs: Any) -> Any:
+            self.calls[name] = self.calls.get(name, 0) + 1
+            if self.calls[name] in self.fail_on[name]:
+                raise StorageUnavailableError("ProvisionedThroughputExceededException")
+            return operation(*args, **kwargs)
+
+        return flaky
+
+
+def test_throttling_in_the_middle_of_a_batch_loses_and_doubles_nothing(batch_api: Api) -> None:
+    dossiers = [dict(d, student={**d["student"], "ref": f"ll-{i}"})
+                for i, d in enumerate(cohort() * 10)]  # fmt: skip
+    flaky = Flaky(batch_api.services.storage, {
+        "put_decision": {3, 17, 18}, "put_row_result": {5, 30}, "next_volgnummer": {12},
+        "put_chunk_summary": {1}, "row_results": {9},
+    })  # fmt: skip
+    batch_api.services.storage = flaky  # type: ignore[assignment]
+    batch_api.services.regional.storage = flaky  # type: ignore[assignment]
+    batches = wiring.batches()
+    batches.storage = flaky  # type: ignore[assignment]
+    batches.chunk_rows = 10  # four chunks; no message fails five times (SQS's maxReceiveCount)
+    accepted = submit(batch_api, json.dumps({"items": dossiers}), "application/json")
+    rows = results(batch_api, accepted["batch_id"])
+    assert [r["row"] for r in rows] == list(range(1, 41))
+    assert all(r["status"] == "decided" for r in rows)
+    assert len({r["decision_id"] for r in rows}) == 40
+    assert len({r["volgnummer"] for r in rows}) == 40
+    inner = flaky.inner
+    assert len(inner._decisions) == 40
+    _, status, _ = batch_api.call("GET", accepted["status_url"])
+    assert status["status"] == "completed"
+    assert sum(status["counts"]["decided"].values()) == 40
+    assert batches.queue.dead_letters == []  # type: ignore[union-attr]
+    assert all(flaky.calls[op] >= max(calls) for op, calls in flaky.fail_on.items())
