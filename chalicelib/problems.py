@@ -58,10 +58,8 @@ def pointer(loc: Sequence[int | str], document: Any) -> str:
         if isinstance(node, dict) and isinstance(segment, str):
             if node.get("kind") == segment:
                 continue  # the tag of a discriminated union (before any field of that name)
-            if segment in node:
-                node = node[segment]
-            else:
-                node = None  # a missing or unknown field: point at it, stop descending
+            # a missing or unknown field: point at it, and stop descending
+            node = node[segment] if segment in node else None
         elif isinstance(node, list) and isinstance(segment, int) and 0 <= segment < len(node):
             node = node[segment]
         else:

@@ -76,6 +76,51 @@ class EvidenceRule(StrictModel):
     legal_basis: tuple[Citation, ...]
 
 
+class PlanSection(StrictModel):
+    """A section the support plan must contain (WVO art. 17a lid 8; WVO 2020 art. 2.47 lid 9)."""
+
+    id: str = Field(pattern=r"^[a-z]$")
+    title: str = Field(min_length=1)
+    legal_basis: tuple[Citation, ...] = Field(min_length=1)
+
+
+class LwooProItem(StrictModel):
+    """What the plan's lwoo/pro part must record, and when.
+
+    `records`: `criteria` is the criteria definition(s) with their duration and the procedure
+    for every arrangement whose criteria or duration the region sets; `nomination` is the
+    criteria for nominating schools for lwoo funding and the nominated schools. `required`:
+    `always`, or `with_opt_out` when the region's opt-out scope holds one of `opt_out_scope`.
+    """
+
+    id: str = Field(min_length=1, description="The item's letter in the legal text, or a name.")
+    title: str = Field(min_length=1)
+    records: Literal["criteria", "nomination"]
+    required: Literal["with_opt_out", "always"]
+    opt_out_scope: tuple[OptOutScopeItem, ...] = ()
+    legal_basis: tuple[Citation, ...] = Field(min_length=1)
+
+
+class SupportPlanRule(StrictModel):
+    """What a support plan (ondersteuningsplan) adopted in this phase must contain.
+
+    The plan covers at most `max_years` school years starting on `period_starts_month_day`; it is
+    adopted only after OOGO with the municipalities and overleg with the PO partnership (and, where
+    `mbo_invited_for_sections` is set, after inviting MBO institutions for those sections); it is
+    sent to the inspectorate before `inspectorate_before_month_day` preceding its first school year.
+    """
+
+    sections: tuple[PlanSection, ...] = Field(min_length=1)
+    lwoo_pro_items: tuple[LwooProItem, ...] = ()
+    max_years: int = Field(default=4, ge=1)
+    period_starts_month_day: str = Field(default="08-01", pattern=r"^\d{2}-\d{2}$")
+    inspectorate_before_month_day: str = Field(default="05-01", pattern=r"^\d{2}-\d{2}$")
+    mbo_invited_for_sections: tuple[str, ...] = ()
+    period_legal_basis: tuple[Citation, ...] = Field(min_length=1)
+    consultation_legal_basis: tuple[Citation, ...] = Field(min_length=1)
+    inspectorate_legal_basis: tuple[Citation, ...] = Field(min_length=1)
+
+
 class Phase(StrictModel):
     """One phase of a legal framework: what binds from `effective_from` to `effective_until`."""
 
@@ -88,6 +133,12 @@ class Phase(StrictModel):
     duration: DurationRule
     licences: LicenceRule
     evidence: EvidenceRule
+    support_plan: SupportPlanRule
+    criteria_need_published_plan: bool = Field(
+        default=False,
+        description="A region's own criteria hold only through a published support plan in "
+        "force that records them (kamerbrief-2014 `loslaten`).",
+    )
     legal_basis: tuple[Citation, ...]
 
 
