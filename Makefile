@@ -70,8 +70,9 @@ cfn-lint: package ## make package, then check out/sam.json with cfn-lint
 test: lint types schemas-check cfn-lint install-node ## lint, types, schema and template drift, cfn-lint, the whole test suite
 	$(BIN)/python -m pytest
 
-bench: install ## benchmarks: figures as ratios against a baseline in the same run
+bench: install install-node ## benchmarks: figures as ratios against a baseline in the same run
 	$(BIN)/python bench/bench_engine.py
+	$(BIN)/python bench/bench_http.py
 
 clean: ## remove the virtualenv and caches (keeps .data/)
 	rm -rf $(VENV) node_modules out .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -59,7 +59,7 @@ def pointer(loc: Sequence[int | str], document: Any) -> str:
             if node.get("kind") == segment:
                 continue  # the tag of a discriminated union (before any field of that name)
             # a missing or unknown field: point at it, and stop descending
-            node = node[segment] if segment in node else None
+            node = node.get(segment)
         elif isinstance(node, list) and isinstance(segment, int) and 0 <= segment < len(node):
             node = node[segment]
         else:
