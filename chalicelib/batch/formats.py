@@ -274,5 +274,9 @@ def precheck(media: str, body: bytes) -> None:
             break
     elif media == CSV:
         next(csv_rows(io.BytesIO(body)), None)
+    elif media == XML:
+        from chalicelib.oso import check_dossier  # here: defusedxml only when dossiers come in
+
+        check_dossier(body)
     elif media == ZIP:
         next(zip_rows(io.BytesIO(body), None), None)

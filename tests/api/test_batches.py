@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,9 +25,10 @@ COMPARED = ("outcome", "eligible_for", "arrangement", "criteria", "phase", "expl
 
 @pytest.fixture
 def batch_api(api: Api, tmp_path: Path) -> Iterator[Api]:
-    batches = Batches(
-        api.services, DirectoryBlobStore(tmp_path), None, lambda r: b"k-" + r.encode()
-    )
+    def secret(region_id: str) -> bytes:
+        return b"test-pseudonym-key-" + region_id.encode()
+
+    batches = Batches(api.services, DirectoryBlobStore(tmp_path), None, secret)
     batches.queue = InProcessQueue(batches.handle, background=False)
     wiring.override(api.services, batches)
     api.region()
@@ -224,3 +226,62 @@ def test_throttling_in_the_middle_of_a_batch_loses_and_doubles_nothing(batch_api
     assert sum(status["counts"]["decided"].values()) == 40
     assert batches.queue.dead_letters == []  # type: ignore[union-attr]
     assert all(flaky.calls[op] >= max(calls) for op, calls in flaky.fail_on.items())
+
+
+OSO = Path(__file__).resolve().parents[3] / "shared" / "oso"
+DATA = Path(__file__).resolve().parents[1] / "data" / "oso"
+OSO_QUERY = ("?arrangement=lwoo&date=2016-03-01&board_motivation=true&parent_view=true"
+             "&expert_advice=orthopedagoog,maatschappelijk_werker")  # fmt: skip
+
+
+def test_an_oso_dossier_imports_with_the_values_its_xml_holds(batch_api: Api) -> None:
+    xml = (OSO / "Voorbeelddossier_PaO_POSWV_full.xml").read_bytes()
+    accepted = submit(batch_api, xml, "application/xml", OSO_QUERY)
+    [row] = results(batch_api, accepted["batch_id"])
+    assert row["status"] == "decided"
+    assert row["student_ref"].startswith("oso-")
+    assert row["outcome"] == "incomplete"  # the dossier has no spelling result
+    assert any(w["code"] == "dl_derived" for w in row["warnings"])
+    _, decision, _ = batch_api.call("GET", f"/v1/regions/VO2001/decisions/{row['decision_id']}")
+    iq = decision["explanation"][0]["conditions"][0]
+    assert iq["kind"] == "iq" and iq["actual"] == 97
+    delays = decision["explanation"][0]["conditions"][1]["actual"]["delays"]
+    assert delays == {"technisch_lezen": "0/60", "begrijpend_lezen": "-15/25",
+                      "inzichtelijk_rekenen": "11/51"}  # fmt: skip
+    assert "learning_delay_missing" in {f["code"] for f in decision["findings"]}
+    stored = repr(batch_api.services.storage.__dict__)
+    assert "LN094837" not in stored  # the school's student number is only hashed
+
+
+def test_a_zip_of_dossiers_gives_a_row_each(batch_api: Api, tmp_path: Path) -> None:
+    archive = tmp_path / "dossiers.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        for path in sorted(OSO.glob("*.xml")):
+            zipped.write(path, path.name)
+        zipped.writestr("broken.xml", b"<dossier>")
+    accepted = submit(batch_api, archive.read_bytes(), "application/zip", OSO_QUERY)
+    rows = results(batch_api, accepted["batch_id"])
+    # members in name order: "Voorbeelddossier_..." sorts before "broken.xml"
+    assert [r["status"] for r in rows] == ["decided", "decided", "decided", "rejected"]
+    assert rows[3]["errors"][0]["path"] == "/broken.xml"
+    refs = {r["student_ref"] for r in rows[:3]}
+    assert len(refs) == 1  # the same student in three dossiers: one pseudonymous ref
+
+
+@pytest.mark.parametrize("name", ["billion_laughs.xml", "external_entity.xml", "dtd_only.xml"])
+def test_hostile_xml_is_refused_at_once(batch_api: Api, name: str) -> None:
+    status, body, _ = batch_api.call(
+        "POST", f"/v1/regions/VO2001/batches{OSO_QUERY}", (DATA / name).read_bytes(),
+        headers={"Content-Type": "application/xml"},
+    )  # fmt: skip
+    assert status == 400
+    assert "DTD" in body["error"]["message"] or "entit" in body["error"]["message"]
+
+
+def test_oso_dossiers_need_the_arrangement_and_date(batch_api: Api) -> None:
+    xml = (OSO / "Voorbeelddossier_PaO_POSWV_full.xml").read_bytes()
+    status, body, _ = batch_api.call(
+        "POST", "/v1/regions/VO2001/batches", xml, headers={"Content-Type": "application/xml"}
+    )
+    assert status == 400
+    assert {d["path"] for d in body["error"]["details"]} == {"?arrangement", "?date"}
