@@ -9,6 +9,8 @@ from pydantic import TypeAdapter
 
 from chalicelib.models.criteria import CriteriaDefinition
 from chalicelib.models.decision import Decision
+from chalicelib.models.impact import ImpactRequest
+from chalicelib.models.optout import OptOutNotice
 from chalicelib.models.region import REGION_ID_PATTERN, Region, RegionIn, TokenIn
 from chalicelib.models.request import DecisionRequest
 
@@ -52,6 +54,8 @@ def _schemas() -> dict[str, Any]:
         "RegionIn": (RegionIn, "validation"),
         "Region": (Region, "serialization"),
         "TokenIn": (TokenIn, "validation"),
+        "OptOutNotice": (OptOutNotice, "validation"),
+        "ImpactRequest": (ImpactRequest, "validation"),
     }
     for name, (model, mode) in models.items():
         schema = TypeAdapter(model).json_schema(mode=mode, ref_template=REF)
@@ -200,6 +204,7 @@ def openapi_document() -> dict[str, Any]:
             ),
         },
     }
+    paths.update(_regional_paths(region, framework, authed))
     return {
         "openapi": "3.1.0",
         "info": {
@@ -214,3 +219,58 @@ def openapi_document() -> dict[str, Any]:
         },
         "security": [{"bearer": []}],
     }
+
+
+def _regional_paths(
+    region: dict[str, Any], framework: dict[str, Any], authed: tuple[int, ...]
+) -> dict[str, Any]:
+    """Opt-outs, criteria versions and batches (see the README for their bodies)."""
+    date = _query("date", "date")
+    batch = _path("batch_id", r"^[0-9a-f]{32}$")
+    media = {
+        "content": {
+            t: {"schema": {"type": "string"}}
+            for t in ("application/json", "text/csv", "application/xml", "application/zip")
+        }
+    }
+    submit = _op("Submit a batch", ("202", None), (*authed, 413, 415), params=[region])
+    submit["requestBody"] = {"required": False, **media}
+    base = "/v1/regions/{region_id}"
+    return {
+        f"{base}/opt-out": {
+            "put": _op("Notify an opt-out (or a re-entry)", ("200", None), (*authed, 409, 422),
+                       "OptOutNotice", [region, framework]),
+            "get": _op("The opt-out in force, and its history", ("200", None), authed,
+                       params=[region, date]),
+        },
+        f"{base}/criteria/validate": {
+            "post": _op("Validate criteria (dry run)", ("200", None), (*authed, 422),
+                        "CriteriaDefinition", [region, framework, date]),
+        },
+        f"{base}/criteria": {
+            "post": _op("Store a criteria version", ("201", None), (*authed, 422),
+                        "CriteriaDefinition", [region, framework]),
+            "get": _op("The region's criteria versions", ("200", None), authed, params=[region]),
+        },
+        f"{base}/criteria/in-force": {
+            "get": _op("The criteria decisions use on a date", ("200", None), (*authed, 422),
+                       params=[region, date, framework]),
+        },
+        f"{base}/criteria/impact": {
+            "post": _op("Impact of a candidate definition", ("200", None), (*authed, 422),
+                        "ImpactRequest", [region, framework, date]),
+        },
+        f"{base}/batches": {"post": submit},
+        f"{base}/batches/uploads": {
+            "post": _op("A presigned upload for a large batch", ("201", None), authed,
+                        params=[region]),
+        },
+        f"{base}/batches/{{batch_id}}": {
+            "get": _op("A batch's status and counts", ("200", None), authed,
+                       params=[region, batch]),
+        },
+        f"{base}/batches/{{batch_id}}/results": {
+            "get": _op("A batch's results per row (JSON, or CSV with Accept: text/csv)",
+                       ("200", None), authed, params=[region, batch, _query("cursor")]),
+        },
+    }  # fmt: skip

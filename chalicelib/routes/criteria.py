@@ -3,24 +3,15 @@
 from __future__ import annotations
 
 from chalice.app import Blueprint, Response
-from pydantic import Field
 
 from chalicelib import http
 from chalicelib.http import ANY_CONTENT_TYPE, handled, json_response
-from chalicelib.models.common import StrictModel
 from chalicelib.models.criteria import CriteriaDefinition
-from chalicelib.models.request import DecisionRequest
+from chalicelib.models.impact import ImpactRequest
 from chalicelib.routes.common import REGION_ROLES, caller, current, framework_param
 
 bp = Blueprint(__name__)
 BASE = "/v1/regions/{region_id}/criteria"
-
-
-class ImpactRequest(StrictModel):
-    """The body of `POST .../criteria/impact`: a candidate, and optionally a cohort."""
-
-    definition: CriteriaDefinition
-    dossiers: tuple[DecisionRequest, ...] | None = Field(default=None, max_length=5000)
 
 
 @bp.route(f"{BASE}/validate", methods=["POST"], content_types=ANY_CONTENT_TYPE)
