@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from operator import itemgetter
 from typing import Any, Literal
 
@@ -298,7 +299,7 @@ def decide(
         eligible_for=tuple(a for a in ARRANGEMENTS if a in eligible) if complete else (),
         decided_on=decided_on,
         framework=framework,
-        phase=PhaseRef(phase.id),
+        phase=_phase_ref(phase.id),
         criteria=criteria.ref,
         valid_from=decided_on if granted else None,
         valid_until=valid_until(decided_on, duration) if duration and granted else None,
@@ -306,6 +307,11 @@ def decide(
         findings=tuple(findings),
         legal_basis=tuple(dict.fromkeys(basis)),
     )
+
+
+@lru_cache(maxsize=64)
+def _phase_ref(phase_id: str) -> PhaseRef:
+    return PhaseRef(phase_id)
 
 
 def merge_sides(requested: Arrangement, sides: dict[Arrangement, Evaluation]) -> Evaluation:

@@ -8,12 +8,14 @@ Each missing or unusable piece of evidence is an error finding; any error makes 
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 
 from chalicelib.legal.model import EvidenceRule
 from chalicelib.models.common import DOMAINS, Finding
 from chalicelib.models.request import DecisionRequest
 
 
+@lru_cache(maxsize=4096)
 def years_before(date: dt.date, years: int) -> dt.date:
     """The same calendar day `years` earlier (29 February falls back to 28 February)."""
     try:
@@ -62,7 +64,8 @@ def _iq_findings(request: DecisionRequest, rule: EvidenceRule) -> list[Finding]:
 def _delay_findings(request: DecisionRequest, rule: EvidenceRule) -> list[Finding]:
     results = request.student.learning_delays
     found: list[Finding] = []
-    missing = [d for d in DOMAINS if d not in {r.domain for r in results}]
+    present = {r.domain for r in results}  # unique per domain (the Student model checks)
+    missing = [d for d in DOMAINS if d not in present] if len(results) < len(DOMAINS) else []
     if rule.all_domains_required and missing:
         message = (
             "The leerachterstand must be measured on all four domains; missing: "
