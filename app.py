@@ -6,6 +6,7 @@ parses, calls a service and responds. This module wires them to one app.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from chalice import Chalice, Response
@@ -15,18 +16,24 @@ from chalicelib import http
 from chalicelib.batch.worker import handle_records
 from chalicelib.config import BATCH_QUEUE_NAME
 from chalicelib.openapi import openapi_document
-from chalicelib.routes import batches, criteria, decisions, framework, regions
+from chalicelib.routes import batches, criteria, decisions, framework, plans, regions
 from chalicelib.wiring import batches as batch_pipeline
+from chalicelib.wiring import configure_logging
 
+configure_logging()
 app = Chalice(app_name="toewijzing")
-for blueprint in (framework.bp, regions.bp, decisions.bp, criteria.bp, batches.bp):
+for blueprint in (framework.bp, regions.bp, decisions.bp, criteria.bp, batches.bp, plans.bp):
     app.register_blueprint(blueprint)
 
 
 @app.middleware("http")
 def contract_errors(event: Request, get_response: Any) -> Response:
-    """Chalice's own errors (405, unhandled 500s) in the contract's error shape."""
-    return http.to_contract_shape(get_response(event), http.request_id(event))
+    """Chalice's own errors (405, unhandled 500s) in the contract's error shape; one JSON log
+    line per request (chalicelib/logs.py: never a body, a query string or a header)."""
+    started, rid = time.perf_counter(), http.request_id(event)
+    response = http.to_contract_shape(get_response(event), rid)
+    http.log_request(event, rid, response.status_code, started)
+    return response
 
 
 @app.route("/v1/health", methods=["GET"])

@@ -13,6 +13,7 @@ from chalicelib.models.impact import ImpactRequest
 from chalicelib.models.optout import OptOutNotice
 from chalicelib.models.region import REGION_ID_PATTERN, Region, RegionIn, TokenIn
 from chalicelib.models.request import DecisionRequest
+from chalicelib.models.support_plan import SupportPlan
 
 REF = "#/components/schemas/{model}"
 
@@ -56,6 +57,7 @@ def _schemas() -> dict[str, Any]:
         "TokenIn": (TokenIn, "validation"),
         "OptOutNotice": (OptOutNotice, "validation"),
         "ImpactRequest": (ImpactRequest, "validation"),
+        "SupportPlan": (SupportPlan, "validation"),
     }
     for name, (model, mode) in models.items():
         schema = TypeAdapter(model).json_schema(mode=mode, ref_template=REF)
@@ -205,6 +207,7 @@ def openapi_document() -> dict[str, Any]:
         },
     }
     paths.update(_regional_paths(region, framework, authed))
+    paths.update(_plan_paths(region, framework, authed))
     return {
         "openapi": "3.1.0",
         "info": {
@@ -274,3 +277,72 @@ def _regional_paths(
                        ("200", None), authed, params=[region, batch, _query("cursor")]),
         },
     }  # fmt: skip
+
+
+def _markdown(operation: dict[str, Any]) -> dict[str, Any]:
+    operation["responses"]["200"]["content"] = {"text/markdown": {"schema": {"type": "string"}}}
+    return operation
+
+
+def _plan_paths(
+    region: dict[str, Any], framework: dict[str, Any], authed: tuple[int, ...]
+) -> dict[str, Any]:
+    """Support plans (issue 5) and the national criteria as Markdown."""
+    date = _query("date", "date")
+    plan = _path("plan_id", r"^[0-9a-f]{32}$")
+    base = "/v1/regions/{region_id}/support-plans"
+    return {
+        f"{base}/validate": {
+            "post": _op(
+                "Validate a support plan (dry run): every missing or late item",
+                ("200", None),
+                (*authed, 422),
+                "SupportPlan",
+                [region, framework, date],
+            ),
+        },
+        base: {
+            "post": _op(
+                "Store a draft support plan",
+                ("201", None),
+                (*authed, 422),
+                "SupportPlan",
+                [region, framework],
+            ),
+            "get": _op("The region's support plans", ("200", None), authed, params=[region]),
+        },
+        f"{base}/{{plan_id}}": {
+            "get": _op(
+                "A support plan and its status", ("200", None), authed, params=[region, plan]
+            ),
+        },
+        f"{base}/{{plan_id}}/publish": {
+            "post": _op(
+                "Publish a support plan (422 plan_not_publishable with findings)",
+                ("200", None),
+                (*authed, 409, 422),
+                params=[region, plan, date],
+            ),
+        },
+        f"{base}/{{plan_id}}/lwoo-pro.md": {
+            "get": _markdown(
+                _op(
+                    "The plan's lwoo/pro section as Markdown",
+                    ("200", None),
+                    authed,
+                    params=[region, plan],
+                )
+            ),
+        },
+        "/v1/framework/national-criteria.md": {
+            "get": _markdown(
+                _op(
+                    "The national criteria in force, in words (Markdown)",
+                    ("200", None),
+                    (400, 422),
+                    params=[date, framework],
+                    public=True,
+                )
+            ),
+        },
+    }

@@ -28,6 +28,7 @@ from chalicelib.domain.in_force import (
     version_in_force,
 )
 from chalicelib.domain.optout import check_opt_out, opt_out_state
+from chalicelib.domain.support_plan import plan_in_force
 from chalicelib.errors import ConflictError, ToewijzingError
 from chalicelib.legal.model import Phase
 from chalicelib.legal.timeline import national_criteria, phase_at
@@ -37,6 +38,7 @@ from chalicelib.models.decision import CriteriaRef
 from chalicelib.models.optout import OptOutNotice
 from chalicelib.models.region import RegionIn
 from chalicelib.models.request import DecisionRequest
+from chalicelib.models.support_plan import PlanPublication
 from chalicelib.storage.ports import AlreadyExistsError, Storage
 
 NOTICES = TypeAdapter(list[OptOutNotice])
@@ -141,7 +143,16 @@ class Regional:
     ) -> CriteriaInForce:
         phase = phase_at(framework, date)
         scope = opt_out_state(self.opt_outs(region_id), date).scope
-        version = candidate or version_in_force(self.versions(region_id, framework), date)
+        versions = self.versions(region_id, framework)
+        if phase.criteria_need_published_plan and candidate is None:
+            # Phase data (kamerbrief-2014 `loslaten`): a stored version counts only while the
+            # published support plan in force on the date records it, by content hash (plans.py).
+            documents = self._call(self.storage.list_region_documents, region_id, "planpub")
+            publications = [PlanPublication.model_validate(d) for d in documents]
+            plan = plan_in_force(publications, framework, date)
+            recorded = plan.criteria_hashes if plan else ()
+            versions = [v for v in versions if content_hash(v.definition) in recorded]
+        version = candidate or version_in_force(versions, date)
         national = national_source(phase.national_criteria.version)
         return resolve(framework, phase, date, scope, version, national)
 

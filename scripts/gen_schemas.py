@@ -23,6 +23,7 @@ sys.path.insert(0, str(ROOT))
 from chalicelib.models.criteria import CriteriaDefinition  # noqa: E402
 from chalicelib.models.decision import Decision  # noqa: E402
 from chalicelib.models.request import DecisionRequest  # noqa: E402
+from chalicelib.models.support_plan import SupportPlan  # noqa: E402
 
 OUT = ROOT / "criteria_schemas"
 BASE_ID = "https://toewijzing.example/schemas/"
@@ -41,6 +42,12 @@ SCHEMAS: dict[str, tuple[Any, str]] = {
         "The body of POST /v1/regions/{region_id}/decisions." + SHAPE_ONLY,
     ),
     "decision": (Decision, "A decision (beschikking) as the API returns it."),
+    "support-plan": (
+        SupportPlan,
+        "A support plan (ondersteuningsplan): the body of POST "
+        "/v1/regions/{region_id}/support-plans[/validate]. What the plan must contain is checked "
+        "by the API, with findings." + SHAPE_ONLY,
+    ),
 }
 
 

@@ -119,6 +119,7 @@ class SupportPlanRule(StrictModel):
     period_legal_basis: tuple[Citation, ...] = Field(min_length=1)
     consultation_legal_basis: tuple[Citation, ...] = Field(min_length=1)
     inspectorate_legal_basis: tuple[Citation, ...] = Field(min_length=1)
+    legal_basis: tuple[Citation, ...] = Field(min_length=1)
 
 
 class Phase(StrictModel):

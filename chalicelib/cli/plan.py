@@ -1,0 +1,125 @@
+"""`toewijzing plan validate FILE [--region-file R]`: the API's support-plan findings, offline.
+
+The region, its opt-outs and its stored criteria are held in memory for the one run: the region
+file (the body of PUT /v1/regions/{id}, optionally with region_id and opt_outs), any
+`--opt-out-file` notices, and any `--criteria-file` versions. Without `--criteria-file` the
+criteria the plan records are taken as the stored versions (where they are permitted), so that
+the plan is checked on its own. Without `--region-file` the region is known only by the plan's
+region_id: no municipalities, schools or opt-outs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from typing import Any
+
+from chalicelib.cli.common import (
+    EXIT_INVALID,
+    EXIT_OK,
+    InputError,
+    error_of,
+    fail,
+    offline_region,
+    print_json,
+    read_model,
+)
+from chalicelib.errors import ToewijzingError
+from chalicelib.legal.timeline import DEFAULT_FRAMEWORK, FRAMEWORK_IDS
+from chalicelib.models.criteria import CriteriaDefinition
+from chalicelib.models.optout import OptOutNotice
+from chalicelib.models.region import RegionFile
+from chalicelib.models.support_plan import SupportPlan
+from chalicelib.plans import Plans
+from chalicelib.services import Services
+
+NO_REGION = {
+    "severity": "warning",
+    "code": "region_not_given",
+    "path": "/region_id",
+    "message": "Without --region-file the region's municipalities, schools and opt-outs are "
+    "unknown: OOGO per municipality, nominated schools and the region's own criteria are "
+    "checked against an empty region.",
+    "legal_basis": [],
+}
+
+
+def _region(args: argparse.Namespace, plan: SupportPlan) -> RegionFile:
+    if args.region_file is None:
+        region = RegionFile(region_id=plan.region_id, name=plan.region_id)
+    else:
+        region = read_model(args.region_file, RegionFile)
+        if "region_id" not in region.model_fields_set:
+            region = region.model_copy(update={"region_id": plan.region_id})
+    extra = tuple(read_model(path, OptOutNotice) for path in args.opt_out_file)
+    return region.model_copy(update={"opt_outs": region.opt_outs + extra})
+
+
+def _store_criteria(
+    services: Services, region_id: str, plan: SupportPlan, args: argparse.Namespace
+) -> None:
+    if args.criteria_file:
+        for path in args.criteria_file:
+            services.store_criteria(region_id, read_model(path, CriteriaDefinition), args.framework)
+        return
+    for definition in plan.lwoo_pro.criteria:
+        try:
+            services.store_criteria(region_id, definition, args.framework)
+        except ToewijzingError:
+            continue  # not permitted: the plan's findings say why
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        plan = read_model(args.file, SupportPlan)
+        region = _region(args, plan)
+        services = offline_region(region, args.date or plan.period.start)
+        _store_criteria(services, region.region_id, plan, args)
+        result = Plans(services).validate(region.region_id, plan, args.framework, args.date)
+    except InputError as exc:
+        return fail(exc.body)
+    except ToewijzingError as exc:
+        return fail(error_of(exc))
+    if args.region_file is None:
+        result["findings"].append(NO_REGION)
+    print_json(result)
+    return EXIT_OK if result["valid"] else EXIT_INVALID
+
+
+def register(commands: Any) -> None:
+    plan = commands.add_parser("plan", help="a region's support plan (ondersteuningsplan)")
+    actions = plan.add_subparsers(dest="action", required=True)
+    validate = actions.add_parser(
+        "validate",
+        help="check a support plan against the law for its period and the region's situation "
+        "(exit 0 valid, 1 not, 2 malformed)",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    validate.add_argument("file", help="a support plan as JSON, or -")
+    validate.add_argument(
+        "--region-file",
+        help="the region: the body of PUT /v1/regions/{id}, optionally with region_id and "
+        "opt_outs (a list of opt-out notices)",
+    )
+    validate.add_argument(
+        "--opt-out-file",
+        action="append",
+        default=[],
+        help="an opt-out notice of the region (the body of PUT .../opt-out); repeatable",
+    )
+    validate.add_argument(
+        "--criteria-file",
+        action="append",
+        default=[],
+        help="a stored criteria version of the region; repeatable (default: the criteria the "
+        "plan records)",
+    )
+    validate.add_argument(
+        "--date",
+        type=dt.date.fromisoformat,
+        help="read the phase, opt-out state and stored criteria on this date (default: the "
+        "first day of the plan's period)",
+    )
+    validate.add_argument("--framework", choices=FRAMEWORK_IDS, default=DEFAULT_FRAMEWORK)
+    validate.set_defaults(run=run)

@@ -1,0 +1,94 @@
+"""Support plans: validate (dry run), store a draft, read, publish, the lwoo/pro section as
+Markdown; and the national criteria as Markdown."""
+
+from __future__ import annotations
+
+from chalice.app import Blueprint, Response
+
+from chalicelib import http
+from chalicelib.frameworks import national_criteria_view
+from chalicelib.http import ANY_CONTENT_TYPE, handled, json_response
+from chalicelib.legal.timeline import national_criteria, phase_at
+from chalicelib.models.support_plan import SupportPlan
+from chalicelib.plans import PLAN_ID_PATTERN, Plans
+from chalicelib.render import national_markdown
+from chalicelib.routes.common import REGION_ROLES, caller, current, framework_param
+from chalicelib.wiring import services
+
+bp = Blueprint(__name__)
+BASE = "/v1/regions/{region_id}/support-plans"
+MARKDOWN = "text/markdown; charset=utf-8"
+
+
+def markdown_response(text: str) -> Response:
+    return Response(body=text, status_code=200, headers={"Content-Type": MARKDOWN})
+
+
+def _plans(region_id: str) -> Plans:
+    return Plans(caller(bp, REGION_ROLES, region_id))
+
+
+def _plan_id(plan_id: str) -> str:
+    return http.path_id(plan_id, PLAN_ID_PATTERN, "plan_id")
+
+
+@bp.route(f"{BASE}/validate", methods=["POST"], content_types=ANY_CONTENT_TYPE)
+@handled
+def validate(region_id: str) -> Response:
+    plans = _plans(region_id)
+    plan = http.parse_body(current(bp), SupportPlan)
+    date = http.query_date(current(bp))
+    return json_response(plans.validate(region_id, plan, framework_param(bp), date))
+
+
+@bp.route(BASE, methods=["POST"], content_types=ANY_CONTENT_TYPE)
+@handled
+def create(region_id: str) -> Response:
+    plans = _plans(region_id)
+    plan = http.parse_body(current(bp), SupportPlan)
+    created = plans.create(region_id, plan, framework_param(bp))
+    location = f"/v1/regions/{region_id}/support-plans/{created['id']}"
+    return json_response(created, 201, headers={"Location": location})
+
+
+@bp.route(BASE, methods=["GET"])
+@handled
+def list_plans(region_id: str) -> Response:
+    return json_response(_plans(region_id).list_plans(region_id))
+
+
+@bp.route(f"{BASE}/{{plan_id}}", methods=["GET"])
+@handled
+def get(region_id: str, plan_id: str) -> Response:
+    plans = _plans(region_id)
+    return json_response(plans.get(region_id, _plan_id(plan_id)))
+
+
+@bp.route(f"{BASE}/{{plan_id}}/publish", methods=["POST"], content_types=ANY_CONTENT_TYPE)
+@handled
+def publish(region_id: str, plan_id: str) -> Response:
+    plans = _plans(region_id)
+    date = http.query_date(current(bp))
+    return json_response(plans.publish(region_id, _plan_id(plan_id), date))
+
+
+@bp.route(f"{BASE}/{{plan_id}}/lwoo-pro.md", methods=["GET"])
+@handled
+def lwoo_pro(region_id: str, plan_id: str) -> Response:
+    plans = _plans(region_id)
+    return markdown_response(plans.lwoo_pro_markdown(region_id, _plan_id(plan_id)))
+
+
+@bp.route("/v1/framework/national-criteria.md", methods=["GET"])
+@handled
+def national_criteria_markdown() -> Response:
+    date = http.query_date(current(bp)) or services().today()
+    framework = framework_param(bp)
+    version, _ = national_criteria_view(framework, date)  # 422 where there are none
+    phase = phase_at(framework, date)
+    criteria = national_criteria(version)
+    context = f"Fase `{phase.id}` van het kader `{framework}`, peildatum {date.isoformat()}."
+    text = national_markdown(criteria.title, version, criteria.definition, context)
+    response = markdown_response(text)
+    response.headers["X-Criteria-Version"] = version
+    return response
