@@ -11,6 +11,7 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Callable, Sequence
+from functools import cache
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -41,7 +42,10 @@ from chalicelib.models.request import DecisionRequest
 from chalicelib.models.support_plan import PlanPublication
 from chalicelib.storage.ports import AlreadyExistsError, Storage
 
-NOTICES = TypeAdapter(list[OptOutNotice])
+
+@cache
+def notices_adapter() -> TypeAdapter[list[OptOutNotice]]:
+    return TypeAdapter(list[OptOutNotice])
 
 
 class OptOutNotPermittedError(ToewijzingError):
@@ -81,7 +85,7 @@ class Regional:
 
     def opt_outs(self, region_id: str) -> list[OptOutNotice]:
         documents = self._call(self.storage.list_region_documents, region_id, "optout")
-        return NOTICES.validate_python(documents)
+        return notices_adapter().validate_python(documents)
 
     def opt_out_view(self, region_id: str, date: dt.date) -> dict[str, Any]:
         history = self.opt_outs(region_id)
@@ -91,7 +95,7 @@ class Regional:
             "date": date.isoformat(),
             "scope": list(state.scope),
             "in_force": state.notice.model_dump(mode="json") if state.notice else None,
-            "history": NOTICES.dump_python(history, mode="json"),
+            "history": notices_adapter().dump_python(history, mode="json"),
         }
 
     def put_opt_out(

@@ -12,6 +12,7 @@ import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -45,8 +46,13 @@ from chalicelib.storage.ports import (
 
 HEALTH_RETENTION_YEARS = 3  # WVO 2020 art. 2.47 lid 16
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
-DECISIONS = TypeAdapter(Decision)
 PAGE_LIMIT_MAX = 100
+
+
+@cache
+def decisions_adapter() -> TypeAdapter[Decision]:
+    """Built on first use rather than at import (cold start)."""
+    return TypeAdapter(Decision)
 
 
 @dataclass(frozen=True)
@@ -244,9 +250,12 @@ class Services:
             region_id=region_id,
             student_ref=request.student.ref,
             health_data_until=health_until,
+            school_brin=request.application.school_brin,
             **{f: getattr(evaluation, f) for f in evaluation.__dataclass_fields__},
         )
-        document, actuals = split_health_data(DECISIONS.dump_python(decision, mode="json"))
+        document, actuals = split_health_data(
+            decisions_adapter().dump_python(decision, mode="json")
+        )
         health = {"actuals": actuals, "dossier": request.model_dump(mode="json")}
         stored = StoredDecision(
             region_id, decision_id, request.student.ref, decided_on, document, health, health_until

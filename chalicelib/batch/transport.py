@@ -10,8 +10,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from chalicelib.storage.dynamodb import translated_errors
-
 Message = dict[str, Any]
 Handler = Callable[[Message], None]
 
@@ -61,6 +59,14 @@ class DirectoryBlobStore:
 
     def upload_url(self, key: str, content_type: str) -> str | None:
         return None
+
+
+def translated_errors() -> Any:
+    """botocore's errors as storage errors; imported on use, so that botocore is loaded only
+    where S3 or SQS are (not at the API's import)."""
+    from chalicelib.storage.dynamodb import translated_errors as translate
+
+    return translate()
 
 
 class S3BlobStore:

@@ -42,9 +42,13 @@ Severity = Literal["error", "warning"]
 
 
 class StrictModel(BaseModel):
-    """Base of every input model: unknown fields are refused, instances are immutable."""
+    """Base of every input model: unknown fields are refused, instances are immutable.
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    `defer_build`: a model's validator is built on first use, not at import, so a Lambda cold
+    start pays only for the models its first request needs.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Citation(StrictModel):
