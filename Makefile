@@ -73,6 +73,7 @@ test: lint types schemas-check cfn-lint install-node ## lint, types, schema and 
 bench: install install-node ## benchmarks: figures as ratios against a baseline in the same run
 	$(BIN)/python bench/bench_engine.py
 	$(BIN)/python bench/bench_http.py
+	$(BIN)/python bench/bench_batch.py
 
 clean: ## remove the virtualenv and caches (keeps .data/)
 	rm -rf $(VENV) node_modules out .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -1,21 +1,33 @@
 """Generate the deployment's hand-kept parts from the table definition in
-chalicelib/storage/schema.py, so that the table in AWS is the table the code and tests use.
+chalicelib/storage/schema.py and the batch settings in chalicelib/config.py, so that what runs
+in AWS is what the code and tests use.
 
-    python scripts/gen_resources.py          # write resources.json and .chalice/policy-dev.json
+    python scripts/gen_resources.py          # write resources.json and the two role policies
     python scripts/gen_resources.py --check  # exit 1 when a committed file drifted
     python scripts/gen_resources.py --check-template out/sam.json  # after `chalice package`
 
 - `resources.json` is the template that `chalice package --merge-template` deep-merges into the
   SAM template Chalice generates (`out/sam.json`): the table (on-demand, TTL on `expires_at`,
-  point-in-time recovery, kept when the stack goes), the API handler's log group, the table name
-  in the function's environment, and throttling on the API stage.
-- `.chalice/policy-dev.json` is the function role's only policy (`autogen_policy` is false):
-  read/write on that one table, Query on its indexes, writing to its own log group. Chalice
-  copies the document into the template as is, so it may use CloudFormation intrinsics
+  point-in-time recovery, kept when the stack goes); the batch bucket (encrypted, private,
+  `uploads/` and `batches/` expire after a day); the batch queue (`toewijzing-batches`, the name
+  `@app.on_sqs_message` subscribes to, encrypted, a day's retention, a dead-letter queue after
+  five receives) and partial batch responses (`ReportBatchItemFailures`) on the worker's event
+  source; a log group per function; the table, bucket, queue URL and pseudonym key (the
+  `PseudonymKey` NoEcho parameter) in both functions' environment; throttling on the API stage.
+- `.chalice/policy-dev.json` is the API function's only policy (`autogen_policy` is false): items
+  of that one table, Query on its indexes, putting and reading batch bodies in the bucket,
+  sending to the queue, writing to its own log group.
+- `.chalice/policy-dev-worker.json` is the worker's (`.chalice/config.json`, stage dev,
+  `lambda_functions.batch_worker.iam_policy_file`): the same table rights, reading and deleting
+  batch bodies, receiving, deleting and sending messages on the queue, its own log group.
+  Chalice gives each function its own role when `autogen_policy` is false; without that entry
+  the worker's role would get the API's policy file.
+  Chalice copies the documents into the template as is, so they use CloudFormation intrinsics
   (`Fn::GetAtt`, `Fn::Sub`); the dev stage is therefore deployed through CloudFormation
   (`make package`), not with `chalice deploy`, which would send the intrinsics to IAM verbatim.
 
-Chalice names the API handler function `APIHandler` and the REST API `RestAPI` in the template.
+Chalice names the functions `APIHandler` and `BatchWorker`, their roles `ApiHandlerRole` and
+`BatchWorkerRole`, the worker's SQS event `BatchWorkerSqsEventSource` and the REST API `RestAPI`.
 """
 
 from __future__ import annotations
@@ -29,14 +41,27 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from chalicelib import config  # noqa: E402
 from chalicelib.storage import schema  # noqa: E402
 
 RESOURCES = ROOT / "resources.json"
 POLICY = ROOT / ".chalice" / "policy-dev.json"
+WORKER_POLICY = ROOT / ".chalice" / "policy-dev-worker.json"
+CHALICE_CONFIG = ROOT / ".chalice" / "config.json"
 
 TABLE = "Table"  # logical ids in the template
 LOG_GROUP = "APIHandlerLogGroup"
+WORKER_LOG_GROUP = "BatchWorkerLogGroup"
+BUCKET = "BatchBucket"
+BUCKET_POLICY = "BatchBucketPolicy"
+QUEUE = "BatchQueue"
+DEAD_LETTERS = "BatchDeadLetterQueue"
+PSEUDONYM_KEY = "PseudonymKey"  # template parameter
 FUNCTION = "APIHandler"  # chalice's
+WORKER = "BatchWorker"  # chalice's, from app.batch_worker
+WORKER_NAME = "batch_worker"  # the function's name in app.py and .chalice/config.json
+WORKER_EVENT = "BatchWorkerSqsEventSource"  # chalice's
+ROLES = {FUNCTION: "ApiHandlerRole", WORKER: "BatchWorkerRole"}  # chalice's
 REST_API = "RestAPI"  # chalice's
 
 # Everything the storage adapter may do to an item. No Scan, no table administration.
@@ -53,10 +78,31 @@ TABLE_ACTIONS = [
 ]
 INDEX_ACTIONS = ["dynamodb:Query"]
 LOG_ACTIONS = ["logs:CreateLogStream", "logs:PutLogEvents"]
+# The API stores bodies (and signs upload URLs, which act with its rights) and queues `split`.
+API_OBJECT_ACTIONS = ["s3:GetObject", "s3:PutObject"]
+API_QUEUE_ACTIONS = ["sqs:SendMessage"]
+# The worker reads a body, deletes it after splitting, and sends the chunks to its own queue.
+WORKER_OBJECT_ACTIONS = ["s3:DeleteObject", "s3:GetObject"]
+WORKER_QUEUE_ACTIONS = [
+    "sqs:DeleteMessage",
+    "sqs:GetQueueAttributes",
+    "sqs:ReceiveMessage",
+    "sqs:SendMessage",
+]
+BLOB_PREFIXES = ("uploads/", "batches/")  # chalicelib/batch/pipeline.py
 
 LOG_RETENTION_DAYS = 90
 THROTTLING_RATE = 25  # requests per second, steady state, across all clients
 THROTTLING_BURST = 50
+WORKER_TIMEOUT = 60  # seconds: a chunk of 100 rows, or splitting a 100,000-row file
+# AWS: at least six times the function's timeout, so a message is not delivered again while a
+# retried invocation of the same batch still holds it.
+VISIBILITY_TIMEOUT = 6 * WORKER_TIMEOUT
+MAX_RECEIVES = 5  # then the message goes to the dead-letter queue
+DAY = 24 * 60 * 60
+QUEUE_RETENTION = DAY
+DEAD_LETTER_RETENTION = 14 * DAY  # the maximum: time to look, fix and redrive
+BLOB_EXPIRY_DAYS = 1  # bodies may hold names (OSO dossiers); split ones are deleted at once
 
 
 def table_resource() -> dict[str, Any]:
@@ -74,6 +120,99 @@ def table_resource() -> dict[str, Any]:
         "DeletionPolicy": "Retain",
         "UpdateReplacePolicy": "Retain",
         "Properties": properties,
+    }
+
+
+def bucket_resources() -> dict[str, Any]:
+    expire = [
+        {
+            "Id": f"expire-{prefix.rstrip('/')}",
+            "Status": "Enabled",
+            "Prefix": prefix,
+            "ExpirationInDays": BLOB_EXPIRY_DAYS,
+            "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1},
+        }
+        for prefix in BLOB_PREFIXES
+    ]
+    return {
+        BUCKET: {
+            "Type": "AWS::S3::Bucket",
+            "Properties": {
+                "BucketEncryption": {
+                    "ServerSideEncryptionConfiguration": [
+                        {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
+                    ]
+                },
+                "PublicAccessBlockConfiguration": {
+                    "BlockPublicAcls": True,
+                    "BlockPublicPolicy": True,
+                    "IgnorePublicAcls": True,
+                    "RestrictPublicBuckets": True,
+                },
+                "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+                "LifecycleConfiguration": {"Rules": expire},
+            },
+        },
+        BUCKET_POLICY: {
+            "Type": "AWS::S3::BucketPolicy",
+            "Properties": {
+                "Bucket": {"Ref": BUCKET},
+                "PolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "TlsOnly",
+                            "Effect": "Deny",
+                            "Principal": "*",
+                            "Action": "s3:*",
+                            "Resource": [
+                                {"Fn::GetAtt": [BUCKET, "Arn"]},
+                                {"Fn::Sub": f"${{{BUCKET}.Arn}}/*"},
+                            ],
+                            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                        }
+                    ],
+                },
+            },
+        },
+    }
+
+
+def queue_resources() -> dict[str, Any]:
+    return {
+        QUEUE: {
+            "Type": "AWS::SQS::Queue",
+            "Properties": {
+                "QueueName": config.BATCH_QUEUE_NAME,
+                "VisibilityTimeout": VISIBILITY_TIMEOUT,
+                "MessageRetentionPeriod": QUEUE_RETENTION,
+                "SqsManagedSseEnabled": True,
+                "RedrivePolicy": {
+                    "deadLetterTargetArn": {"Fn::GetAtt": [DEAD_LETTERS, "Arn"]},
+                    "maxReceiveCount": MAX_RECEIVES,
+                },
+            },
+        },
+        DEAD_LETTERS: {
+            "Type": "AWS::SQS::Queue",
+            "Properties": {
+                "MessageRetentionPeriod": DEAD_LETTER_RETENTION,
+                "SqsManagedSseEnabled": True,
+            },
+        },
+    }
+
+
+def environment() -> dict[str, Any]:
+    """The same settings for both functions (chalicelib/config.py reads them)."""
+    return {
+        "Variables": {
+            config.TABLE: {"Ref": TABLE},
+            config.STORAGE: "dynamodb",
+            config.BUCKET: {"Ref": BUCKET},
+            config.QUEUE_URL: {"Ref": QUEUE},  # Ref of a queue is its URL
+            config.PSEUDONYM_KEY: {"Ref": PSEUDONYM_KEY},
+        }
     }
 
 
@@ -97,22 +236,44 @@ def resources() -> dict[str, Any]:
                 "MinValue": 1,
                 "Description": "Burst capacity (requests) for the whole API stage.",
             },
+            PSEUDONYM_KEY: {
+                "Type": "String",
+                "NoEcho": True,
+                "MinLength": 32,
+                "Description": (
+                    "Secret from which each region's key for pseudonymous student refs (HMAC) "
+                    "of OSO dossiers is derived. Keep it: another key gives other refs."
+                ),
+            },
         },
         "Resources": {
             TABLE: table_resource(),
+            **bucket_resources(),
+            **queue_resources(),
             LOG_GROUP: {
+                "Type": "AWS::Logs::LogGroup",
+                "Properties": {"RetentionInDays": LOG_RETENTION_DAYS},
+            },
+            WORKER_LOG_GROUP: {
                 "Type": "AWS::Logs::LogGroup",
                 "Properties": {"RetentionInDays": LOG_RETENTION_DAYS},
             },
             FUNCTION: {
                 "Properties": {
-                    "Environment": {
-                        "Variables": {
-                            "TOEWIJZING_TABLE": {"Ref": TABLE},
-                            "TOEWIJZING_STORAGE": "dynamodb",
+                    "Environment": environment(),
+                    "LoggingConfig": {"LogGroup": {"Ref": LOG_GROUP}, "LogFormat": "Text"},
+                }
+            },
+            WORKER: {
+                "Properties": {
+                    "Timeout": WORKER_TIMEOUT,
+                    "Environment": environment(),
+                    "LoggingConfig": {"LogGroup": {"Ref": WORKER_LOG_GROUP}, "LogFormat": "Text"},
+                    "Events": {
+                        WORKER_EVENT: {
+                            "Properties": {"FunctionResponseTypes": ["ReportBatchItemFailures"]}
                         }
                     },
-                    "LoggingConfig": {"LogGroup": {"Ref": LOG_GROUP}, "LogFormat": "Text"},
                 }
             },
             REST_API: {
@@ -131,32 +292,79 @@ def resources() -> dict[str, Any]:
         "Outputs": {
             "TableName": {"Value": {"Ref": TABLE}},
             "TableArn": {"Value": {"Fn::GetAtt": [TABLE, "Arn"]}},
+            "BatchBucketName": {"Value": {"Ref": BUCKET}},
+            "BatchQueueUrl": {"Value": {"Ref": QUEUE}},
+            "BatchDeadLetterQueueUrl": {"Value": {"Ref": DEAD_LETTERS}},
         },
     }
 
 
+def _table_statements() -> list[dict[str, Any]]:
+    return [
+        {
+            "Sid": "TableItems",
+            "Effect": "Allow",
+            "Action": TABLE_ACTIONS,
+            "Resource": {"Fn::GetAtt": [TABLE, "Arn"]},
+        },
+        {
+            "Sid": "TableIndexes",
+            "Effect": "Allow",
+            "Action": INDEX_ACTIONS,
+            "Resource": {"Fn::Sub": f"${{{TABLE}.Arn}}/index/*"},
+        },
+    ]
+
+
+def _blob_statement(actions: list[str]) -> dict[str, Any]:
+    return {
+        "Sid": "BatchBodies",
+        "Effect": "Allow",
+        "Action": actions,
+        "Resource": [{"Fn::Sub": f"${{{BUCKET}.Arn}}/{prefix}*"} for prefix in BLOB_PREFIXES],
+    }
+
+
+def _queue_statement(actions: list[str]) -> dict[str, Any]:
+    return {
+        "Sid": "BatchQueue",
+        "Effect": "Allow",
+        "Action": actions,
+        "Resource": {"Fn::GetAtt": [QUEUE, "Arn"]},
+    }
+
+
+def _log_statement(log_group: str) -> dict[str, Any]:
+    return {
+        "Sid": "OwnLogGroup",
+        "Effect": "Allow",
+        "Action": LOG_ACTIONS,
+        "Resource": {"Fn::GetAtt": [log_group, "Arn"]},
+    }
+
+
 def policy() -> dict[str, Any]:
+    """The API function's role."""
     return {
         "Version": "2012-10-17",
         "Statement": [
-            {
-                "Sid": "TableItems",
-                "Effect": "Allow",
-                "Action": TABLE_ACTIONS,
-                "Resource": {"Fn::GetAtt": [TABLE, "Arn"]},
-            },
-            {
-                "Sid": "TableIndexes",
-                "Effect": "Allow",
-                "Action": INDEX_ACTIONS,
-                "Resource": {"Fn::Sub": f"${{{TABLE}.Arn}}/index/*"},
-            },
-            {
-                "Sid": "OwnLogGroup",
-                "Effect": "Allow",
-                "Action": LOG_ACTIONS,
-                "Resource": {"Fn::GetAtt": [LOG_GROUP, "Arn"]},
-            },
+            *_table_statements(),
+            _blob_statement(API_OBJECT_ACTIONS),
+            _queue_statement(API_QUEUE_ACTIONS),
+            _log_statement(LOG_GROUP),
+        ],
+    }
+
+
+def worker_policy() -> dict[str, Any]:
+    """The batch worker's role."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            *_table_statements(),
+            _blob_statement(WORKER_OBJECT_ACTIONS),
+            _queue_statement(WORKER_QUEUE_ACTIONS),
+            _log_statement(WORKER_LOG_GROUP),
         ],
     }
 
@@ -165,23 +373,63 @@ def render(document: dict[str, Any]) -> str:
     return json.dumps(document, indent=2) + "\n"
 
 
-FILES = {RESOURCES: resources, POLICY: policy}
+FILES = {RESOURCES: resources, POLICY: policy, WORKER_POLICY: worker_policy}
+POLICIES = {FUNCTION: policy, WORKER: worker_policy}  # function -> its role's policy
+
+
+def check_config() -> list[str]:
+    """`.chalice/config.json` gives the worker its own policy file (else it gets the API's)."""
+    stages = json.loads(CHALICE_CONFIG.read_text(encoding="utf-8"))["stages"]
+    functions = stages.get("dev", {}).get("lambda_functions", {})
+    policy_file = functions.get(WORKER_NAME, {}).get("iam_policy_file")
+    if policy_file == WORKER_POLICY.name:
+        return []
+    return [
+        f"{CHALICE_CONFIG.relative_to(ROOT)}: stage dev must set lambda_functions."
+        f'{WORKER_NAME}.iam_policy_file to "{WORKER_POLICY.name}" (found {policy_file!r})'
+    ]
 
 
 def check_template(path: Path) -> list[str]:
     """Problems in a packaged template: a function Chalice added that this file does not wire
-    (no table name, no log group it may write to)."""
+    (no table, bucket or queue in its environment), a role whose policy is not the generated
+    one, a worker event source without partial batch responses, a queue that would hand a
+    message out again while the worker may still run on it."""
     template = json.loads(path.read_text(encoding="utf-8"))
+    resources = template.get("Resources", {})
     problems = []
-    for name, resource in template.get("Resources", {}).items():
+    wanted = environment()["Variables"]
+    for name, resource in resources.items():
         if resource.get("Type") != "AWS::Serverless::Function":
             continue
         variables = resource["Properties"].get("Environment", {}).get("Variables", {})
-        if variables.get("TOEWIJZING_TABLE") != {"Ref": TABLE}:
+        missing = [key for key, value in wanted.items() if variables.get(key) != value]
+        if missing:
             problems.append(
-                f"{path}: function {name} has no TOEWIJZING_TABLE: wire it in "
-                "scripts/gen_resources.py (it only knows APIHandler) and run `make resources`"
+                f"{path}: function {name} lacks {', '.join(missing)}: wire it in "
+                "scripts/gen_resources.py (it knows APIHandler and BatchWorker) and run "
+                "`make resources`"
             )
+        role = resources.get(ROLES.get(name, ""), {})
+        documents = [p["PolicyDocument"] for p in role.get("Properties", {}).get("Policies", [])]
+        if name in POLICIES and documents != [POLICIES[name]()]:
+            problems.append(
+                f"{path}: the role of {name} does not have exactly its generated policy"
+            )
+        for event_name, event in resource["Properties"].get("Events", {}).items():
+            if event.get("Type") != "SQS":
+                continue
+            properties = event["Properties"]
+            if "ReportBatchItemFailures" not in properties.get("FunctionResponseTypes", []):
+                problems.append(f"{path}: {name}.{event_name} has no ReportBatchItemFailures")
+            queue = resources.get(QUEUE, {}).get("Properties", {})
+            timeout = resource["Properties"].get("Timeout", 3)
+            if queue.get("VisibilityTimeout", 30) < 6 * timeout:
+                problems.append(
+                    f"{path}: {QUEUE}'s VisibilityTimeout is under 6 x {name}'s Timeout ({timeout})"
+                )
+            if config.BATCH_QUEUE_NAME not in json.dumps(properties.get("Queue")):
+                problems.append(f"{path}: {name}.{event_name} is not on {config.BATCH_QUEUE_NAME}")
     return problems
 
 
@@ -196,7 +444,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     if args.check_template is not None:
-        problems = check_template(args.check_template)
+        problems = check_template(args.check_template) + check_config()
         print("\n".join(problems) or f"{args.check_template}: every function is wired")
         return 1 if problems else 0
     drifted = []
@@ -210,6 +458,10 @@ def main(argv: list[str] | None = None) -> int:
         else:
             path.write_text(text, encoding="utf-8")
             print(f"wrote {path.relative_to(ROOT)}")
+    config_problems = check_config()
+    if config_problems:
+        print("\n".join(config_problems))
+        return 1
     if drifted:
         names = ", ".join(str(path) for path in drifted)
         print(

@@ -1,5 +1,5 @@
-"""The deployment template's own parts (resources.json, .chalice/policy-dev.json) stay in step
-with the table definition the code and the tests use, and the function's role stays narrow."""
+"""The deployment template's own parts (resources.json, the two role policies) stay in step with
+the table definition and batch settings the code and the tests use, and the roles stay narrow."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from chalicelib import config
 from chalicelib.storage import schema
 from scripts import gen_resources
 
@@ -37,14 +38,65 @@ def test_template_table_is_the_schema_table_with_ttl_and_recovery() -> None:
     assert table["DeletionPolicy"] == table["UpdateReplacePolicy"] == "Retain"
 
 
-def test_function_gets_the_table_name_from_the_template() -> None:
-    function = load(gen_resources.RESOURCES)["Resources"]["APIHandler"]
-    variables = function["Properties"]["Environment"]["Variables"]
-    assert variables["TOEWIJZING_TABLE"] == {"Ref": gen_resources.TABLE}
+def resources() -> dict[str, Any]:
+    return load(gen_resources.RESOURCES)["Resources"]  # type: ignore[no-any-return]
 
 
-def test_role_policy_is_least_privilege() -> None:
-    statements = load(gen_resources.POLICY)["Statement"]
+@pytest.mark.parametrize("function", ["APIHandler", "BatchWorker"])
+def test_both_functions_get_table_bucket_queue_and_key_from_the_template(function: str) -> None:
+    variables = resources()[function]["Properties"]["Environment"]["Variables"]
+    assert variables[config.TABLE] == {"Ref": gen_resources.TABLE}
+    assert variables[config.BUCKET] == {"Ref": gen_resources.BUCKET}
+    assert variables[config.QUEUE_URL] == {"Ref": gen_resources.QUEUE}
+    assert variables[config.PSEUDONYM_KEY] == {"Ref": "PseudonymKey"}
+    parameter = load(gen_resources.RESOURCES)["Parameters"]["PseudonymKey"]
+    assert parameter["NoEcho"] is True and "Default" not in parameter
+
+
+def test_bucket_is_private_encrypted_and_forgets_bodies_after_a_day() -> None:
+    bucket = resources()[gen_resources.BUCKET]["Properties"]
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    (rule,) = bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    rules = bucket["LifecycleConfiguration"]["Rules"]
+    assert {r["Prefix"]: r["ExpirationInDays"] for r in rules} == {"uploads/": 1, "batches/": 1}
+    assert all(r["Status"] == "Enabled" for r in rules)
+
+
+def test_queue_is_the_one_the_worker_subscribes_to_with_a_dead_letter_queue() -> None:
+    template = resources()
+    queue = template[gen_resources.QUEUE]["Properties"]
+    worker = template["BatchWorker"]["Properties"]
+    assert queue["QueueName"] == config.BATCH_QUEUE_NAME == "toewijzing-batches"
+    assert queue["VisibilityTimeout"] >= 6 * worker["Timeout"]
+    assert queue["SqsManagedSseEnabled"] is True
+    assert queue["MessageRetentionPeriod"] == 24 * 60 * 60
+    assert queue["RedrivePolicy"] == {
+        "deadLetterTargetArn": {"Fn::GetAtt": [gen_resources.DEAD_LETTERS, "Arn"]},
+        "maxReceiveCount": 5,
+    }
+    dead = template[gen_resources.DEAD_LETTERS]["Properties"]
+    assert dead["MessageRetentionPeriod"] > queue["MessageRetentionPeriod"]
+    event = worker["Events"]["BatchWorkerSqsEventSource"]["Properties"]
+    assert event["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+
+
+def test_worker_has_its_own_policy_file_in_the_chalice_config() -> None:
+    assert gen_resources.check_config() == []
+    stage = load(gen_resources.CHALICE_CONFIG)["stages"]["dev"]
+    worker = stage["lambda_functions"]["batch_worker"]
+    assert worker["iam_policy_file"] == gen_resources.WORKER_POLICY.name
+
+
+def actions_of(path: Path) -> dict[str, set[str]]:
+    """Sid -> actions of a policy file."""
+    return {s["Sid"]: set(s["Action"]) for s in load(path)["Statement"]}
+
+
+@pytest.mark.parametrize("path", [gen_resources.POLICY, gen_resources.WORKER_POLICY],
+                         ids=lambda path: path.name)  # fmt: skip
+def test_role_policy_is_least_privilege(path: Path) -> None:
+    statements = load(path)["Statement"]
     actions = {action for statement in statements for action in statement["Action"]}
     assert all(statement["Effect"] == "Allow" for statement in statements)
     assert not [action for action in actions if "*" in action]
@@ -65,3 +117,83 @@ def test_role_policy_is_least_privilege() -> None:
     }
     resources = [json.dumps(statement["Resource"]) for statement in statements]
     assert all("Fn::" in resource for resource in resources)  # every resource is a stack ARN
+    objects = load(path)["Statement"]
+    (bodies,) = [s for s in objects if s["Sid"] == "BatchBodies"]
+    assert [r["Fn::Sub"] for r in bodies["Resource"]] == [
+        "${BatchBucket.Arn}/uploads/*",
+        "${BatchBucket.Arn}/batches/*",
+    ]
+
+
+def test_api_and_worker_get_only_their_own_batch_rights() -> None:
+    api, worker = actions_of(gen_resources.POLICY), actions_of(gen_resources.WORKER_POLICY)
+    assert api["BatchBodies"] == {"s3:PutObject", "s3:GetObject"}
+    assert api["BatchQueue"] == {"sqs:SendMessage"}
+    assert worker["BatchBodies"] == {"s3:GetObject", "s3:DeleteObject"}
+    assert worker["BatchQueue"] == {
+        "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:SendMessage"
+    }  # fmt: skip
+    logs = {
+        path: load(path)["Statement"][-1]["Resource"]
+        for path in (gen_resources.POLICY, gen_resources.WORKER_POLICY)
+    }
+    assert logs == {
+        gen_resources.POLICY: {"Fn::GetAtt": ["APIHandlerLogGroup", "Arn"]},
+        gen_resources.WORKER_POLICY: {"Fn::GetAtt": ["BatchWorkerLogGroup", "Arn"]},
+    }
+
+
+def packaged(tmp_path: Path, **changes: Any) -> Path:
+    """A stand-in for out/sam.json: resources.json as chalice merges it, then `changes`."""
+    template = load(gen_resources.RESOURCES)
+    res = template["Resources"]
+    queue_arn = {"Fn::Sub": "arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:"
+                            "toewijzing-batches"}  # fmt: skip
+    for function, make_policy in gen_resources.POLICIES.items():
+        res[function]["Type"] = "AWS::Serverless::Function"
+        res[function]["Properties"].setdefault("Timeout", 60)
+        res[gen_resources.ROLES[function]] = {
+            "Type": "AWS::IAM::Role",
+            "Properties": {"Policies": [{"PolicyDocument": make_policy(), "PolicyName": "p"}]},
+        }
+    event = res["BatchWorker"]["Properties"]["Events"]["BatchWorkerSqsEventSource"]
+    event["Type"] = "SQS"
+    event["Properties"].update(Queue=queue_arn, BatchSize=5)
+    for path, value in changes.items():
+        *parents, last = path.split("__")
+        node = res
+        for part in parents:
+            node = node[part]
+        node[last] = value
+    out = tmp_path / "sam.json"
+    out.write_text(json.dumps(template), encoding="utf-8")
+    return out
+
+
+def test_check_template_passes_the_merged_template(tmp_path: Path) -> None:
+    assert gen_resources.check_template(packaged(tmp_path)) == []
+
+
+@pytest.mark.parametrize(
+    ("change", "value", "problem"),
+    [
+        ("BatchWorker__Properties__Environment", {}, "lacks TOEWIJZING_TABLE"),
+        (
+            "BatchWorker__Properties__Events__BatchWorkerSqsEventSource__Properties__"
+            "FunctionResponseTypes",
+            [],
+            "no ReportBatchItemFailures",
+        ),
+        ("BatchWorker__Properties__Timeout", 900, "VisibilityTimeout is under 6 x"),
+        (
+            "BatchWorkerRole__Properties__Policies",
+            [{"PolicyDocument": gen_resources.policy(), "PolicyName": "p"}],
+            "role of BatchWorker does not have exactly its generated policy",
+        ),
+    ],
+)
+def test_check_template_finds_what_is_not_wired(
+    tmp_path: Path, change: str, value: Any, problem: str
+) -> None:
+    problems = gen_resources.check_template(packaged(tmp_path, **{change: value}))
+    assert any(problem in p for p in problems), problems
