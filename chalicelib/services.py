@@ -214,10 +214,15 @@ class Services:
         evaluation = self.evaluate(region_id, request, framework)
         decision_id = self.new_id()
         if idempotency_key is not None:
-            decision_id = self._claim(region_id, idempotency_key, request, decision_id)
-            existing = self._storage(
-                self.storage.get_decision, region_id, decision_id, self.today()
-            )
+            claimed = self._claim(region_id, idempotency_key, request, decision_id)
+            # A fresh claim holds our new id: nothing can be stored under it yet. An earlier
+            # claim may have its decision stored (a replay), or not (the first request died).
+            existing = None
+            if claimed != decision_id:
+                decision_id = claimed
+                existing = self._storage(
+                    self.storage.get_decision, region_id, decision_id, self.today()
+                )
             if existing is not None:
                 return join_health_data(existing), True
         stored = self._number_and_store(region_id, decision_id, request, evaluation)
