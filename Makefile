@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
 .PHONY: help install install-node run test lint types schemas schemas-check unit bench package clean fmt \
-	resources resources-check cfn-lint
+	resources resources-check cfn-lint install-browser
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -26,6 +26,10 @@ $(NODE_STAMP): package.json package-lock.json
 	touch $@
 
 install-node: $(NODE_STAMP) ## install the local DynamoDB server (dynalite) from package-lock.json
+
+install-browser: ## Debian's chromium for the report rendering test (apt-get, when missing)
+	test -x /usr/bin/chromium || apt-get install -y --no-install-recommends chromium || \
+	  (apt-get update && apt-get install -y --no-install-recommends chromium)
 
 run: install install-node ## the service on http://127.0.0.1:8000 (PORT), on dynalite (DYNAMODB_PORT, 8001) keeping its data in .data/
 	$(BIN)/python scripts/run_local.py
@@ -67,7 +71,7 @@ cfn-lint: package ## make package, then check out/sam.json with cfn-lint
 	$(BIN)/cfn-lint out/sam.json
 	$(BIN)/python scripts/gen_resources.py --check-template out/sam.json
 
-test: lint types schemas-check cfn-lint install-node ## lint, types, schema and template drift, cfn-lint, the whole test suite
+test: lint types schemas-check cfn-lint install-node install-browser ## lint, types, schema and template drift, cfn-lint, the whole test suite
 	$(BIN)/python -m pytest
 
 bench: install install-node ## benchmarks: figures as ratios against a baseline in the same run

@@ -16,13 +16,21 @@ from chalicelib import http
 from chalicelib.batch.worker import handle_records
 from chalicelib.config import BATCH_QUEUE_NAME
 from chalicelib.openapi import openapi_document
-from chalicelib.routes import batches, criteria, decisions, framework, plans, regions
+from chalicelib.routes import batches, criteria, decisions, framework, plans, regions, statistics
 from chalicelib.wiring import batches as batch_pipeline
 from chalicelib.wiring import configure_logging
 
 configure_logging()
 app = Chalice(app_name="toewijzing")
-for blueprint in (framework.bp, regions.bp, decisions.bp, criteria.bp, batches.bp, plans.bp):
+for blueprint in (
+    framework.bp,
+    regions.bp,
+    decisions.bp,
+    criteria.bp,
+    batches.bp,
+    plans.bp,
+    statistics.bp,
+):
     app.register_blueprint(blueprint)
 
 

@@ -13,6 +13,7 @@ from chalicelib.models.impact import ImpactRequest
 from chalicelib.models.optout import OptOutNotice
 from chalicelib.models.region import REGION_ID_PATTERN, Region, RegionIn, TokenIn
 from chalicelib.models.request import DecisionRequest
+from chalicelib.models.statistics import BudgetSharesIn, EnrolmentIn
 from chalicelib.models.support_plan import SupportPlan
 
 REF = "#/components/schemas/{model}"
@@ -58,6 +59,8 @@ def _schemas() -> dict[str, Any]:
         "OptOutNotice": (OptOutNotice, "validation"),
         "ImpactRequest": (ImpactRequest, "validation"),
         "SupportPlan": (SupportPlan, "validation"),
+        "EnrolmentIn": (EnrolmentIn, "validation"),
+        "BudgetSharesIn": (BudgetSharesIn, "validation"),
     }
     for name, (model, mode) in models.items():
         schema = TypeAdapter(model).json_schema(mode=mode, ref_template=REF)
@@ -100,7 +103,11 @@ def _op(
     if schema is not None:
         ok_response.update(_json(schema))
     responses: dict[str, Any] = {status: ok_response}
-    for code in errors:
+    if body is not None:
+        errors = (*errors, 413, 415)  # a JSON body over 1 MB, or not JSON
+    if not public:
+        errors = (*errors, 503)  # the database is unavailable (with Retry-After)
+    for code in sorted(set(errors)):
         responses[str(code)] = {"description": "Error", **_json("Error")}
     operation: dict[str, Any] = {"summary": summary, "responses": responses}
     if body is not None:
@@ -109,6 +116,12 @@ def _op(
         operation["parameters"] = params
     if public:
         operation["security"] = []
+    return operation
+
+
+def _created_too(operation: dict[str, Any]) -> dict[str, Any]:
+    """A PUT that answers 201 when it created the resource and 200 when it replaced it."""
+    operation["responses"]["201"] = {**operation["responses"]["200"], "description": "Created"}
     return operation
 
 
@@ -158,8 +171,8 @@ def openapi_document() -> dict[str, Any]:
             )
         },
         "/v1/regions/{region_id}": {
-            "put": _op(
-                "Create or replace a region", ("200", "Region"), authed, "RegionIn", [region]
+            "put": _created_too(
+                _op("Create or replace a region", ("200", "Region"), authed, "RegionIn", [region])
             ),
             "get": _op("A region", ("200", "Region"), authed, params=[region]),
         },
@@ -208,6 +221,7 @@ def openapi_document() -> dict[str, Any]:
     }
     paths.update(_regional_paths(region, framework, authed))
     paths.update(_plan_paths(region, framework, authed))
+    paths.update(_statistics_paths(region, authed))
     return {
         "openapi": "3.1.0",
         "info": {
@@ -265,7 +279,7 @@ def _regional_paths(
         },
         f"{base}/batches": {"post": submit},
         f"{base}/batches/uploads": {
-            "post": _op("A presigned upload for a large batch", ("201", None), authed,
+            "post": _op("A presigned upload for a large batch", ("201", None), (*authed, 422),
                         params=[region]),
         },
         f"{base}/batches/{{batch_id}}": {
@@ -346,3 +360,51 @@ def _plan_paths(
             ),
         },
     }
+
+
+def _html(operation: dict[str, Any]) -> dict[str, Any]:
+    operation["responses"]["200"]["content"] = {"text/html": {"schema": {"type": "string"}}}
+    return operation
+
+
+def _statistics_paths(region: dict[str, Any], authed: tuple[int, ...]) -> dict[str, Any]:
+    """Monitoring (issue 7): enrolments, budget shares, statistics and report pages. Region
+    routes: the region (its own), the ministry (read only) and admin; national routes: the
+    ministry and admin. See the README, "Monitoring"."""
+    teldatum = {
+        **_query("teldatum", "date"),
+        "description": "A count date YYYY-10-01 "
+        "(default: the latest 1 October on or before today).",
+    }
+    teldatum_path = _path("teldatum", r"^[0-9]{4}-10-01$")
+    year = _path("year", r"^(19|20)[0-9]{2}$")
+    base = "/v1/regions/{region_id}"
+    return {
+        f"{base}/enrolments/{{teldatum}}": {
+            "put": _op("Students per school on a count date (a new version)", ("200", None),
+                       (*authed, 415, 422), "EnrolmentIn", [region, teldatum_path]),
+            "get": _op("The enrolment on a count date", ("200", None), authed,
+                       params=[region, teldatum_path]),
+        },
+        f"{base}/statistics": {
+            "get": _op("Allocations in force, shares, schools by kind, decisions and trend",
+                       ("200", None), authed, params=[region, teldatum]),
+        },
+        f"{base}/report": {
+            "get": _html(_op("The region's monitoring report (HTML, inline SVG charts)",
+                             ("200", None), authed, params=[region, teldatum])),
+        },
+        "/v1/statistics": {
+            "get": _op("Every region's figures, national totals and budget gaps (ministry)",
+                       ("200", None), authed, params=[teldatum]),
+        },
+        "/v1/report": {
+            "get": _html(_op("The national monitoring report (HTML, inline SVG charts)",
+                             ("200", None), authed, params=[teldatum])),
+        },
+        "/v1/budget-shares/{year}": {
+            "put": _op("Each region's budget share in a year (admin)", ("200", None),
+                       (*authed, 415, 422), "BudgetSharesIn", [year]),
+            "get": _op("The budget shares of a year", ("200", None), authed, params=[year]),
+        },
+    }  # fmt: skip

@@ -9,13 +9,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from chalicelib.cli import batch, criteria, decide, plan
+from chalicelib.cli import batch, criteria, decide, plan, report
 
 
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="toewijzing", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
-    for module in (decide, criteria, plan, batch):
+    for module in (decide, criteria, plan, batch, report):
         module.register(commands)
     return root
 

@@ -107,3 +107,6 @@ class Decision:
     findings: tuple[Finding, ...]
     legal_basis: tuple[Citation, ...]
     health_data_until: dt.date | None = None
+    school_brin: str | None = None
+    """The school that applied (the application's `school_brin`): not health data, kept for
+    the statistics per school on the count date."""

@@ -43,6 +43,10 @@ UNAVAILABLE = {
 }
 
 
+REGIONS_KEY = "REGIONS"
+NATIONAL_PK = "NATIONAL"
+
+
 def _s(value: str) -> dict[str, str]:
     return {"S": value}
 
@@ -101,6 +105,9 @@ class DynamoStorage:
         item = {
             PK: _s(region_pk(region["region_id"])),
             SK: _s("REGION"),
+            # every region under one index key, so that the national statistics can list them
+            GSI1PK: _s(REGIONS_KEY),
+            GSI1SK: _s(region["region_id"]),
             "doc": _s(json.dumps(region, sort_keys=True)),
         }
         response = self._call(self._client.put_item, Item=item, ReturnValues="ALL_OLD")
@@ -301,6 +308,42 @@ class DynamoStorage:
 
     def list_region_documents(self, region_id: str, kind: str) -> list[dict[str, Any]]:
         items = self._query_prefix(region_pk(region_id), f"{kind.upper()}#")
+        return [json.loads(item["doc"]["S"]) for item in items]
+
+    # Monitoring: all regions (GSI1), all decisions of a region, national documents
+
+    def list_regions(self) -> list[dict[str, Any]]:
+        items: list[Item] = []
+        start: dict[str, Any] | None = None
+        while True:
+            extra = {"ExclusiveStartKey": start} if start else {}
+            response = self._call(
+                self._client.query,
+                IndexName=GSI1,
+                KeyConditionExpression=f"{GSI1PK} = :p",
+                ExpressionAttributeValues={":p": _s(REGIONS_KEY)},
+                **extra,
+            )
+            items += response.get("Items", [])
+            start = response.get("LastEvaluatedKey")
+            if not start:
+                return [json.loads(item["doc"]["S"]) for item in items]
+
+    def list_region_decisions(self, region_id: str) -> list[dict[str, Any]]:
+        items = self._query_prefix(region_pk(region_id), "DECISION#")
+        return [json.loads(item["doc"]["S"]) for item in items]
+
+    def put_national_document(self, kind: str, key: str, document: dict[str, Any]) -> None:
+        self._put_new(
+            {
+                PK: _s(NATIONAL_PK),
+                SK: _s(f"{kind.upper()}#{key}"),
+                "doc": _s(json.dumps(document, sort_keys=True)),
+            }
+        )
+
+    def list_national_documents(self, kind: str) -> list[dict[str, Any]]:
+        items = self._query_prefix(NATIONAL_PK, f"{kind.upper()}#")
         return [json.loads(item["doc"]["S"]) for item in items]
 
     # Batches: the record under the region, rows and chunk summaries in the batch's partition

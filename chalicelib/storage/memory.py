@@ -35,6 +35,7 @@ class MemoryStorage:
         self._batches: dict[tuple[str, str], dict[str, Any]] = {}
         self._rows: dict[tuple[str, str], dict[int, dict[str, Any]]] = {}
         self._chunks: dict[tuple[str, str], dict[int, dict[str, Any]]] = {}
+        self._national: dict[tuple[str, str], dict[str, Any]] = {}
 
     def put_region(self, region: dict[str, Any]) -> bool:
         with self._lock:
@@ -128,6 +129,30 @@ class MemoryStorage:
                 for (r, k, _), doc in sorted(self._documents.items())
                 if r == region_id and k == kind
             ]
+
+    # Monitoring
+
+    def list_regions(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [copy.deepcopy(self._regions[r]) for r in sorted(self._regions)]
+
+    def list_region_decisions(self, region_id: str) -> list[dict[str, Any]]:
+        with self._lock:
+            return [
+                copy.deepcopy(d.document)
+                for (r, _), d in sorted(self._decisions.items())
+                if r == region_id
+            ]
+
+    def put_national_document(self, kind: str, key: str, document: dict[str, Any]) -> None:
+        with self._lock:
+            if (kind, key) in self._national:
+                raise AlreadyExistsError(f"{kind} {key}")
+            self._national[(kind, key)] = copy.deepcopy(document)
+
+    def list_national_documents(self, kind: str) -> list[dict[str, Any]]:
+        with self._lock:
+            return [copy.deepcopy(d) for (k, _), d in sorted(self._national.items()) if k == kind]
 
     # Batches
 

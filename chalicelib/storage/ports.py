@@ -143,3 +143,17 @@ class Storage(BatchStorage, Protocol):
 
     def list_region_documents(self, region_id: str, kind: str) -> list[dict[str, Any]]:
         """All documents of a kind for the region, in key order."""
+
+    # Monitoring (issue 7): every region, every decision of a region, national documents
+
+    def list_regions(self) -> list[dict[str, Any]]:
+        """Every stored region, in region id order."""
+
+    def list_region_decisions(self, region_id: str) -> list[dict[str, Any]]:
+        """The public documents (no health data) of all the region's decisions, in any order."""
+
+    def put_national_document(self, kind: str, key: str, document: dict[str, Any]) -> None:
+        """Store a new national document of a kind (`budgetshares`, ...); never overwrites."""
+
+    def list_national_documents(self, kind: str) -> list[dict[str, Any]]:
+        """All national documents of a kind, in key order."""

@@ -129,3 +129,50 @@ def test_list_pages_through_a_students_decisions_in_date_order(storage: Storage)
 def test_list_refuses_a_cursor_it_did_not_hand_out(storage: Storage) -> None:
     with pytest.raises(InvalidCursorError):
         storage.list_decisions("VO2001", "ll-1", TODAY, 2, "not-a-cursor!")
+
+
+# Monitoring (issue 7): regions, a region's decisions, national documents
+
+
+def test_list_regions_gives_every_region_once_in_id_order(storage: Storage) -> None:
+    for region_id in ("VO2002", "VO2001", "VO2003"):
+        storage.put_region({"region_id": region_id, "name": region_id})
+    storage.put_region({"region_id": "VO2001", "name": "renamed"})
+    regions = storage.list_regions()
+    assert [r["region_id"] for r in regions] == ["VO2001", "VO2002", "VO2003"]
+    assert regions[0]["name"] == "renamed"
+
+
+def test_list_region_decisions_gives_documents_without_health_data(storage: Storage) -> None:
+    for i in range(3):
+        storage.put_decision(decision(f"d{i}", ref=f"ll-{i}"), expires_at=0)
+    storage.put_decision(decision("elsewhere", region="VO2002"), expires_at=0)
+    storage.put_region_document("VO2001", "enrolment", "2017-10-01#x", {"n": 1})
+    documents = storage.list_region_decisions("VO2001")
+    assert sorted(d["decision_id"] for d in documents) == ["d0", "d1", "d2"]
+    assert all("actuals" not in d and "dossier" not in d for d in documents)
+    assert storage.list_region_decisions("VO2009") == []
+
+
+def test_list_region_decisions_pages_through_a_large_region(storage: Storage) -> None:
+    big = {"filler": "x" * 20_000}
+    for i in range(60):  # about 1.2 MB: more than one DynamoDB query page
+        document = {**decision(f"d{i:03d}").document, **big}
+        stored = StoredDecision(**{**decision(f"d{i:03d}").__dict__, "document": document})
+        storage.put_decision(stored, expires_at=0)
+    assert len(storage.list_region_decisions("VO2001")) == 60
+
+
+def test_national_documents_are_never_overwritten_and_come_in_key_order(
+    storage: Storage,
+) -> None:
+    storage.put_national_document("budgetshares", "2018#b", {"v": 2})
+    storage.put_national_document("budgetshares", "2017#a", {"v": 1})
+    storage.put_national_document("other", "2017#a", {"v": 9})
+    with pytest.raises(AlreadyExistsError):
+        storage.put_national_document("budgetshares", "2017#a", {"v": 3})
+    assert storage.list_national_documents("budgetshares") == [{"v": 1}, {"v": 2}]
+    assert storage.list_national_documents("nothing") == []
+    # a region called NATIONAL does not share them
+    storage.put_region_document("NATIONAL", "budgetshares", "2017#a", {"v": 4})
+    assert storage.list_national_documents("budgetshares") == [{"v": 1}, {"v": 2}]

@@ -1,0 +1,6 @@
+"""The browser tests reuse the API fixtures: data made through the API, rendered by chromium."""
+
+from __future__ import annotations
+
+from tests.api.conftest import api  # noqa: F401
+from tests.api.test_statistics import world  # noqa: F401
