@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
+import functools
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -61,6 +64,22 @@ def print_json(document: Any, stream: Any = None) -> None:
 def fail(body: dict[str, Any]) -> int:
     print_json(body, sys.stderr)
     return EXIT_MALFORMED
+
+
+def command(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """A command's run function, with unusable input and refused requests turned into the
+    contract's error JSON on stderr and exit code 2."""
+
+    @functools.wraps(run)
+    def wrapper(args: argparse.Namespace) -> int:
+        try:
+            return run(args)
+        except InputError as exc:
+            return fail(exc.body)
+        except ToewijzingError as exc:
+            return fail(error_of(exc))
+
+    return wrapper
 
 
 def error_of(exc: ToewijzingError) -> dict[str, Any]:

@@ -9,29 +9,22 @@ from typing import Any
 from chalicelib.cli.common import (
     EXIT_INVALID,
     EXIT_OK,
-    InputError,
-    error_of,
-    fail,
+    command,
     offline_region,
     print_json,
     read_model,
 )
-from chalicelib.errors import ToewijzingError
 from chalicelib.legal.timeline import DEFAULT_FRAMEWORK, FRAMEWORK_IDS
 from chalicelib.models.criteria import CriteriaDefinition
 from chalicelib.models.region import RegionFile
 
 
+@command
 def run(args: argparse.Namespace) -> int:
-    try:
-        definition = read_model(args.file, CriteriaDefinition)
-        region = read_model(args.region_file, RegionFile)
-        services = offline_region(region, args.date or definition.effective_from)
-        result = services.validate_criteria(region.region_id, definition, args.framework, args.date)
-    except InputError as exc:
-        return fail(exc.body)
-    except ToewijzingError as exc:
-        return fail(error_of(exc))
+    definition = read_model(args.file, CriteriaDefinition)
+    region = read_model(args.region_file, RegionFile)
+    services = offline_region(region, args.date or definition.effective_from)
+    result = services.validate_criteria(region.region_id, definition, args.framework, args.date)
     print_json(result)
     return EXIT_OK if result["valid"] else EXIT_INVALID
 

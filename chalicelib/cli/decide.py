@@ -7,22 +7,17 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from chalicelib.cli.common import EXIT_OK, InputError, error_of, fail, print_json, read_model
-from chalicelib.errors import ToewijzingError
+from chalicelib.cli.common import EXIT_OK, command, print_json, read_model
 from chalicelib.legal.timeline import DEFAULT_FRAMEWORK, FRAMEWORK_IDS
 from chalicelib.models.decision import Evaluation
 from chalicelib.models.request import DecisionRequest
 from chalicelib.national import decide_national
 
 
+@command
 def run(args: argparse.Namespace) -> int:
-    try:
-        request = read_model(args.file, DecisionRequest)
-        evaluation = decide_national(request, args.framework)
-    except InputError as exc:
-        return fail(exc.body)
-    except ToewijzingError as exc:
-        return fail(error_of(exc))
+    request = read_model(args.file, DecisionRequest)
+    evaluation = decide_national(request, args.framework)
     print_json(TypeAdapter(Evaluation).dump_python(evaluation, mode="json"))
     return EXIT_OK
 

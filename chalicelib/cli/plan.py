@@ -17,9 +17,7 @@ from typing import Any
 from chalicelib.cli.common import (
     EXIT_INVALID,
     EXIT_OK,
-    InputError,
-    error_of,
-    fail,
+    command,
     offline_region,
     print_json,
     read_model,
@@ -69,17 +67,13 @@ def _store_criteria(
             continue  # not permitted: the plan's findings say why
 
 
+@command
 def run(args: argparse.Namespace) -> int:
-    try:
-        plan = read_model(args.file, SupportPlan)
-        region = _region(args, plan)
-        services = offline_region(region, args.date or plan.period.start)
-        _store_criteria(services, region.region_id, plan, args)
-        result = Plans(services).validate(region.region_id, plan, args.framework, args.date)
-    except InputError as exc:
-        return fail(exc.body)
-    except ToewijzingError as exc:
-        return fail(error_of(exc))
+    plan = read_model(args.file, SupportPlan)
+    region = _region(args, plan)
+    services = offline_region(region, args.date or plan.period.start)
+    _store_criteria(services, region.region_id, plan, args)
+    result = Plans(services).validate(region.region_id, plan, args.framework, args.date)
     if args.region_file is None:
         result["findings"].append(NO_REGION)
     print_json(result)

@@ -82,7 +82,7 @@ class Evaluation:
 
 
 @dataclass(frozen=True, slots=True)
-class Decision:
+class Decision(Evaluation):
     """A stored decision (beschikking), as the API returns it: an evaluation with its number.
 
     The measured values in the explanation (`actual`) are health data: they are kept until
@@ -94,18 +94,6 @@ class Decision:
     volgnummer: str
     region_id: str
     student_ref: str
-    arrangement: Arrangement
-    outcome: Outcome
-    eligible_for: tuple[Arrangement, ...]
-    decided_on: dt.date
-    framework: str
-    phase: PhaseRef
-    criteria: CriteriaRef
-    valid_from: dt.date | None
-    valid_until: dt.date | None
-    explanation: tuple[RouteExplanation, ...]
-    findings: tuple[Finding, ...]
-    legal_basis: tuple[Citation, ...]
     health_data_until: dt.date | None = None
     school_brin: str | None = None
     """The school that applied (the application's `school_brin`): not health data, kept for
