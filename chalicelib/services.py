@@ -27,6 +27,12 @@ from chalicelib.errors import (
     ServiceUnavailableError,
     UnauthenticatedError,
 )
+from chalicelib.health_data import (
+    HEALTH_RETENTION_YEARS,
+    join_health_data,
+    split_health_data,
+    years_after,
+)
 from chalicelib.models.criteria import CriteriaDefinition
 from chalicelib.models.decision import Decision, Evaluation
 from chalicelib.models.optout import OptOutNotice
@@ -44,7 +50,6 @@ from chalicelib.storage.ports import (
     TokenRecord,
 )
 
-HEALTH_RETENTION_YEARS = 3  # WVO 2020 art. 2.47 lid 16
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
 PAGE_LIMIT_MAX = 100
 
@@ -65,40 +70,6 @@ class Principal:
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def years_after(date: dt.date, years: int) -> dt.date:
-    try:
-        return date.replace(year=date.year + years)
-    except ValueError:  # 29 February
-        return date.replace(year=date.year + years, day=28)
-
-
-def split_health_data(document: dict[str, Any]) -> tuple[dict[str, Any], list[list[Any]]]:
-    """The decision without the measured values of its explanation, and those values."""
-    actuals: list[list[Any]] = []
-    routes = []
-    for route in document["explanation"]:
-        actuals.append([c["actual"] for c in route["conditions"]])
-        routes.append({**route, "conditions": [{**c, "actual": None} for c in route["conditions"]]})
-    return {**document, "explanation": routes}, actuals
-
-
-def join_health_data(stored: StoredDecision) -> dict[str, Any]:
-    """The decision as the API shows it: measured values back in while they are kept."""
-    document = stored.document
-    if stored.health is None:
-        return document
-    routes = [
-        {
-            **route,
-            "conditions": [
-                {**c, "actual": a} for c, a in zip(route["conditions"], values, strict=True)
-            ],
-        }
-        for route, values in zip(document["explanation"], stored.health["actuals"], strict=True)
-    ]
-    return {**document, "explanation": routes}
 
 
 class Services:
