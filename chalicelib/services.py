@@ -5,12 +5,15 @@ Pure of chalice; storage comes in through the port, time through `clock`, ids th
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import hashlib
 import hmac
 import re
 import secrets
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -50,6 +53,7 @@ from chalicelib.storage.ports import (
     TokenRecord,
 )
 
+CACHEABLE_READS = frozenset({"get_region", "list_region_documents"})
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
 PAGE_LIMIT_MAX = 100
 
@@ -87,6 +91,7 @@ class Services:
         self.clock = clock
         self.new_id = new_id
         self.regional = Regional(storage, self._storage)
+        self._reads = threading.local()
 
     def today(self) -> dt.date:
         return self.clock().date()
@@ -122,12 +127,34 @@ class Services:
             raise ForbiddenError("A region token can only reach its own region's data.")
 
     def _storage(self, operation: Callable[..., Any], *args: Any) -> Any:
+        """Run a storage operation; an outage becomes a 503. Inside `cached_reads`, the
+        region and its documents are read once."""
+        cache: dict[tuple[Any, ...], Any] | None = getattr(self._reads, "cache", None)
+        key = (getattr(operation, "__name__", ""), *args)
+        if cache is not None and key[0] in CACHEABLE_READS:
+            if key not in cache:
+                cache[key] = self._call(operation, *args)
+            return copy.deepcopy(cache[key])
+        return self._call(operation, *args)
+
+    @staticmethod
+    def _call(operation: Callable[..., Any], *args: Any) -> Any:
         try:
             return operation(*args)
         except StorageUnavailableError as exc:
             raise ServiceUnavailableError(
                 "The database is unavailable right now; retry in a few seconds."
             ) from exc
+
+    @contextmanager
+    def cached_reads(self) -> Iterator[None]:
+        """Within this block (one chunk of a batch, on this thread) the region, its opt-outs
+        and its criteria versions are read once, not once per row."""
+        self._reads.cache = {}
+        try:
+            yield
+        finally:
+            self._reads.cache = None
 
     # Regions and tokens
 

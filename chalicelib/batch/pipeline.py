@@ -238,9 +238,12 @@ class Batches:
     def process_chunk(self, message: Message) -> None:
         region_id, batch_id = message["region_id"], message["batch_id"]
         rows = message["rows"]
-        for item in rows:
-            self._decide_row(region_id, batch_id, item)
         first, last = rows[0]["row"], rows[-1]["row"]
+        done = self.services._storage(self.storage.row_results, region_id, batch_id, first, last)
+        with self.services.cached_reads():
+            for item in rows:
+                if item["row"] not in done:  # else decided or rejected on an earlier delivery
+                    self._decide_row(region_id, batch_id, item)
         results = self.services._storage(self.storage.row_results, region_id, batch_id, first, last)
         decided = Counter(r["outcome"] for r in results.values() if r["status"] == "decided")
         summary = {
@@ -256,11 +259,6 @@ class Batches:
 
     def _decide_row(self, region_id: str, batch_id: str, item: dict[str, Any]) -> None:
         number = item["row"]
-        found = self.services._storage(
-            self.storage.row_results, region_id, batch_id, number, number
-        )
-        if found:
-            return  # decided (or rejected) on an earlier delivery
         result = self._result(region_id, batch_id, item)
         self.services._storage(self.storage.put_row_result, region_id, batch_id, number, result)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import zipfile
@@ -192,6 +193,7 @@ class Flaky:
         if name not in self.fail_on:
             return operation
 
+        @functools.wraps(operation)
         def flaky(*args: Any, **kwargs: Any) -> Any:
             self.calls[name] = self.calls.get(name, 0) + 1
             if self.calls[name] in self.fail_on[name]:
@@ -285,3 +287,19 @@ def test_oso_dossiers_need_the_arrangement_and_date(batch_api: Api) -> None:
     )
     assert status == 400
     assert {d["path"] for d in body["error"]["details"]} == {"?arrangement", "?date"}
+
+
+def test_a_chunk_reads_the_region_and_its_criteria_once(batch_api: Api) -> None:
+    counting = Flaky(batch_api.services.storage, {"get_region": set(),
+                                                  "list_region_documents": set()})  # fmt: skip
+    batch_api.services.storage = counting  # type: ignore[assignment]
+    batch_api.services.regional.storage = counting  # type: ignore[assignment]
+    wiring.batches().storage = counting  # type: ignore[assignment]
+    dossiers = [dict(d, student={**d["student"], "ref": f"ll-{i}"})
+                for i, d in enumerate(cohort() * 5)]  # fmt: skip
+    accepted = submit(batch_api, json.dumps({"items": dossiers}), "application/json")
+    assert all(r["status"] == "decided" for r in results(batch_api, accepted["batch_id"]))
+    # 20 rows in one chunk: the region once for the submission and once for the chunk; the
+    # opt-outs and the criteria versions once each for the chunk
+    assert counting.calls["get_region"] <= 3
+    assert counting.calls["list_region_documents"] <= 3
