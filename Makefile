@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
 .PHONY: help install install-node run test lint types schemas schemas-check unit bench package clean fmt \
-	resources resources-check cfn-lint install-browser
+	resources resources-check cfn-lint fuzz install-browser
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -72,12 +72,17 @@ cfn-lint: package ## make package, then check out/sam.json with cfn-lint
 	$(BIN)/python scripts/gen_resources.py --check-template out/sam.json
 
 test: lint types schemas-check cfn-lint install-node install-browser ## lint, types, schema and template drift, cfn-lint, the whole test suite
+	$(BIN)/pip check
 	$(BIN)/python -m pytest
+
+fuzz: install install-node ## a longer schemathesis pass (FUZZ_EXAMPLES per operation, default 200) and the hostile corpus
+	TOEWIJZING_FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-200} $(BIN)/python -m pytest tests/fuzz
 
 bench: install install-node ## benchmarks: figures as ratios against a baseline in the same run
 	$(BIN)/python bench/bench_engine.py
 	$(BIN)/python bench/bench_http.py
 	$(BIN)/python bench/bench_batch.py
+	$(BIN)/python bench/bench_load.py
 
 clean: ## remove the virtualenv and caches (keeps .data/)
 	rm -rf $(VENV) node_modules out .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -12,6 +12,7 @@ import functools
 import json
 import logging
 import re
+import time
 import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -19,7 +20,7 @@ from typing import Any, TypeVar
 from chalice.app import Request, Response
 from pydantic import BaseModel, ValidationError
 
-from chalicelib import errors
+from chalicelib import errors, logs
 from chalicelib.problems import MalformedJsonError, error_body, parse_json, validation_details
 
 log = logging.getLogger("toewijzing")
@@ -55,6 +56,19 @@ def request_id(request: Request | None) -> str:
     context = getattr(request, "context", None) or {}
     value = context.get("requestId")
     return value if isinstance(value, str) else uuid.uuid4().hex
+
+
+def log_request(request: Request, rid: str, status: int, started: float) -> None:
+    """The request's one access log line: its route template, never the concrete path."""
+    context = getattr(request, "context", None) or {}
+    route = context.get("resourcePath")
+    logs.access(
+        rid,
+        str(getattr(request, "method", "")),
+        route if isinstance(route, str) else "(unknown)",
+        status,
+        (time.perf_counter() - started) * 1e3,
+    )
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:

@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
+from chalicelib import logs
 from chalicelib.batch.pipeline import Batches
 from chalicelib.batch.transport import (
     BlobStore,
@@ -33,6 +34,11 @@ from chalicelib.storage.ports import Storage
 
 _services: Services | None = None
 _batches: Batches | None = None
+
+
+def configure_logging() -> None:
+    """JSON log lines on stdout (chalicelib/logs.py); level from TOEWIJZING_LOG_LEVEL."""
+    logs.configure(os.environ)
 
 
 def utc_now() -> dt.datetime:

@@ -17,6 +17,7 @@ from chalicelib import wiring
 from chalicelib.config import Settings
 from chalicelib.services import Services
 from chalicelib.storage.memory import MemoryStorage
+from tests.conftest import sensitive_exchange
 
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN = "test-admin-token"
@@ -76,6 +77,7 @@ class Api:
         raw = body if isinstance(body, str | bytes) or body is None else json.dumps(body)
         response = getattr(self.client.http, method.lower())(path, headers=sent, body=raw or b"")
         parsed = json.loads(response.body) if response.body else None
+        sensitive_exchange(path, body, sent, parsed)  # tests/conftest.py: log hygiene
         return response.status_code, parsed, response.headers
 
     def region(self, region_id: str = "VO2001") -> None:
