@@ -56,9 +56,11 @@ def dynamodb_storage(settings: Settings) -> Storage:
     from chalicelib.storage.dynamodb import DynamoStorage
 
     config = Config(
-        retries={"mode": "standard", "max_attempts": 4},
+        # 3 attempts in all, with standard backoff: a throttled or unreachable table gives up
+        # (a 503 with Retry-After) well within API Gateway's 29 s
+        retries={"mode": "standard", "total_max_attempts": 3},
         connect_timeout=2,
-        read_timeout=5,
+        read_timeout=4,
     )
     return DynamoStorage(boto3.client("dynamodb", config=config), settings.table_name)
 

@@ -288,11 +288,18 @@ class DynamoStorage:
                 return items
 
     def list_dossiers(self, region_id: str, today: dt.date) -> list[dict[str, Any]]:
+        """Health records within retention whose decision exists: a crash between the two
+        writes of `put_decision` can leave a record without its decision, which never counts."""
         cutoff = int(dt.datetime.combine(today, dt.time(), dt.UTC).timestamp())
+        pk = region_pk(region_id)
+        decided = {
+            i[SK]["S"].removeprefix("DECISION#") for i in self._query_prefix(pk, "DECISION#")
+        }
         return [
             json.loads(item["doc"]["S"])
-            for item in self._query_prefix(region_pk(region_id), "HEALTH#")
+            for item in self._query_prefix(pk, "HEALTH#")
             if int(item[TTL_ATTRIBUTE]["N"]) > cutoff
+            and item[SK]["S"].removeprefix("HEALTH#") in decided
         ]
 
     def put_region_document(
