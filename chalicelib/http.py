@@ -1,4 +1,4 @@
-"""The only chalicelib module that knows chalice: bodies in, errors and JSON out.
+"""The HTTP glue shared by the route blueprints: bodies in, errors and JSON out.
 
 Every route is wrapped by `@handled`, which turns domain errors into the contract's error body
 with the right status. Unknown errors become a 500 with only a request id; the stack trace goes
