@@ -303,7 +303,10 @@ def make_dossier(rng: random.Random, i: int) -> dict[str, Any]:
         "evidence": {
             "board_motivation": True,
             "parent_view": True,
-            "expert_advice": ("orthopedagoog", rng.choice(("deskundige_vo", "psycholoog"))),
+            "expert_advice": (
+                "orthopedagoog",
+                rng.choice(("deskundige_vo", "maatschappelijk_werker")),
+            ),
         },
     }
     if rng.random() < INCOMPLETE_SHARE:

@@ -53,6 +53,8 @@ import boto3  # noqa: E402
 from botocore.config import Config  # noqa: E402
 from chalice.test import Client  # noqa: E402
 
+# The in-process runs would print one JSON access line per request: keep the report readable.
+os.environ.setdefault("TOEWIJZING_LOG_LEVEL", "WARNING")
 from app import app  # noqa: E402
 from chalicelib import wiring  # noqa: E402
 from chalicelib.config import Settings  # noqa: E402
