@@ -124,14 +124,21 @@ def _nomination_findings(notice: OptOutNotice, region: RegionIn, error: _Error) 
                 "Schools can be nominated for lwoo funding only with licences in the scope.",
             )
         ]
+    return unknown_schools(notice.nominated_schools, region, "/nominated_schools", error)
+
+
+def unknown_schools(
+    nominated: Sequence[str], region: RegionIn, path: str, error: _Error
+) -> list[Finding]:
+    """A finding for each nominated school (BRIN) that is not a school of the region."""
     brins = {s.brin for s in region.schools}
     return [
         error(
             "nominated_school_unknown",
-            f"/nominated_schools/{i}",
+            f"{path}/{i}",
             f"School {brin} is not a school of the region.",
         )
-        for i, brin in enumerate(notice.nominated_schools)
+        for i, brin in enumerate(nominated)
         if brin not in brins
     ]
 

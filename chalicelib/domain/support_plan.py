@@ -26,6 +26,7 @@ import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
 
 from chalicelib.domain.conformance import region_may_set_criteria, region_may_set_duration
+from chalicelib.domain.optout import unknown_schools
 from chalicelib.legal.model import LwooProItem, Phase, SupportPlanRule
 from chalicelib.models.common import ARRANGEMENTS, Arrangement, Citation, Finding, Severity
 from chalicelib.models.region import RegionIn
@@ -387,16 +388,7 @@ def check_nominations(
                 f"[{', '.join(scope)}] the lwoo licences apply.",
             )
         ]
-    brins = {s.brin for s in region.schools}
-    return [
-        error(
-            "nominated_school_unknown",
-            f"/lwoo_pro/nominated_schools/{i}",
-            f"School {brin} is not a school of the region.",
-        )
-        for i, brin in enumerate(schools)
-        if brin not in brins
-    ]
+    return unknown_schools(schools, region, "/lwoo_pro/nominated_schools", error)
 
 
 def check_plan(
