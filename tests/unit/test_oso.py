@@ -20,7 +20,7 @@ import pytest
 
 from chalicelib.errors import PayloadTooLargeError, RequestValidationError
 from chalicelib.models.request import IqResult, LearningDelayResult
-from chalicelib.oso import MAX_DEPTH, MAX_ELEMENTS, MAX_XML_BYTES, OsoImport, import_dossier
+from chalicelib.oso import OsoImport, import_dossier
 from chalicelib.oso_mapping import (
     OSO_NAMESPACE,
     derive_dl,
@@ -28,6 +28,7 @@ from chalicelib.oso_mapping import (
     months_completed,
     profession_for,
 )
+from chalicelib.safe_xml import MAX_DEPTH, MAX_ELEMENTS, MAX_XML_BYTES
 
 SHARED_OSO = Path(__file__).resolve().parents[3] / "shared" / "oso"
 HOSTILE = Path(__file__).resolve().parents[1] / "data" / "oso"
