@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from chalicelib.models.support_plan import SupportPlan
-from tests.api.conftest import ADMIN, Api
+from tests.api.conftest import ADMIN, Api, request_body
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "criteria_schemas" / "examples" / "support-plan"
 BASE = "/v1/regions/VO2001/support-plans"
@@ -332,6 +332,11 @@ def test_under_loslaten_criteria_hold_only_through_a_published_plan(api: Api) ->
         "pro": version["version_id"],
     }
     assert in_force(api, "2022-08-01")["arrangements"] == {}  # after the plan's period
+    pro = request_body(application__arrangement="pro", application__date="2019-01-01")
+    status, decided, _ = api.call("POST", f"/v1/regions/VO2001/decisions?{KB}", pro)
+    assert status == 201, decided
+    assert decided["criteria"] == {"source": "region", "version_id": version["version_id"]}
+    assert any(r["route"] == "swv-pro" for r in decided["explanation"])
 
 
 def test_under_loslaten_a_plan_recording_other_criteria_does_not_make_them_hold(
