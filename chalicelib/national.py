@@ -1,21 +1,14 @@
-"""Deciding under the national criteria of the phase in force (no region, no storage)."""
+"""Deciding under the national criteria of the phase in force (no region, no storage).
+
+The same mechanism the API uses for a region without criteria of its own
+(`chalicelib.domain.in_force`), so the command line and the case tables test that mechanism.
+"""
 
 from __future__ import annotations
 
-from functools import cache
-
-from chalicelib.domain.eligibility import CompiledCriteria, compile_criteria, decide
-from chalicelib.errors import NoCriteriaInForceError
-from chalicelib.legal.timeline import national_criteria, phase_at
-from chalicelib.models.decision import CriteriaRef, Evaluation
+from chalicelib.domain.in_force import decide_in_force, national_in_force
+from chalicelib.models.decision import Evaluation
 from chalicelib.models.request import DecisionRequest
-
-
-@cache
-def compiled_national(version_id: str) -> CompiledCriteria:
-    """The national criteria version, compiled once per process."""
-    criteria = national_criteria(version_id)
-    return compile_criteria(criteria.definition, CriteriaRef("national", version_id))
 
 
 def decide_national(request: DecisionRequest, framework_id: str = "enacted") -> Evaluation:
@@ -26,13 +19,4 @@ def decide_national(request: DecisionRequest, framework_id: str = "enacted") -> 
         NoCriteriaInForceError: the phase has no national criteria for the arrangement
             (the `loslaten` phase of `kamerbrief-2014`: the region's own criteria apply).
     """
-    phase = phase_at(framework_id, request.application.date)
-    arrangement = request.application.arrangement
-    version = phase.national_criteria.version
-    if version is None or getattr(phase.national_criteria, arrangement) == "none":
-        raise NoCriteriaInForceError(
-            f"In phase {phase.id} of framework {framework_id} there are no national {arrangement} "
-            "criteria: each region sets its own, recorded in its support plan.",
-            findings=(),
-        )
-    return decide(request, compiled_national(version), phase, framework=framework_id)
+    return decide_in_force(request, national_in_force(framework_id, request.application.date))

@@ -25,6 +25,7 @@ from chalicelib.domain.in_force import (
     Source,
     compiled_side,
     decide_in_force,
+    national_source,
     resolve,
     version_in_force,
 )
@@ -32,10 +33,9 @@ from chalicelib.domain.optout import check_opt_out, opt_out_state
 from chalicelib.domain.support_plan import plan_in_force
 from chalicelib.errors import ConflictError, ToewijzingError
 from chalicelib.legal.model import Phase
-from chalicelib.legal.timeline import national_criteria, phase_at
+from chalicelib.legal.timeline import phase_at
 from chalicelib.models.common import ARRANGEMENTS, Finding
 from chalicelib.models.criteria import CriteriaDefinition
-from chalicelib.models.decision import CriteriaRef
 from chalicelib.models.optout import OptOutNotice
 from chalicelib.models.region import RegionIn
 from chalicelib.models.request import DecisionRequest
@@ -62,12 +62,6 @@ def content_hash(definition: CriteriaDefinition) -> str:
         definition.model_dump(mode="json"), sort_keys=True, separators=(",", ":")
     )
     return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def national_source(version_id: str | None) -> Source | None:
-    if version_id is None:
-        return None
-    return Source(CriteriaRef("national", version_id), national_criteria(version_id).definition)
 
 
 def errors_in(findings: Sequence[Finding]) -> bool:

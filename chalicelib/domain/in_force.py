@@ -17,6 +17,7 @@ from chalicelib.domain.conformance import region_may_set_criteria
 from chalicelib.domain.eligibility import CompiledCriteria, compile_criteria, decide, merge_sides
 from chalicelib.errors import NoCriteriaInForceError
 from chalicelib.legal.model import Phase
+from chalicelib.legal.timeline import national_criteria, phase_at
 from chalicelib.models.common import ARRANGEMENTS, Arrangement
 from chalicelib.models.criteria import Arrangements, CriteriaDefinition
 from chalicelib.models.decision import CriteriaRef, Evaluation
@@ -57,6 +58,21 @@ class CriteriaInForce:
                 f"region in phase {self.phase.id}: the region has to set its own."
             )
         return self.sources[arrangement]
+
+
+def national_source(version_id: str | None) -> Source | None:
+    """The national criteria version as a source, or None where a phase has none."""
+    if version_id is None:
+        return None
+    return Source(CriteriaRef("national", version_id), national_criteria(version_id).definition)
+
+
+def national_in_force(framework: str, date: dt.date) -> CriteriaInForce:
+    """The criteria in force for a region that has none of its own: the national ones."""
+    phase = phase_at(framework, date)
+    return resolve(
+        framework, phase, date, (), None, national_source(phase.national_criteria.version)
+    )
 
 
 def version_in_force(versions: Sequence[CriteriaVersion], date: dt.date) -> CriteriaVersion | None:
