@@ -61,6 +61,12 @@ def print_json(document: Any, stream: Any = None) -> None:
     print(json.dumps(document, indent=2, ensure_ascii=False), file=stream or sys.stdout)
 
 
+def report(result: dict[str, Any]) -> int:
+    """Print a validation result; exit 0 when it is valid, 1 when not."""
+    print_json(result)
+    return EXIT_OK if result["valid"] else EXIT_INVALID
+
+
 def fail(body: dict[str, Any]) -> int:
     print_json(body, sys.stderr)
     return EXIT_MALFORMED

@@ -7,12 +7,10 @@ import datetime as dt
 from typing import Any
 
 from chalicelib.cli.common import (
-    EXIT_INVALID,
-    EXIT_OK,
     command,
     offline_region,
-    print_json,
     read_model,
+    report,
 )
 from chalicelib.legal.timeline import DEFAULT_FRAMEWORK, FRAMEWORK_IDS
 from chalicelib.models.criteria import CriteriaDefinition
@@ -25,8 +23,7 @@ def run(args: argparse.Namespace) -> int:
     region = read_model(args.region_file, RegionFile)
     services = offline_region(region, args.date or definition.effective_from)
     result = services.validate_criteria(region.region_id, definition, args.framework, args.date)
-    print_json(result)
-    return EXIT_OK if result["valid"] else EXIT_INVALID
+    return report(result)
 
 
 def register(commands: Any) -> None:

@@ -15,12 +15,10 @@ import datetime as dt
 from typing import Any
 
 from chalicelib.cli.common import (
-    EXIT_INVALID,
-    EXIT_OK,
     command,
     offline_region,
-    print_json,
     read_model,
+    report,
 )
 from chalicelib.errors import ToewijzingError
 from chalicelib.legal.timeline import DEFAULT_FRAMEWORK, FRAMEWORK_IDS
@@ -76,8 +74,7 @@ def run(args: argparse.Namespace) -> int:
     result = Plans(services).validate(region.region_id, plan, args.framework, args.date)
     if args.region_file is None:
         result["findings"].append(NO_REGION)
-    print_json(result)
-    return EXIT_OK if result["valid"] else EXIT_INVALID
+    return report(result)
 
 
 def register(commands: Any) -> None:

@@ -32,7 +32,7 @@ from scripts.localdev import (
     wait_until_ready,
 )
 
-__all__ = ["REGION", "Dynalite", "StartError", "fake_aws_environment"]
+__all__ = ["REGION", "Dynalite", "StartError", "dynamodb_client", "fake_aws_environment"]
 
 REGION = "eu-west-1"
 FAKE_CREDENTIAL = "local"
@@ -46,6 +46,18 @@ def fake_aws_environment(endpoint: str) -> dict[str, str]:
         "AWS_ACCESS_KEY_ID": FAKE_CREDENTIAL,
         "AWS_SECRET_ACCESS_KEY": FAKE_CREDENTIAL,
     }
+
+
+def dynamodb_client(endpoint: str, **kwargs: Any) -> Any:
+    """A low-level boto3 DynamoDB client for a local server, with fake credentials."""
+    return boto3.client(
+        "dynamodb",
+        endpoint_url=endpoint,
+        region_name=REGION,
+        aws_access_key_id=FAKE_CREDENTIAL,
+        aws_secret_access_key=FAKE_CREDENTIAL,
+        **kwargs,
+    )
 
 
 class Dynalite:
@@ -115,14 +127,7 @@ class Dynalite:
 
     def client(self, **kwargs: Any) -> Any:
         """A low-level boto3 DynamoDB client for this server, with fake credentials."""
-        return boto3.client(
-            "dynamodb",
-            endpoint_url=self.endpoint,
-            region_name=REGION,
-            aws_access_key_id=FAKE_CREDENTIAL,
-            aws_secret_access_key=FAKE_CREDENTIAL,
-            **kwargs,
-        )
+        return dynamodb_client(self.endpoint, **kwargs)
 
     def __enter__(self) -> Dynalite:
         try:

@@ -25,10 +25,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-import boto3
-
 from scripts.localdev import HOST, ROOT, dynalite_bin, free_port, stop
-from tests.support.dynalite import FAKE_CREDENTIAL, REGION
+from tests.support.dynalite import FAKE_CREDENTIAL, REGION, dynamodb_client
 
 RUN_LOCAL = ROOT / "scripts" / "run_local.py"
 
@@ -213,11 +211,4 @@ class LocalServer:
 
     def dynamodb_client(self, **kwargs: Any) -> Any:
         """A boto3 DynamoDB client for the stack's dynalite, with fake credentials."""
-        return boto3.client(
-            "dynamodb",
-            endpoint_url=self.dynamodb_endpoint,
-            region_name=REGION,
-            aws_access_key_id=FAKE_CREDENTIAL,
-            aws_secret_access_key=FAKE_CREDENTIAL,
-            **kwargs,
-        )
+        return dynamodb_client(self.dynamodb_endpoint, **kwargs)
