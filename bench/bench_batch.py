@@ -3,8 +3,8 @@
 Run as `.venv/bin/python bench/bench_batch.py [--rows 10000] [--budget 90]`.
 
 1. Starts the local stack (tests/support/local_server.LocalServer: dynalite + chalice local on
-   free ports, a fresh store in a temporary directory; the batch worker runs in-process on a
-   background thread, as with `make run`) and creates region VO2001.
+   free ports, a fresh store in a temporary directory; the batch worker runs in-process on
+   background threads, as with `make run`) and creates region VO2001.
 2. End to end: a CSV of --rows complete dossiers (four templates, each row its own student) is
    POSTed to `/v1/regions/VO2001/batches`, and the status polled every 0.2 s until `completed`;
    rows/s is rows over the time from the POST to the first `completed`. A 100-row batch first
@@ -12,7 +12,9 @@ Run as `.venv/bin/python bench/bench_batch.py [--rows 10000] [--budget 90]`.
    measured, and the report says how many and why.
 3. The floor, in the same run on the same dynalite and table: as many prepared items as rows,
    each a stored decision's size (the JSON of a decision from step 2 in an attribute, keys of
-   their own), written with boto3's `batch_writer` (25 to a BatchWriteItem request).
+   their own), written with boto3's `batch_writer` (25 to a BatchWriteItem request). And the
+   floor of the same items: copies (under other partition keys) of every item the batch
+   stored (health records, decisions, row results), written the same way.
 4. The peak memory (tracemalloc) of splitting a 100,000-row CSV of complete dossiers into chunk
    messages (tests/unit/test_batch_streaming.split_peak: the worker's `Batches.split` on a
    directory blob store, a queue that only counts).
@@ -81,27 +83,75 @@ def one_decision(server: LocalServer, status: dict[str, Any]) -> dict[str, Any]:
 
 def floor(server: LocalServer, n: int, decision: dict[str, Any]) -> float:
     """Seconds to write n decision-sized items with batch_writer to the stack's table."""
-    import boto3
-
     from chalicelib.storage import schema
-    from tests.support.dynalite import FAKE_CREDENTIAL
-    from tests.support.dynalite import REGION as AWS_REGION
 
-    table = boto3.resource(
-        "dynamodb",
-        endpoint_url=server.dynamodb_endpoint,
-        region_name=AWS_REGION,
-        aws_access_key_id=FAKE_CREDENTIAL,
-        aws_secret_access_key=FAKE_CREDENTIAL,
-    ).Table(local_table_name())
+    tbl = table(server)
     document = json.dumps(decision)
     items = [
         {schema.PK: "BENCH#floor", schema.SK: f"ITEM#{i:06d}", "document": document}
         for i in range(n)
     ]  # prepared before the clock starts
     t0 = time.perf_counter()
-    with table.batch_writer() as writer:
+    with tbl.batch_writer() as writer:
         for item in items:
+            writer.put_item(Item=item)
+    return time.perf_counter() - t0
+
+
+def table(server: LocalServer) -> Any:
+    import boto3
+
+    from tests.support.dynalite import FAKE_CREDENTIAL
+    from tests.support.dynalite import REGION as AWS_REGION
+
+    return boto3.resource(
+        "dynamodb",
+        endpoint_url=server.dynamodb_endpoint,
+        region_name=AWS_REGION,
+        aws_access_key_id=FAKE_CREDENTIAL,
+        aws_secret_access_key=FAKE_CREDENTIAL,
+    ).Table(local_table_name())
+
+
+def query_all(tbl: Any, pk: str, prefix: str) -> list[dict[str, Any]]:
+    from boto3.dynamodb.conditions import Key
+
+    items: list[dict[str, Any]] = []
+    extra: dict[str, Any] = {}
+    while True:
+        page = tbl.query(
+            KeyConditionExpression=Key("PK").eq(pk) & Key("SK").begins_with(prefix), **extra
+        )
+        items += page["Items"]
+        if "LastEvaluatedKey" not in page:
+            return items
+        extra = {"ExclusiveStartKey": page["LastEvaluatedKey"]}
+
+
+def stored_items(server: LocalServer, batch_id: str, rows: int) -> list[dict[str, Any]]:
+    """The items the batch left in the table: per row its health record, its decision and its
+    row result (rejected rows only the result)."""
+    from chalicelib.batch.chunks import row_decision_id
+
+    tbl = table(server)
+    ids = {row_decision_id(REGION_ID, batch_id, n) for n in range(1, rows + 1)}
+    region = f"REGION#{REGION_ID}"
+    items = [
+        i
+        for prefix in ("HEALTH#", "DECISION#")
+        for i in query_all(tbl, region, prefix)
+        if i["SK"].split("#", 1)[1] in ids
+    ]
+    return items + query_all(tbl, f"BATCH#{REGION_ID}#{batch_id}", "ROW#")
+
+
+def floor_of(server: LocalServer, items: list[dict[str, Any]]) -> float:
+    """Seconds to write copies of `items` (new partition keys) with batch_writer."""
+    tbl = table(server)
+    copies = [dict(i, PK=f"BENCH#same#{i['PK']}") for i in items]  # prepared before the clock
+    t0 = time.perf_counter()
+    with tbl.batch_writer() as writer:
+        for item in copies:
             writer.put_item(Item=item)
     return time.perf_counter() - t0
 
@@ -143,6 +193,8 @@ def bench(args: argparse.Namespace, tmp: Path) -> int:
             return 1
         decided = sum(status["counts"]["decided"].values())
         floor_s = floor(server, rows, one_decision(server, status))
+        items = stored_items(server, status["batch_id"], rows)
+        same_s = floor_of(server, items)
     finally:
         try:
             server.stop()
@@ -158,13 +210,15 @@ def bench(args: argparse.Namespace, tmp: Path) -> int:
     ratio = e2e / floor_s
     print()
     print(f"CSV batch end to end vs. the floor, {rows:,} rows, same dynalite, same run")
-    line("", "rows", "seconds", "rows/s", "x floor")
-    line("end to end: POST, worker, poll to completed", f"{rows:,}", f"{e2e:.2f}",
+    line("", "items", "seconds", "rows/s", "x floor")
+    line("end to end: POST, worker, poll to completed", f"{len(items):,}", f"{e2e:.2f}",
          f"{rows / e2e:,.0f}", f"{ratio:.1f}")  # fmt: skip
-    line("floor: batch_writer of prepared items", f"{rows:,}", f"{floor_s:.2f}",
+    line("floor: batch_writer, a decision-sized item a row", f"{rows:,}", f"{floor_s:.2f}",
          f"{rows / floor_s:,.0f}", "1.0")  # fmt: skip
     verdict = "met" if ratio <= TARGET else "NOT met"
-    line(f"target: within {TARGET}x the floor", "", "", "", verdict)
+    line(f"target: within {TARGET}x that floor", "", "", "", verdict)
+    line("floor of the same items: batch_writer of copies", f"{len(items):,}", f"{same_s:.2f}",
+         f"{rows / same_s:,.0f}", f"{e2e / same_s:.1f}")  # fmt: skip
     line("rows decided / rejected", f"{decided:,}", f"{status['counts']['rejected']:,}")
     for note in notes:
         print(f"  NOTE: {note}")
@@ -175,11 +229,11 @@ def bench(args: argparse.Namespace, tmp: Path) -> int:
     line("file size", f"{size / MB:.2f} MB")
     line("time under tracemalloc (slowed ~8x)", f"{t_split:.1f} s")
     print(
-        "  The floor is one BatchWriteItem per 25 items, unconditional. End to end, each row is\n"
-        "  a decision made one at a time by the single in-process worker thread: an idempotency\n"
-        "  claim, a volgnummer, the health record and the decision (conditional puts), the row\n"
-        "  result: each a round trip to dynalite, none batched (the region, its opt-outs and\n"
-        "  criteria are read once per chunk)."
+        "  The first floor writes one item a row. A decided row is three items: its health\n"
+        "  record (its own item, for its TTL), the decision and the row result; the second\n"
+        "  floor writes copies of exactly the items the batch stored, so its ratio is the cost\n"
+        "  of everything else: parsing, deciding, the chunk's lease, reads and volgnummers.\n"
+        "  The worker runs in-process on four threads (chalice local's process, one GIL)."
     )
     return 0
 

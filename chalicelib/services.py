@@ -244,8 +244,34 @@ class Services:
     def _number_and_store(
         self, region_id: str, decision_id: str, request: DecisionRequest, evaluation: Evaluation
     ) -> StoredDecision:
+        year = evaluation.decided_on.year
+        number = self._storage(self.storage.next_volgnummer, region_id, year)
+        stored, expires_at = self.stored_decision(
+            region_id, decision_id, request, evaluation, number
+        )
+        try:
+            self._storage(self.storage.put_decision, stored, expires_at)
+        except AlreadyExistsError:
+            # Another request with the same idempotency key stored it first: return that one.
+            existing = self._storage(
+                self.storage.get_decision, region_id, decision_id, self.today()
+            )
+            if existing is None:
+                raise ConflictError("The decision is being stored by another request.") from None
+            return existing  # type: ignore[no-any-return]
+        return self.visible(stored)
+
+    def stored_decision(
+        self,
+        region_id: str,
+        decision_id: str,
+        request: DecisionRequest,
+        evaluation: Evaluation,
+        number: int,
+    ) -> tuple[StoredDecision, int]:
+        """The decision as it is stored, with volgnummer `number`; and the epoch second its
+        health record expires (the DynamoDB TTL)."""
         decided_on = evaluation.decided_on
-        number = self._storage(self.storage.next_volgnummer, region_id, decided_on.year)
         health_until = years_after(decided_on, HEALTH_RETENTION_YEARS)
         decision = Decision(
             decision_id=decision_id,
@@ -264,17 +290,11 @@ class Services:
             region_id, decision_id, request.student.ref, decided_on, document, health, health_until
         )
         expires_at = int(dt.datetime.combine(health_until, dt.time(), dt.UTC).timestamp())
-        try:
-            self._storage(self.storage.put_decision, stored, expires_at)
-        except AlreadyExistsError:
-            # Another request with the same idempotency key stored it first: return that one.
-            existing = self._storage(
-                self.storage.get_decision, region_id, decision_id, self.today()
-            )
-            if existing is None:
-                raise ConflictError("The decision is being stored by another request.") from None
-            return existing  # type: ignore[no-any-return]
-        if self.today() >= health_until:
+        return stored, expires_at
+
+    def visible(self, stored: StoredDecision) -> StoredDecision:
+        """As a reader sees it today: without health data once its retention has passed."""
+        if self.today() >= stored.health_expires_on:
             return StoredDecision(**{**stored.__dict__, "health": None})
         return stored
 

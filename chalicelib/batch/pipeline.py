@@ -1,10 +1,11 @@
 """The batch use cases: accept, split into chunks, decide a chunk, report status and results.
 
-Nothing is lost and nothing is doubled: each row is decided through `create_decision` with
-the idempotency key `batch-<batch id>-row-<n>`, so a redelivered chunk gets the same decision
-back; its result is written once; a chunk's summary is written once, after its rows, and the
-batch's counts are the sum of the summaries. A failure in the middle of a chunk (throttling, a
-crash) makes the whole chunk come back, and the rows already done are found, not done again.
+Nothing is lost and nothing is doubled: a chunk is decided by one worker at a time, under the
+chunk's lease, and each row's decision id is derived from the batch and the row, so a
+redelivered chunk finds what it wrote before (`chunks.py`); a chunk's summary is written once,
+after its rows, and the batch's counts are the sum of the summaries. A failure in the middle
+of a chunk (throttling, a crash) makes the whole chunk come back, and the rows already done
+are found, not done again.
 """
 
 from __future__ import annotations
@@ -16,9 +17,8 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from pydantic import ValidationError
-
 from chalicelib.batch import formats
+from chalicelib.batch.chunks import ChunkDecider
 from chalicelib.batch.transport import BlobStore, Message, Queue
 from chalicelib.errors import (
     NotFoundError,
@@ -26,18 +26,12 @@ from chalicelib.errors import (
     ServiceUnavailableError,
     ToewijzingError,
 )
-from chalicelib.models.request import DecisionRequest
-from chalicelib.problems import validation_details
 from chalicelib.services import Services
 
 log = logging.getLogger("toewijzing.batch")
 CHUNK_ROWS = 100
 CHUNK_BYTES = 200_000  # SQS takes 256 KB a message
 OUTCOMES = ("granted", "refused", "incomplete")
-
-
-def row_key(batch_id: str, row: int) -> str:
-    return f"batch-{batch_id}-row-{row}"
 
 
 def blob_key(region_id: str, batch_id: str) -> str:
@@ -60,6 +54,7 @@ class Batches:
         self.queue = queue
         self.pseudonym_secret = pseudonym_secret
         self.chunk_rows = CHUNK_ROWS
+        self.chunks = ChunkDecider(services)
 
     # The API side
 
@@ -236,60 +231,6 @@ class Batches:
             yield chunk
 
     def process_chunk(self, message: Message) -> None:
-        region_id, batch_id = message["region_id"], message["batch_id"]
-        rows = message["rows"]
-        first, last = rows[0]["row"], rows[-1]["row"]
-        done = self.services._storage(self.storage.row_results, region_id, batch_id, first, last)
-        with self.services.cached_reads():
-            for item in rows:
-                if item["row"] not in done:  # else decided or rejected on an earlier delivery
-                    self._decide_row(region_id, batch_id, item)
-        results = self.services._storage(self.storage.row_results, region_id, batch_id, first, last)
-        decided = Counter(r["outcome"] for r in results.values() if r["status"] == "decided")
-        summary = {
-            "chunk": message["chunk"],
-            "first": first,
-            "last": last,
-            "decided": dict(decided),
-            "rejected": sum(1 for r in results.values() if r["status"] == "rejected"),
-        }
-        self.services._storage(
-            self.storage.put_chunk_summary, region_id, batch_id, message["chunk"], summary
+        self.chunks.process(
+            message["region_id"], message["batch_id"], message["chunk"], message["rows"]
         )
-
-    def _decide_row(self, region_id: str, batch_id: str, item: dict[str, Any]) -> None:
-        number = item["row"]
-        result = self._result(region_id, batch_id, item)
-        self.services._storage(self.storage.put_row_result, region_id, batch_id, number, result)
-
-    def _result(self, region_id: str, batch_id: str, item: dict[str, Any]) -> dict[str, Any]:
-        number, document = item["row"], item["document"]
-        base = {"row": number, "warnings": item.get("warnings") or []}
-        if document is None:
-            return {**base, "status": "rejected", "student_ref": None, "errors": item["errors"]}
-        student_ref = (document.get("student") or {}).get("ref")
-        base["student_ref"] = student_ref if isinstance(student_ref, str) else None
-        try:
-            request = DecisionRequest.model_validate(document)
-            decision, _ = self.services.create_decision(
-                region_id, request, row_key(batch_id, number)
-            )
-        except ServiceUnavailableError:
-            raise  # the chunk comes back; done rows are found then
-        except ToewijzingError as exc:
-            details = getattr(exc, "details", ())
-            errors = list(details) or [{"path": "", "code": exc.code, "message": exc.message}]
-            findings = [f.model_dump(mode="json") for f in exc.findings]
-            return {**base, "status": "rejected", "errors": errors, "findings": findings}
-        except ValidationError as exc:
-            errors = validation_details(exc, document)
-            return {**base, "status": "rejected", "errors": errors}
-        return {
-            **base,
-            "status": "decided",
-            "decision_id": decision["decision_id"],
-            "volgnummer": decision["volgnummer"],
-            "outcome": decision["outcome"],
-            "eligible_for": decision["eligible_for"],
-            "errors": [],
-        }

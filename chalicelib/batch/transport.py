@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -130,16 +131,27 @@ class SqsQueue:
 
 
 class InProcessQueue:
-    """The worker in this process: at once (tests) or on a background thread (`make run`).
+    """The worker in this process: at once (tests) or on background threads (`make run`).
 
-    Like SQS, a message whose handling fails is delivered again, up to `max_receives` times;
-    after that it is dropped and logged (SQS would move it to the dead-letter queue).
+    Like SQS, a message whose handling fails is delivered again, up to `max_receives` times
+    (in the background after a doubling pause, as SQS waits out a visibility timeout); after
+    that it is dropped and logged (SQS would move it to the dead-letter queue). In the
+    background, `workers` messages are handled at once, as the worker Lambda runs several
+    chunks at a time: while one thread decides a chunk, others wait on the database.
     """
 
-    def __init__(self, handler: Handler, background: bool, max_receives: int = 5) -> None:
+    def __init__(
+        self,
+        handler: Handler,
+        background: bool,
+        max_receives: int = 5,
+        workers: int = 4,
+        pause: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.handler = handler
         self.max_receives = max_receives
-        self._pool = ThreadPoolExecutor(max_workers=1) if background else None
+        self._pool = ThreadPoolExecutor(max_workers=workers) if background else None
+        self._pause = pause
         self.dead_letters: list[Message] = []
         self._lock = threading.Lock()
 
@@ -151,7 +163,9 @@ class InProcessQueue:
                 self._pool.submit(self._deliver, message)
 
     def _deliver(self, message: Message) -> None:
-        for _ in range(self.max_receives):
+        for receive in range(self.max_receives):
+            if receive and self._pool is not None:
+                self._pause(0.1 * 2**receive)
             try:
                 self.handler(json.loads(json.dumps(message)))  # as over the wire
                 return

@@ -2,8 +2,9 @@
 
 Documents are stored as JSON strings (`doc`), so no float ever reaches boto3 and no `Decimal`
 comes back out; the only numbers are counters and the TTL, written as DynamoDB `N` strings.
-Every create is a conditional put: nothing is ever silently overwritten. The key design is in
-`KEYS.md` beside this file.
+Every create is a conditional put: nothing is ever silently overwritten. The one exception is
+`put_chunk_rows`, a batch chunk's bulk write, which only the holder of the chunk's lease makes
+(see `BatchStorage.put_chunk_rows`). The key design is in `KEYS.md` beside this file.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -42,6 +44,10 @@ UNAVAILABLE = {
     "ServiceUnavailable",
 }
 
+
+BATCH_GET_KEYS = 100  # DynamoDB's limits per BatchGetItem and BatchWriteItem request
+BATCH_WRITE_ITEMS = 25
+WRITE_ATTEMPTS = 8  # about 7 s of pauses in all before unprocessed items count as an outage
 
 REGIONS_KEY = "REGIONS"
 NATIONAL_PK = "NATIONAL"
@@ -79,12 +85,42 @@ def translated_errors() -> Iterator[None]:
         raise StorageUnavailableError(type(exc).__name__) from exc
 
 
+def _health_item(decision: StoredDecision, expires_at: int) -> Item | None:
+    if decision.health is None:
+        return None
+    return {
+        PK: _s(region_pk(decision.region_id)),
+        SK: _s(f"HEALTH#{decision.decision_id}"),
+        "doc": _s(json.dumps(decision.health, sort_keys=True)),
+        TTL_ATTRIBUTE: {"N": str(expires_at)},
+    }
+
+
+def _decision_item(decision: StoredDecision) -> Item:
+    return {
+        PK: _s(region_pk(decision.region_id)),
+        SK: _s(f"DECISION#{decision.decision_id}"),
+        GSI1PK: _s(student_key(decision.region_id, decision.student_ref)),
+        GSI1SK: _s(f"{decision.decided_on.isoformat()}#{decision.decision_id}"),
+        "student_ref": _s(decision.student_ref),
+        "decided_on": _s(decision.decided_on.isoformat()),
+        "health_expires_on": _s(decision.health_expires_on.isoformat()),
+        "doc": _s(json.dumps(decision.document, sort_keys=True)),
+    }
+
+
 class DynamoStorage:
     """The storage port on one DynamoDB table (see chalicelib/storage/schema.py)."""
 
-    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+    def __init__(
+        self,
+        client: DynamoDBClient,
+        table_name: str,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self._client = client
         self._table = table_name
+        self._sleep = sleep  # the pause before unprocessed items are sent again
 
     def _call(self, operation: Callable[..., T], **kwargs: Any) -> T:
         with translated_errors():
@@ -141,11 +177,14 @@ class DynamoStorage:
     # Decisions
 
     def next_volgnummer(self, region_id: str, year: int) -> int:
+        return self.reserve_volgnummers(region_id, year, 1)
+
+    def reserve_volgnummers(self, region_id: str, year: int, count: int) -> int:
         response = self._call(
             self._client.update_item,
             Key={PK: _s(region_pk(region_id)), SK: _s(f"COUNTER#{year:04d}")},
-            UpdateExpression="ADD n :one",
-            ExpressionAttributeValues={":one": {"N": "1"}},
+            UpdateExpression="ADD n :count",
+            ExpressionAttributeValues={":count": {"N": str(count)}},
             ReturnValues="UPDATED_NEW",
         )
         return int(response["Attributes"]["n"]["N"])
@@ -178,30 +217,12 @@ class DynamoStorage:
         A crash in between leaves only a health record, which no read reaches and the TTL
         removes; a retry with the same decision id finds it and goes on.
         """
-        pk = _s(region_pk(decision.region_id))
-        if decision.health is not None:
+        health = _health_item(decision, expires_at)
+        if health is not None:
             # On a retry of the same decision id the record is already there: fine.
             with contextlib.suppress(AlreadyExistsError):
-                self._put_new(
-                    {
-                        PK: pk,
-                        SK: _s(f"HEALTH#{decision.decision_id}"),
-                        "doc": _s(json.dumps(decision.health, sort_keys=True)),
-                        TTL_ATTRIBUTE: {"N": str(expires_at)},
-                    }
-                )
-        self._put_new(
-            {
-                PK: pk,
-                SK: _s(f"DECISION#{decision.decision_id}"),
-                GSI1PK: _s(student_key(decision.region_id, decision.student_ref)),
-                GSI1SK: _s(f"{decision.decided_on.isoformat()}#{decision.decision_id}"),
-                "student_ref": _s(decision.student_ref),
-                "decided_on": _s(decision.decided_on.isoformat()),
-                "health_expires_on": _s(decision.health_expires_on.isoformat()),
-                "doc": _s(json.dumps(decision.document, sort_keys=True)),
-            }
-        )
+                self._put_new(health)
+        self._put_new(_decision_item(decision))
 
     def _from_item(self, item: Item, health: Item | None, today: dt.date) -> StoredDecision:
         expires = dt.date.fromisoformat(item["health_expires_on"]["S"])
@@ -226,19 +247,33 @@ class DynamoStorage:
         health = self._get(region_pk(region_id), f"HEALTH#{decision_id}")
         return self._from_item(item, health, today)
 
-    def _health_items(self, region_id: str, decision_ids: list[str]) -> dict[str, Item]:
-        if not decision_ids:
-            return {}
-        keys = [{PK: _s(region_pk(region_id)), SK: _s(f"HEALTH#{d}")} for d in decision_ids]
+    def _get_many(self, region_id: str, sks: list[str]) -> dict[str, Item]:
+        """Items of the region's partition by sort key (BatchGetItem, 100 keys a request,
+        unprocessed keys asked again); those that exist, by sort key."""
         found: dict[str, Item] = {}
-        request: dict[str, Any] = {self._table: {"Keys": keys, "ConsistentRead": True}}
-        while request:
-            with translated_errors():
-                response = self._client.batch_get_item(RequestItems=request)
-            for item in response.get("Responses", {}).get(self._table, []):
-                found[item[SK]["S"].removeprefix("HEALTH#")] = item
-            request = dict(response.get("UnprocessedKeys") or {})
+        pk = _s(region_pk(region_id))
+        for start in range(0, len(sks), BATCH_GET_KEYS):
+            keys = [{PK: pk, SK: _s(sk)} for sk in sks[start : start + BATCH_GET_KEYS]]
+            request: dict[str, Any] = {self._table: {"Keys": keys, "ConsistentRead": True}}
+            while request:
+                with translated_errors():
+                    response = self._client.batch_get_item(RequestItems=request)
+                for item in response.get("Responses", {}).get(self._table, []):
+                    found[item[SK]["S"]] = item
+                request = dict(response.get("UnprocessedKeys") or {})
         return found
+
+    def _health_items(self, region_id: str, decision_ids: list[str]) -> dict[str, Item]:
+        found = self._get_many(region_id, [f"HEALTH#{d}" for d in decision_ids])
+        return {sk.removeprefix("HEALTH#"): item for sk, item in found.items()}
+
+    def get_decisions(
+        self, region_id: str, decision_ids: list[str], today: dt.date
+    ) -> dict[str, StoredDecision]:
+        found = self._get_many(region_id, [f"DECISION#{d}" for d in decision_ids])
+        ids = [sk.removeprefix("DECISION#") for sk in found]
+        health = self._health_items(region_id, ids)
+        return {d: self._from_item(found[f"DECISION#{d}"], health.get(d), today) for d in ids}
 
     def list_decisions(
         self, region_id: str, student_ref: str, today: dt.date, limit: int, cursor: str | None
@@ -428,6 +463,74 @@ class DynamoStorage:
         page = [json.loads(i["doc"]["S"]) for i in items[:limit]]
         more = len(items) > limit
         return page, (int(items[limit - 1][SK]["S"][4:]) if more else None)
+
+    def claim_chunk(
+        self, region_id: str, batch_id: str, chunk: int, holder: str, now: int, until: int
+    ) -> bool:
+        try:
+            self._call(
+                self._client.put_item,
+                Item={
+                    PK: _s(batch_pk(region_id, batch_id)),
+                    SK: _s(f"LEASE#{chunk:06d}"),
+                    "holder": _s(holder),
+                    "until": {"N": str(until)},
+                },
+                ConditionExpression=f"attribute_not_exists({PK}) OR #until < :now",
+                ExpressionAttributeNames={"#until": "until"},
+                ExpressionAttributeValues={":now": {"N": str(now)}},
+            )
+        except AlreadyExistsError:
+            return False
+        return True
+
+    def release_chunk(self, region_id: str, batch_id: str, chunk: int, holder: str) -> None:
+        with contextlib.suppress(AlreadyExistsError):  # taken over after it ran out: theirs
+            self._call(
+                self._client.delete_item,
+                Key={PK: _s(batch_pk(region_id, batch_id)), SK: _s(f"LEASE#{chunk:06d}")},
+                ConditionExpression="holder = :me",
+                ExpressionAttributeValues={":me": _s(holder)},
+            )
+
+    def put_chunk_rows(
+        self,
+        region_id: str,
+        batch_id: str,
+        decisions: list[tuple[StoredDecision, int]],
+        results: dict[int, dict[str, Any]],
+    ) -> None:
+        # Three rounds, each finished before the next starts: a decision is never stored
+        # without its health record, nor a row result without its decision.
+        health = [h for d, expires_at in decisions if (h := _health_item(d, expires_at))]
+        self._write_all(health)
+        self._write_all([_decision_item(d) for d, _ in decisions])
+        pk = _s(batch_pk(region_id, batch_id))
+        self._write_all(
+            [
+                {PK: pk, SK: _s(f"ROW#{row:09d}"), "doc": _s(json.dumps(r, sort_keys=True))}
+                for row, r in sorted(results.items())
+            ]
+        )
+
+    def _write_all(self, items: list[Item]) -> None:
+        """BatchWriteItem, 25 items a request; what DynamoDB leaves unprocessed (throttling)
+        is sent again after a growing pause, and after `WRITE_ATTEMPTS` it is a storage
+        outage: the caller's chunk comes back and finds what was written."""
+        for start in range(0, len(items), BATCH_WRITE_ITEMS):
+            pending: list[Any] = [
+                {"PutRequest": {"Item": i}} for i in items[start : start + BATCH_WRITE_ITEMS]
+            ]
+            for attempt in range(WRITE_ATTEMPTS):
+                if attempt:
+                    self._sleep(min(0.05 * 2**attempt, 2.0))
+                with translated_errors():
+                    response = self._client.batch_write_item(RequestItems={self._table: pending})
+                pending = (response.get("UnprocessedItems") or {}).get(self._table, [])
+                if not pending:
+                    break
+            else:
+                raise StorageUnavailableError("UnprocessedItems")
 
     def put_chunk_summary(
         self, region_id: str, batch_id: str, chunk: int, summary: dict[str, Any]

@@ -35,6 +35,7 @@ class MemoryStorage:
         self._batches: dict[tuple[str, str], dict[str, Any]] = {}
         self._rows: dict[tuple[str, str], dict[int, dict[str, Any]]] = {}
         self._chunks: dict[tuple[str, str], dict[int, dict[str, Any]]] = {}
+        self._leases: dict[tuple[str, str, int], tuple[str, int]] = {}  # holder, until
         self._national: dict[tuple[str, str], dict[str, Any]] = {}
 
     def put_region(self, region: dict[str, Any]) -> bool:
@@ -58,8 +59,11 @@ class MemoryStorage:
             return self._tokens.get(token_hash)
 
     def next_volgnummer(self, region_id: str, year: int) -> int:
+        return self.reserve_volgnummers(region_id, year, 1)
+
+    def reserve_volgnummers(self, region_id: str, year: int, count: int) -> int:
         with self._lock:
-            value = self._counters.get((region_id, year), 0) + 1
+            value = self._counters.get((region_id, year), 0) + count
             self._counters[(region_id, year)] = value
             return value
 
@@ -86,6 +90,13 @@ class MemoryStorage:
         with self._lock:
             found = self._decisions.get((region_id, decision_id))
             return None if found is None else self._visible(found, today)
+
+    def get_decisions(
+        self, region_id: str, decision_ids: list[str], today: dt.date
+    ) -> dict[str, StoredDecision]:
+        with self._lock:
+            found = {d: self._decisions.get((region_id, d)) for d in decision_ids}
+            return {d: self._visible(f, today) for d, f in found.items() if f is not None}
 
     def list_decisions(
         self, region_id: str, student_ref: str, today: dt.date, limit: int, cursor: str | None
@@ -196,6 +207,36 @@ class MemoryStorage:
             page = [copy.deepcopy(rows[n]) for n in numbers[:limit]]
             more = len(numbers) > limit
             return page, (numbers[limit - 1] if more else None)
+
+    def claim_chunk(
+        self, region_id: str, batch_id: str, chunk: int, holder: str, now: int, until: int
+    ) -> bool:
+        with self._lock:
+            held = self._leases.get((region_id, batch_id, chunk))
+            if held is not None and held[1] >= now:
+                return False
+            self._leases[(region_id, batch_id, chunk)] = (holder, until)
+            return True
+
+    def release_chunk(self, region_id: str, batch_id: str, chunk: int, holder: str) -> None:
+        with self._lock:
+            held = self._leases.get((region_id, batch_id, chunk))
+            if held is not None and held[0] == holder:
+                del self._leases[(region_id, batch_id, chunk)]
+
+    def put_chunk_rows(
+        self,
+        region_id: str,
+        batch_id: str,
+        decisions: list[tuple[StoredDecision, int]],
+        results: dict[int, dict[str, Any]],
+    ) -> None:
+        # Unconditional, as BatchWriteItem is: the caller holds the chunk's lease.
+        with self._lock:
+            for decision, _ in decisions:
+                self._decisions[(region_id, decision.decision_id)] = copy.deepcopy(decision)
+            rows = self._rows.setdefault((region_id, batch_id), {})
+            rows.update(copy.deepcopy(results))
 
     def put_chunk_summary(
         self, region_id: str, batch_id: str, chunk: int, summary: dict[str, Any]

@@ -70,8 +70,9 @@ class InvalidCursorError(ValueError):
 class BatchStorage(Protocol):
     """Batches: one record per batch, one result per row, one summary per chunk of rows.
 
-    Row results and chunk summaries are written once (conditional puts): a redelivered chunk
-    finds them and changes nothing, so every row is counted exactly once.
+    A chunk's rows are written in bulk by the one worker that holds the chunk's lease; chunk
+    summaries are written once (a conditional put). A redelivered chunk finds what an earlier
+    delivery wrote and changes nothing, so every row is counted exactly once.
     """
 
     def put_batch(self, region_id: str, batch_id: str, document: dict[str, Any]) -> None: ...
@@ -96,6 +97,30 @@ class BatchStorage(Protocol):
     ) -> tuple[list[dict[str, Any]], int | None]:
         """Results of rows after `after`, in row order; and the last row if there are more."""
 
+    def claim_chunk(
+        self, region_id: str, batch_id: str, chunk: int, holder: str, now: int, until: int
+    ) -> bool:
+        """Take the chunk's lease until `until` (epoch seconds) unless another holder's lease
+        is still running at `now`; True when taken. One worker at a time writes a chunk."""
+
+    def release_chunk(self, region_id: str, batch_id: str, chunk: int, holder: str) -> None:
+        """Give the lease back, if `holder` still has it."""
+
+    def put_chunk_rows(
+        self,
+        region_id: str,
+        batch_id: str,
+        decisions: list[tuple[StoredDecision, int]],
+        results: dict[int, dict[str, Any]],
+    ) -> None:
+        """Write a chunk's new decisions (with their health records, expiring at the given
+        epoch second) and its row results, in bulk and in that order.
+
+        Unlike every other write these are not conditional (BatchWriteItem has no
+        conditions): call it only under the chunk's lease, for decision ids that are the
+        chunk's own and were checked absent under that lease.
+        """
+
     def put_chunk_summary(
         self, region_id: str, batch_id: str, chunk: int, summary: dict[str, Any]
     ) -> bool: ...
@@ -118,6 +143,9 @@ class Storage(BatchStorage, Protocol):
     def next_volgnummer(self, region_id: str, year: int) -> int:
         """Atomically allocate the next number of this region and year (1, 2, 3, ...)."""
 
+    def reserve_volgnummers(self, region_id: str, year: int, count: int) -> int:
+        """Atomically allocate the next `count` numbers; returns the last of them."""
+
     def claim_idempotency(self, record: IdempotencyRecord) -> IdempotencyRecord:
         """Store the record unless the key exists; return the record now stored for the key."""
 
@@ -128,6 +156,11 @@ class Storage(BatchStorage, Protocol):
         self, region_id: str, decision_id: str, today: dt.date
     ) -> StoredDecision | None:
         """The decision; its health record only while `today` is before it expires."""
+
+    def get_decisions(
+        self, region_id: str, decision_ids: list[str], today: dt.date
+    ) -> dict[str, StoredDecision]:
+        """Those of the decisions that exist, by id (as `get_decision` each)."""
 
     def list_decisions(
         self, region_id: str, student_ref: str, today: dt.date, limit: int, cursor: str | None

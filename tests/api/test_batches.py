@@ -14,9 +14,11 @@ from typing import Any
 import pytest
 
 from chalicelib import wiring
+from chalicelib.batch.chunks import ChunkBusyError
 from chalicelib.batch.formats import CSV_COLUMNS
 from chalicelib.batch.pipeline import Batches
 from chalicelib.batch.transport import DirectoryBlobStore, InProcessQueue
+from chalicelib.storage.faults import AFTER, THROTTLE, TIMEOUT, FaultPlan, FaultyStorage
 from chalicelib.storage.ports import StorageUnavailableError
 from tests.api.conftest import Api, request_body
 
@@ -206,14 +208,18 @@ class Flaky:
 def test_throttling_in_the_middle_of_a_batch_loses_and_doubles_nothing(batch_api: Api) -> None:
     dossiers = [dict(d, student={**d["student"], "ref": f"ll-{i}"})
                 for i, d in enumerate(cohort() * 10)]  # fmt: skip
-    flaky = Flaky(batch_api.services.storage, {
-        "put_decision": {3, 17, 18}, "put_row_result": {5, 30}, "next_volgnummer": {12},
-        "put_chunk_summary": {1}, "row_results": {9},
+    # Throttled before the call, or (AFTER) written and then the connection dropped, as a
+    # worker that dies before it acknowledges: the chunk comes back either way.
+    plan = FaultPlan({
+        "claim_chunk": {2: THROTTLE}, "row_results": {4: THROTTLE},
+        "get_decisions": {3: TIMEOUT}, "reserve_volgnummers": {2: THROTTLE, 5: AFTER},
+        "put_chunk_rows": {1: AFTER, 3: THROTTLE}, "put_chunk_summary": {1: THROTTLE, 4: AFTER},
     })  # fmt: skip
-    batch_api.services.storage = flaky  # type: ignore[assignment]
-    batch_api.services.regional.storage = flaky  # type: ignore[assignment]
+    faulty = FaultyStorage(batch_api.services.storage, plan)
+    batch_api.services.storage = faulty  # type: ignore[assignment]
+    batch_api.services.regional.storage = faulty  # type: ignore[assignment]
     batches = wiring.batches()
-    batches.storage = flaky  # type: ignore[assignment]
+    batches.storage = faulty  # type: ignore[assignment]
     batches.chunk_rows = 10  # four chunks; no message fails five times (SQS's maxReceiveCount)
     accepted = submit(batch_api, json.dumps({"items": dossiers}), "application/json")
     rows = results(batch_api, accepted["batch_id"])
@@ -221,13 +227,57 @@ def test_throttling_in_the_middle_of_a_batch_loses_and_doubles_nothing(batch_api
     assert all(r["status"] == "decided" for r in rows)
     assert len({r["decision_id"] for r in rows}) == 40
     assert len({r["volgnummer"] for r in rows}) == 40
-    inner = flaky.inner
+    inner = faulty.inner
     assert len(inner._decisions) == 40
+    assert {d.decision_id for d in inner._decisions.values()} == {r["decision_id"] for r in rows}
     _, status, _ = batch_api.call("GET", accepted["status_url"])
     assert status["status"] == "completed"
     assert sum(status["counts"]["decided"].values()) == 40
     assert batches.queue.dead_letters == []  # type: ignore[union-attr]
-    assert all(flaky.calls[op] >= max(calls) for op, calls in flaky.fail_on.items())
+    injected = {(i.operation, i.call, i.fault) for i in faulty.injected}
+    planned = {(op, n, f) for op, calls in plan.faults.items() for n, f in calls.items()}
+    assert injected == planned  # every fault happened
+
+
+def test_a_crash_after_the_decisions_before_their_results_numbers_nothing_twice(
+    batch_api: Api,
+) -> None:
+    """The bulk write stores decisions and then results: a worker that dies in between
+    leaves decisions without results. The chunk comes back, finds those decisions under
+    the rows' own ids and writes their results: no second decision, no second number."""
+    memory = batch_api.services.storage
+    real = memory.put_chunk_rows
+    crashes = []
+
+    def decisions_then_crash(region_id, batch_id, decisions, results):  # type: ignore[no-untyped-def]
+        if not crashes:
+            crashes.append(len(decisions))
+            real(region_id, batch_id, decisions, {})  # the decisions reach the table ...
+            raise StorageUnavailableError("the worker died")  # ... the results do not
+        real(region_id, batch_id, decisions, results)
+
+    memory.put_chunk_rows = decisions_then_crash  # type: ignore[method-assign]
+    accepted = submit(batch_api, json.dumps({"items": cohort()}), "application/json")
+    rows = results(batch_api, accepted["batch_id"])
+    assert crashes == [4]
+    assert [r["status"] for r in rows] == ["decided"] * 4
+    assert len(memory._decisions) == 4  # type: ignore[attr-defined]
+    numbers = sorted(r["volgnummer"] for r in rows)
+    assert numbers == [f"VO2001-2017-{n:06d}" for n in (1, 2, 3, 4)]
+
+
+def test_a_chunk_held_by_another_worker_is_not_decided_twice(batch_api: Api) -> None:
+    batches = wiring.batches()
+    row = {"row": 1, "document": cohort()[0], "errors": [], "warnings": []}
+    message = {"kind": "chunk", "region_id": "VO2001", "batch_id": "b1", "chunk": 0, "rows": [row]}
+    storage = batch_api.services.storage
+    assert storage.claim_chunk("VO2001", "b1", 0, "another worker", 100, 2**40)
+    with pytest.raises(ChunkBusyError):
+        batches.handle(message)
+    assert storage._decisions == {}  # type: ignore[attr-defined]
+    storage.release_chunk("VO2001", "b1", 0, "another worker")
+    batches.handle(message)
+    assert len(storage._decisions) == 1  # type: ignore[attr-defined]
 
 
 OSO = Path(__file__).resolve().parents[3] / "shared" / "oso"

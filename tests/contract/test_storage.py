@@ -176,3 +176,49 @@ def test_national_documents_are_never_overwritten_and_come_in_key_order(
     # a region called NATIONAL does not share them
     storage.put_region_document("NATIONAL", "budgetshares", "2017#a", {"v": 4})
     assert storage.list_national_documents("budgetshares") == [{"v": 1}, {"v": 2}]
+
+
+def test_volgnummer_blocks_are_reserved_atomically(
+    storage: Storage, request: pytest.FixtureRequest
+) -> None:
+    assert storage.reserve_volgnummers("VO2001", 2017, 3) == 3  # 1, 2, 3
+    assert storage.next_volgnummer("VO2001", 2017) == 4
+    assert storage.reserve_volgnummers("VO2001", 2017, 100) == 104  # 5 .. 104
+    if request.node.callspec.params["storage"] == "moto":
+        return  # moto does not serialise concurrent UpdateItem (see above)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        lasts = list(pool.map(lambda _: storage.reserve_volgnummers("VO2001", 2018, 10), range(20)))
+    blocks = sorted(n for last in lasts for n in range(last - 9, last + 1))
+    assert blocks == list(range(1, 201))
+
+
+def test_a_chunk_lease_has_one_holder_until_it_runs_out(storage: Storage) -> None:
+    assert storage.claim_chunk("VO2001", "b1", 0, "worker-a", now=1000, until=1120)
+    assert not storage.claim_chunk("VO2001", "b1", 0, "worker-b", now=1100, until=1220)
+    assert storage.claim_chunk("VO2001", "b1", 1, "worker-b", now=1100, until=1220)  # another
+    storage.release_chunk("VO2001", "b1", 0, "worker-b")  # not b's to give back
+    assert not storage.claim_chunk("VO2001", "b1", 0, "worker-b", now=1110, until=1230)
+    assert storage.claim_chunk("VO2001", "b1", 0, "worker-b", now=1121, until=1241)  # ran out
+    storage.release_chunk("VO2001", "b1", 0, "worker-a")  # a lost it: b keeps it
+    assert not storage.claim_chunk("VO2001", "b1", 0, "worker-c", now=1130, until=1250)
+    storage.release_chunk("VO2001", "b1", 0, "worker-b")
+    assert storage.claim_chunk("VO2001", "b1", 0, "worker-c", now=1130, until=1250)
+
+
+def test_a_chunk_is_written_in_bulk_and_read_back_as_single_writes_are(storage: Storage) -> None:
+    expires_at = int(dt.datetime(2020, 3, 1, tzinfo=dt.UTC).timestamp())
+    written = [decision(f"d{i:03d}", ref=f"ll-{i % 7}") for i in range(60)]  # > 25 a request
+    results = {i + 1: {"row": i + 1, "decision_id": d.decision_id} for i, d in enumerate(written)}
+    storage.put_chunk_rows("VO2001", "b1", [(d, expires_at) for d in written], results)
+    assert storage.get_decision("VO2001", "d007", TODAY) == written[7]
+    assert storage.row_results("VO2001", "b1", 1, 60) == results
+    page = storage.list_decisions("VO2001", "ll-3", TODAY, 100, None)
+    assert [d.decision_id for d in page.items] == [
+        d.decision_id for d in written if d.student_ref == "ll-3"
+    ]
+    ids = [f"d{i:03d}" for i in range(0, 120, 2)]  # half of them exist; over 100 keys
+    found = storage.get_decisions("VO2001", ids, TODAY)
+    assert found == {d.decision_id: d for d in written if d.decision_id in ids}
+    later = storage.get_decisions("VO2001", ["d001"], dt.date(2020, 3, 1))
+    assert later["d001"].health is None  # as get_decision: gone from the expiry date
+    assert storage.get_decisions("VO2002", ids, TODAY) == {}  # another region's partition
