@@ -2,6 +2,9 @@
 
 Routes live in blueprints under `chalicelib/routes/`, one per capability; each route only
 parses, calls a service and responds. This module wires them to one app.
+
+Importing it is a Lambda's cold start, so it loads only chalice, the route table and the thin
+HTTP layer; each capability is imported by the first request that needs it (chalicelib/wiring.py).
 """
 
 from __future__ import annotations
@@ -13,9 +16,7 @@ from chalice import Chalice, Response
 from chalice.app import Request, SQSEvent
 
 from chalicelib import http
-from chalicelib.batch.worker import handle_records
 from chalicelib.config import BATCH_QUEUE_NAME
-from chalicelib.openapi import openapi_document
 from chalicelib.routes import batches, criteria, decisions, framework, plans, regions, statistics
 from chalicelib.wiring import batches as batch_pipeline
 from chalicelib.wiring import configure_logging
@@ -51,10 +52,14 @@ def health() -> Response:
 
 @app.route("/v1/openapi.json", methods=["GET"])
 def openapi() -> Response:
+    from chalicelib.openapi import openapi_document
+
     return http.json_response(openapi_document())
 
 
 @app.on_sqs_message(queue=BATCH_QUEUE_NAME, batch_size=5)
 def batch_worker(event: SQSEvent) -> dict[str, Any]:
     """The worker Lambda: decides batch chunks, reporting failed records one by one."""
+    from chalicelib.batch.worker import handle_records
+
     return handle_records(batch_pipeline(), (record.to_dict() for record in event))

@@ -1,6 +1,7 @@
 """Benchmark: the decision API over HTTP on `make run`'s stack (dynalite + `chalice local`).
 
-Run as `.venv/bin/python bench/bench_http.py [--requests 500] [--clients 8] [--import-runs 7]`.
+Run as `.venv/bin/python bench/bench_http.py [--requests 500] [--clients 8] [--import-runs 7]
+[--imports-only]`.
 
 1. Starts the local stack (tests/support/local_server.LocalServer: scripts/run_local.py on free
    ports, a fresh dynalite store in a temporary directory), creates region VO2001 with the local
@@ -16,6 +17,12 @@ Run as `.venv/bin/python bench/bench_http.py [--requests 500] [--clients 8] [--i
    the report can split a decision's time into the dev server, the DynamoDB calls and our code.
 4. The stack is stopped (also on Ctrl-C, SIGTERM or failure), then import time is measured in
    fresh interpreters (TOEWIJZING_STAGE=test): chalice, boto3, pydantic and `import app`.
+5. Cold start, in fresh interpreters on the in-memory store: `import app` and then the first
+   request(s) of a kind, called as Lambda calls the handler (an API Gateway event): the first
+   `GET /v1/health`, and the first decision (PUT a region, POST a decision), then a second
+   decision for scale. `import app` loads only the thin layer (chalicelib/wiring.py), so the
+   capabilities' imports are paid by the first request that needs them: this shows that cost.
+   `--imports-only` runs 4 and 5 alone, without the stack.
 
 Exit status 1 when the stack does not start or an HTTP request fails; 0 otherwise.
 """
@@ -476,6 +483,90 @@ def import_trace(runs: int = TRACE_RUNS) -> ImportTrace:
 
 
 # --------------------------------------------------------------------------------------------
+# Cold start: import app, then the first request of a kind, as Lambda calls the handler
+# --------------------------------------------------------------------------------------------
+
+# Runs in a fresh interpreter from the repo root; prints {phase: seconds} as JSON. The events are
+# API Gateway's proxy events, as a Lambda function gets them; the stage `local` is the one with
+# the local admin token (TOEWIJZING_ADMIN_TOKEN), on the in-memory store.
+COLD_START = """\
+import json, os, sys, time
+t0 = time.perf_counter()
+import app
+t1 = time.perf_counter()
+REGION, DECISIONS = json.loads({region!r}), json.loads({decisions!r})
+
+
+def call(method, resource, body=None):
+    params = {{"region_id": "VO2001"}} if "{{region_id}}" in resource else None
+    event = {{
+        "resource": resource,
+        "path": resource.replace("{{region_id}}", "VO2001"),
+        "httpMethod": method,
+        "headers": {{"authorization": "Bearer {token}", "content-type": "application/json"}},
+        "multiValueQueryStringParameters": None,
+        "pathParameters": params,
+        "stageVariables": None,
+        "requestContext": {{"resourcePath": resource, "httpMethod": method, "requestId": "cold"}},
+        "body": None if body is None else json.dumps(body),
+        "isBase64Encoded": False,
+    }}
+    return app.app(event, None)["statusCode"]
+
+
+times = {{"import": t1 - t0}}
+if sys.argv[1] == "health":
+    assert call("GET", "/v1/health") == 200
+    times["first"] = time.perf_counter() - t1
+else:
+    assert call("PUT", "/v1/regions/{{region_id}}", REGION) == 201
+    assert call("POST", "/v1/regions/{{region_id}}/decisions", DECISIONS[0]) == 201
+    t2 = time.perf_counter()
+    times["first"] = t2 - t1
+    assert call("POST", "/v1/regions/{{region_id}}/decisions", DECISIONS[1]) == 201
+    times["second"] = time.perf_counter() - t2
+print(json.dumps(times))
+"""
+COLD_KINDS = ("health", "decision")
+
+
+def cold_start_env() -> dict[str, str]:
+    return dict(
+        os.environ,
+        TOEWIJZING_STAGE="local",
+        TOEWIJZING_STORAGE="memory",
+        TOEWIJZING_ADMIN_TOKEN=ADMIN_TOKEN,
+        TOEWIJZING_LOG_LEVEL="WARNING",
+        TOEWIJZING_BLOB_DIR=tempfile.gettempdir(),  # never used: no batch is sent
+    )
+
+
+def cold_starts(runs: int) -> dict[str, dict[str, float]]:
+    """Medians, in ms, over `runs` fresh interpreters per kind (interleaved): kind -> phase."""
+    bodies = [request_body(student__ref=f"cold-{i}") for i in range(2)]
+    source = COLD_START.format(
+        region=json.dumps(REGION), decisions=json.dumps(bodies), token=ADMIN_TOKEN
+    )
+    phases: dict[str, dict[str, list[float]]] = {k: defaultdict(list) for k in COLD_KINDS}
+    for _ in range(runs):
+        for kind in COLD_KINDS:
+            done = subprocess.run(
+                [sys.executable, "-c", source, kind],
+                cwd=ROOT,
+                env=cold_start_env(),
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            for phase, seconds in json.loads(done.stdout.splitlines()[-1]).items():
+                phases[kind][phase].append(seconds)
+    return {
+        kind: {phase: statistics.median(v) * 1e3 for phase, v in by_phase.items()}
+        for kind, by_phase in phases.items()
+    }
+
+
+# --------------------------------------------------------------------------------------------
 # Report
 # --------------------------------------------------------------------------------------------
 
@@ -594,15 +685,41 @@ def report_imports(ms: dict[str, float], process_ms: dict[str, float], runs: int
             ("t(app, boto3) - t(chalice, boto3, pydantic)", "app+boto3", "deps"),
         )
     ]
+    deferred = "boto3" if "pydantic" in loaded else "boto3 or pydantic"
     print(
-        "  `import app` does not import boto3: chalicelib/wiring.py imports it when the DynamoDB\n"
-        "  storage is first built (the first request that needs it). So t(app) - t(deps) would\n"
-        "  credit our code with boto3's time; the fair figures are app against what it loads\n"
-        "  (chalice, pydantic), and app + boto3 against all three (a cold start's first request).\n"
-        "  pydantic defers most of its own imports to the first model class; the 'one pydantic\n"
-        "  model' baseline charges that to pydantic, not to us."
+        f"  `import app` does not import {deferred}: chalicelib/wiring.py imports the services\n"
+        "  (the models with pydantic; boto3 for DynamoDB) on the first request that needs them.\n"
+        "  So t(app) - t(deps) would credit our code with their time; the figures compare app\n"
+        "  with chalice and pydantic, and app + boto3 with all three. What `import app` leaves\n"
+        "  out is paid by the first request of each kind: see 'Cold start' below. pydantic defers\n"
+        "  most of its own imports to the first model class; the 'one pydantic model' baseline\n"
+        "  charges that to pydantic, not to us."
     )
     return all(verdicts)
+
+
+def report_cold_start(cold: dict[str, dict[str, float]], deps_ms: float, runs: int) -> None:
+    health, decision = cold["health"], cold["decision"]
+    print(
+        f"Cold start (ms): median of {runs} fresh interpreters each, interleaved; the handler "
+        "called with API\nGateway events as on Lambda, stage local (its admin token), "
+        "in-memory store"
+    )
+    iline("import app", f"{health['import']:>8.1f}")
+    iline("  + the first GET /v1/health", f"{health['first']:>8.1f}")
+    iline("  = total", f"{health['import'] + health['first']:>8.1f}")
+    iline("import app", f"{decision['import']:>8.1f}")
+    iline(
+        "  + the first decision",
+        f"{decision['first']:>8.1f}",
+        "   PUT a region, POST a decision: loads the services, models, domain",
+    )
+    iline("  = total", f"{decision['import'] + decision['first']:>8.1f}")
+    iline("  a second decision, for scale", f"{decision['second']:>8.1f}")
+    print(
+        f"  For scale: `import chalice, boto3, pydantic` is {deps_ms:.1f} ms above. On DynamoDB "
+        "the first\n  request that needs storage also imports boto3 and builds its client."
+    )
 
 
 def report_trace(trace: ImportTrace) -> None:
@@ -633,6 +750,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--clients", type=int, default=8, help="concurrent clients (default 8)")
     parser.add_argument(
         "--import-runs", type=int, default=7, help="fresh interpreters per import (default 7)"
+    )
+    parser.add_argument(
+        "--imports-only",
+        action="store_true",
+        help="only the import time and cold start figures, without the stack",
     )
     args = parser.parse_args()
     if args.clients < 1 or args.requests < args.clients or args.import_runs < 1:
@@ -688,24 +810,28 @@ def main() -> int:
     # Explicit handlers: a shell starts background jobs with SIGINT ignored; SIGTERM unwinds too.
     signal.signal(signal.SIGINT, _on_signal)
     signal.signal(signal.SIGTERM, _on_signal)
+    failed = 0
     try:
-        with tempfile.TemporaryDirectory(prefix="bench-http-") as tmp:
-            measured = bench_stack(args, Path(tmp))
-        if measured is None:
-            return 1
-        runs, local = measured
-        report_http(runs, local, args.clients)
-        print()
+        if not args.imports_only:
+            with tempfile.TemporaryDirectory(prefix="bench-http-") as tmp:
+                measured = bench_stack(args, Path(tmp))
+            if measured is None:
+                return 1
+            runs, local = measured
+            report_http(runs, local, args.clients)
+            print()
+            failed = sum(len(run.errors) for run in (*runs.all(), local.paired))
         ms, process_ms = import_times(args.import_runs)
         within = report_imports(ms, process_ms, args.import_runs)
         if not within:
             report_trace(import_trace())
+        print()
+        report_cold_start(cold_starts(args.import_runs), ms["deps"], args.import_runs)
     except KeyboardInterrupt as why:
         print(
             f"\nbench_http: interrupted ({why or 'SIGINT'}); the stack was stopped", file=sys.stderr
         )
         return 130
-    failed = sum(len(run.errors) for run in (*runs.all(), local.paired))
     return 1 if failed else 0
 
 

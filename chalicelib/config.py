@@ -1,11 +1,13 @@
-"""Settings read from the environment, once, by the composition root (never at import)."""
+"""Settings read from the environment, once, by the composition root (never at import).
+
+A NamedTuple, not a pydantic model or a dataclass: `app.py` imports this module for the queue
+name, and `import app` loads neither pydantic nor dataclasses (chalicelib/wiring.py says why).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Literal
-
-from pydantic import BaseModel, ConfigDict
+from typing import Literal, NamedTuple
 
 STAGE = "TOEWIJZING_STAGE"
 TABLE = "TOEWIJZING_TABLE"
@@ -20,10 +22,8 @@ LOCAL_PSEUDONYM_KEY = "local-pseudonym-key"
 BATCH_QUEUE_NAME = "toewijzing-batches"  # the worker's SQS queue (resources.json)
 
 
-class Settings(BaseModel):
+class Settings(NamedTuple):
     """The service's configuration; `admin_token` exists only in the local stage."""
-
-    model_config = ConfigDict(frozen=True)
 
     stage: str
     table_name: str

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from chalicelib.models.common import Finding
+if TYPE_CHECKING:  # the models load pydantic: `import app` must not (chalicelib/wiring.py)
+    from chalicelib.models.common import Finding
 
 
 class ToewijzingError(Exception):

@@ -3,6 +3,9 @@
 Every route is wrapped by `@handled`, which turns domain errors into the contract's error body
 with the right status. Unknown errors become a 500 with only a request id; the stack trace goes
 to the log, never to the client.
+
+Part of what `import app` loads, so it loads no pydantic itself (chalicelib/wiring.py says why):
+`parse_body` is handed a model class, whose import has loaded pydantic already.
 """
 
 from __future__ import annotations
@@ -13,18 +16,19 @@ import json
 import logging
 import re
 import time
-import uuid
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from chalice.app import Request, Response
-from pydantic import BaseModel, ValidationError
 
 from chalicelib import errors, logs
 from chalicelib.problems import MalformedJsonError, error_body, parse_json, validation_details
 
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
 log = logging.getLogger("toewijzing")
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M", bound="BaseModel")
 ANY_CONTENT_TYPE = ["*/*"]  # we check media types ourselves, to answer in our error shape
 MAX_BODY_BYTES = 1_000_000
 
@@ -55,7 +59,11 @@ CHALICE_CODES = {
 def request_id(request: Request | None) -> str:
     context = getattr(request, "context", None) or {}
     value = context.get("requestId")
-    return value if isinstance(value, str) else uuid.uuid4().hex
+    if isinstance(value, str):
+        return value  # API Gateway's
+    import uuid  # here, not at import: on Lambda (ids from API Gateway) it is never needed
+
+    return uuid.uuid4().hex
 
 
 def log_request(request: Request, rid: str, status: int, started: float) -> None:
@@ -146,6 +154,8 @@ def json_document(request: Request) -> Any:
 
 
 def parse_body(request: Request, model: type[M]) -> M:
+    from pydantic import ValidationError  # loaded already, with `model`
+
     document = json_document(request)
     try:
         return model.model_validate(document)

@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
-from pydantic_core import ErrorDetails
+if TYPE_CHECKING:  # annotations only: the error middleware must not load pydantic
+    from pydantic import ValidationError
 
-from chalicelib.models.common import Finding
+    from chalicelib.models.common import Finding
 
 
 class MalformedJsonError(ValueError):
@@ -70,7 +70,6 @@ def pointer(loc: Sequence[int | str], document: Any) -> str:
 
 def validation_details(exc: ValidationError, document: Any) -> list[dict[str, str]]:
     details: list[dict[str, str]] = []
-    error: ErrorDetails
     for error in exc.errors(include_url=False, include_input=False):
         loc = tuple(error["loc"])
         if error["type"] in ("union_tag_invalid", "union_tag_not_found"):

@@ -1,36 +1,37 @@
-"""The composition root: builds the services once, lazily, from the environment.
+"""The composition root: builds the services once, lazily, on first use.
 
-Nothing here runs at import: moto must start its mocks before a boto3 client exists, and a
-Lambda cold start should pay for boto3 only when a route needs the database. Tests call
-`override()` to put in their own services.
+Why lazily: on Lambda, `import app` is cold-start time, paid before the first request of every
+new container. So `import app` loads only chalice, the route table and the thin HTTP layer
+(`chalicelib/http.py`, `errors.py`, `problems.py`, `logs.py`, `config.py`); the capabilities
+(the services, the domain, the pydantic models, storage, boto3, batches, OpenAPI) are imported
+on first use, and a request loads only what it needs. The pattern, used everywhere:
+
+- route modules import at the top only chalice, `chalicelib.http` and `chalicelib.routes.common`;
+  each handler imports its models and use cases in its own body, and annotations that need them
+  import under `if TYPE_CHECKING:`;
+- `services()` and `batches()` below import and build on the first call, and keep the result.
+
+`tests/unit/test_cold_start.py` checks in a fresh interpreter that `import app` loads none of the
+heavy modules. Nothing here runs at import either because moto must start its mocks before a
+boto3 client exists. Tests call `override()` to put in their own services.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 import os
-import tempfile
-import uuid
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from chalicelib import logs
-from chalicelib.batch.pipeline import Batches
-from chalicelib.batch.transport import (
-    BlobStore,
-    DirectoryBlobStore,
-    InProcessQueue,
-    Queue,
-    S3BlobStore,
-    SqsQueue,
-)
 from chalicelib.config import Settings
 from chalicelib.errors import ServiceUnavailableError
-from chalicelib.services import Services
-from chalicelib.storage.memory import MemoryStorage
-from chalicelib.storage.ports import Storage
+
+if TYPE_CHECKING:
+    from chalicelib.batch.pipeline import Batches
+    from chalicelib.services import Services
+    from chalicelib.storage.ports import Storage
 
 _services: Services | None = None
 _batches: Batches | None = None
@@ -46,6 +47,8 @@ def utc_now() -> dt.datetime:
 
 
 def new_id() -> str:
+    import uuid
+
     return uuid.uuid4().hex
 
 
@@ -66,11 +69,15 @@ def dynamodb_storage(settings: Settings) -> Storage:
 
 
 def build(settings: Settings) -> Services:
+    from chalicelib.services import Services
+    from chalicelib.storage.memory import MemoryStorage
+
     storage = MemoryStorage() if settings.storage == "memory" else dynamodb_storage(settings)
     return Services(storage, settings, utc_now, new_id)
 
 
 def services() -> Services:
+    """The services, built on the first call (storage from the environment), then kept."""
     global _services
     if _services is None:
         _services = build(Settings.from_env(os.environ))
@@ -80,6 +87,8 @@ def services() -> Services:
 def pseudonym_secret(settings: Settings) -> Callable[[str], bytes]:
     """Each region's own key for student refs made from OSO dossiers (HMAC), derived from the
     deployment's key: the same student gets unrelated refs in two regions."""
+    import hashlib
+    import hmac
 
     def secret(region_id: str) -> bytes:
         if settings.pseudonym_key is None:
@@ -91,6 +100,18 @@ def pseudonym_secret(settings: Settings) -> Callable[[str], bytes]:
 
 
 def build_batches(services: Services) -> Batches:
+    import tempfile
+
+    from chalicelib.batch.pipeline import Batches
+    from chalicelib.batch.transport import (
+        BlobStore,
+        DirectoryBlobStore,
+        InProcessQueue,
+        Queue,
+        S3BlobStore,
+        SqsQueue,
+    )
+
     settings = services.settings
     blobs: BlobStore
     if settings.bucket:
@@ -113,6 +134,7 @@ def build_batches(services: Services) -> Batches:
 
 
 def batches() -> Batches:
+    """The batch pipeline (blob store, queue), built on the first call, then kept."""
     global _batches
     if _batches is None:
         _batches = build_batches(services())

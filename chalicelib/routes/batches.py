@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from typing import Any
 
 from chalice.app import Blueprint, Response
 
 from chalicelib import http
-from chalicelib.batch import formats
 from chalicelib.errors import UnsupportedMediaTypeError
 from chalicelib.http import ANY_CONTENT_TYPE, handled, json_response
 from chalicelib.routes.common import REGION_ROLES, caller, current
@@ -27,6 +25,8 @@ OSO_PARAMETERS = ("arrangement", "date", "board_motivation", "parent_view", "exp
 @bp.route(BASE, methods=["POST"], content_types=ANY_CONTENT_TYPE)
 @handled
 def submit(region_id: str) -> Response:
+    from chalicelib.batch import formats
+
     caller(bp, REGION_ROLES, region_id)
     request = current(bp)
     params: dict[str, Any] = {p: http.query(request, p) for p in OSO_PARAMETERS}
@@ -51,6 +51,8 @@ def submit(region_id: str) -> Response:
 @bp.route(f"{BASE}/uploads", methods=["POST"], content_types=ANY_CONTENT_TYPE)
 @handled
 def upload(region_id: str) -> Response:
+    from chalicelib.batch import formats
+
     caller(bp, REGION_ROLES, region_id)
     media = formats.media_type(http.query(current(bp), "format") or formats.CSV)
     return json_response(batches().upload(region_id, media), 201)
@@ -79,6 +81,8 @@ def results(region_id: str, batch_id: str) -> Response:
 
 
 def csv_response(page: dict[str, Any]) -> Response:
+    import csv
+
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(RESULT_COLUMNS)

@@ -1,15 +1,21 @@
-"""What every route needs: the current request, the authenticated caller, common parameters."""
+"""What every route needs: the current request, the authenticated caller, common parameters.
+
+Route modules import at the top only chalice, `chalicelib.http` and this module; a handler
+imports its models and use cases in its body, on first use (cold start: chalicelib/wiring.py).
+"""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from chalice.app import Blueprint, Request
 
 from chalicelib import http
-from chalicelib.legal.timeline import DEFAULT_FRAMEWORK
-from chalicelib.models.region import REGION_ID_PATTERN
-from chalicelib.services import Principal, Services
-from chalicelib.storage.ports import Role
 from chalicelib.wiring import services
+
+if TYPE_CHECKING:
+    from chalicelib.services import Services
+    from chalicelib.storage.ports import Role
 
 REGION_ROLES: tuple[Role, ...] = ("admin", "region")
 ADMIN: tuple[Role, ...] = ("admin",)
@@ -23,8 +29,10 @@ def current(blueprint: Blueprint) -> Request:
 
 def caller(blueprint: Blueprint, roles: tuple[Role, ...], region_id: str | None = None) -> Services:
     """The services, once the caller is authenticated and allowed (403 across regions)."""
+    from chalicelib.models.region import REGION_ID_PATTERN
+
     svc = services()
-    who: Principal = svc.authenticate(current(blueprint).headers.get("authorization"))
+    who = svc.authenticate(current(blueprint).headers.get("authorization"))
     if region_id is not None:
         http.path_id(region_id, REGION_ID_PATTERN, "region_id")
     svc.authorize(who, roles, region_id)
@@ -32,4 +40,6 @@ def caller(blueprint: Blueprint, roles: tuple[Role, ...], region_id: str | None 
 
 
 def framework_param(blueprint: Blueprint) -> str:
+    from chalicelib.legal.timeline import DEFAULT_FRAMEWORK
+
     return http.query(current(blueprint), "framework") or DEFAULT_FRAMEWORK

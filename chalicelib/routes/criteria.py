@@ -6,8 +6,6 @@ from chalice.app import Blueprint, Response
 
 from chalicelib import http
 from chalicelib.http import ANY_CONTENT_TYPE, handled, json_response
-from chalicelib.models.criteria import CriteriaDefinition
-from chalicelib.models.impact import ImpactRequest
 from chalicelib.routes.common import REGION_ROLES, caller, current, framework_param
 
 bp = Blueprint(__name__)
@@ -17,6 +15,8 @@ BASE = "/v1/regions/{region_id}/criteria"
 @bp.route(f"{BASE}/validate", methods=["POST"], content_types=ANY_CONTENT_TYPE)
 @handled
 def validate(region_id: str) -> Response:
+    from chalicelib.models.criteria import CriteriaDefinition
+
     svc = caller(bp, REGION_ROLES, region_id)
     definition = http.parse_body(current(bp), CriteriaDefinition)
     date = http.query_date(current(bp))
@@ -26,6 +26,8 @@ def validate(region_id: str) -> Response:
 @bp.route(BASE, methods=["POST"], content_types=ANY_CONTENT_TYPE)
 @handled
 def store(region_id: str) -> Response:
+    from chalicelib.models.criteria import CriteriaDefinition
+
     svc = caller(bp, REGION_ROLES, region_id)
     definition = http.parse_body(current(bp), CriteriaDefinition)
     version, created = svc.store_criteria(region_id, definition, framework_param(bp))
@@ -49,6 +51,8 @@ def in_force(region_id: str) -> Response:
 @bp.route(f"{BASE}/impact", methods=["POST"], content_types=ANY_CONTENT_TYPE)
 @handled
 def impact(region_id: str) -> Response:
+    from chalicelib.models.impact import ImpactRequest
+
     svc = caller(bp, REGION_ROLES, region_id)
     body = http.parse_body(current(bp), ImpactRequest)
     dossiers = list(body.dossiers) if body.dossiers is not None else None

@@ -6,7 +6,6 @@ from chalice.app import Blueprint, Response
 
 from chalicelib import http
 from chalicelib.http import ANY_CONTENT_TYPE, handled, json_response
-from chalicelib.models.request import DecisionRequest
 from chalicelib.routes.common import REGION_ROLES, caller, current, framework_param
 
 bp = Blueprint(__name__)
@@ -16,6 +15,8 @@ DECISION_ID = r"^[0-9a-f]{32}$"
 @bp.route("/v1/regions/{region_id}/decisions", methods=["POST"], content_types=ANY_CONTENT_TYPE)
 @handled
 def create_decision(region_id: str) -> Response:
+    from chalicelib.models.request import DecisionRequest
+
     svc = caller(bp, REGION_ROLES, region_id)
     body = http.parse_body(current(bp), DecisionRequest)
     key = current(bp).headers.get("idempotency-key")

@@ -3,17 +3,17 @@ Markdown; and the national criteria as Markdown."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice.app import Blueprint, Response
 
 from chalicelib import http
-from chalicelib.frameworks import national_criteria_view
 from chalicelib.http import ANY_CONTENT_TYPE, handled, json_response
-from chalicelib.legal.timeline import national_criteria, phase_at
-from chalicelib.models.support_plan import SupportPlan
-from chalicelib.plans import PLAN_ID_PATTERN, Plans
-from chalicelib.render import national_markdown
 from chalicelib.routes.common import REGION_ROLES, caller, current, framework_param
 from chalicelib.wiring import services
+
+if TYPE_CHECKING:
+    from chalicelib.plans import Plans
 
 bp = Blueprint(__name__)
 BASE = "/v1/regions/{region_id}/support-plans"
@@ -25,16 +25,22 @@ def markdown_response(text: str) -> Response:
 
 
 def _plans(region_id: str) -> Plans:
+    from chalicelib.plans import Plans
+
     return Plans(caller(bp, REGION_ROLES, region_id))
 
 
 def _plan_id(plan_id: str) -> str:
+    from chalicelib.plans import PLAN_ID_PATTERN
+
     return http.path_id(plan_id, PLAN_ID_PATTERN, "plan_id")
 
 
 @bp.route(f"{BASE}/validate", methods=["POST"], content_types=ANY_CONTENT_TYPE)
 @handled
 def validate(region_id: str) -> Response:
+    from chalicelib.models.support_plan import SupportPlan
+
     plans = _plans(region_id)
     plan = http.parse_body(current(bp), SupportPlan)
     date = http.query_date(current(bp))
@@ -44,6 +50,8 @@ def validate(region_id: str) -> Response:
 @bp.route(BASE, methods=["POST"], content_types=ANY_CONTENT_TYPE)
 @handled
 def create(region_id: str) -> Response:
+    from chalicelib.models.support_plan import SupportPlan
+
     plans = _plans(region_id)
     plan = http.parse_body(current(bp), SupportPlan)
     created = plans.create(region_id, plan, framework_param(bp))
@@ -82,6 +90,10 @@ def lwoo_pro(region_id: str, plan_id: str) -> Response:
 @bp.route("/v1/framework/national-criteria.md", methods=["GET"])
 @handled
 def national_criteria_markdown() -> Response:
+    from chalicelib.frameworks import national_criteria_view
+    from chalicelib.legal.timeline import national_criteria, phase_at
+    from chalicelib.render import national_markdown
+
     date = http.query_date(current(bp)) or services().today()
     framework = framework_param(bp)
     version, _ = national_criteria_view(framework, date)  # 422 where there are none

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice.app import Blueprint, Response
 
 from chalicelib import http
 from chalicelib.http import ANY_CONTENT_TYPE, handled, json_response
-from chalicelib.models.optout import OptOutNotice
-from chalicelib.models.region import RegionIn, TokenIn
 from chalicelib.routes.common import ADMIN, REGION_ROLES, caller, current, framework_param
+
+if TYPE_CHECKING:
+    from chalicelib.models.region import TokenIn
 
 bp = Blueprint(__name__)
 
@@ -16,6 +19,8 @@ bp = Blueprint(__name__)
 @bp.route("/v1/regions/{region_id}", methods=["PUT"], content_types=ANY_CONTENT_TYPE)
 @handled
 def put_region(region_id: str) -> Response:
+    from chalicelib.models.region import RegionIn
+
     svc = caller(bp, ADMIN, region_id)
     region, created = svc.put_region(region_id, http.parse_body(current(bp), RegionIn))
     return json_response(region, 201 if created else 200)
@@ -28,6 +33,8 @@ def get_region(region_id: str) -> Response:
 
 
 def token_body() -> TokenIn:
+    from chalicelib.models.region import TokenIn
+
     has_body = bool(http.body_bytes(current(bp)).strip())
     return http.parse_body(current(bp), TokenIn) if has_body else TokenIn()
 
@@ -48,6 +55,8 @@ def create_token() -> Response:
 @bp.route("/v1/regions/{region_id}/opt-out", methods=["PUT"], content_types=ANY_CONTENT_TYPE)
 @handled
 def put_opt_out(region_id: str) -> Response:
+    from chalicelib.models.optout import OptOutNotice
+
     svc = caller(bp, REGION_ROLES, region_id)
     notice = http.parse_body(current(bp), OptOutNotice)
     return json_response(svc.put_opt_out(region_id, notice, framework_param(bp)))

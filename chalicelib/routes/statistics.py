@@ -10,16 +10,17 @@ decisions (their routes need admin or the region).
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from chalice.app import Blueprint, Response
 
 from chalicelib import http
 from chalicelib.http import ANY_CONTENT_TYPE, handled, json_response
-from chalicelib.models.statistics import BudgetSharesIn, EnrolmentIn
-from chalicelib.report import national_report, region_report
 from chalicelib.routes.common import ADMIN, REGION_ROLES, caller, current
-from chalicelib.statistics import Statistics, parse_teldatum, parse_year
-from chalicelib.storage.ports import Role
+
+if TYPE_CHECKING:
+    from chalicelib.statistics import Statistics
+    from chalicelib.storage.ports import Role
 
 bp = Blueprint(__name__)
 READERS: tuple[Role, ...] = ("admin", "region", "ministry")
@@ -37,8 +38,17 @@ def html_response(text: str) -> Response:
     )
 
 
+def _stats(roles: tuple[Role, ...], region_id: str | None = None) -> Statistics:
+    """The statistics use cases, once the caller is authenticated and allowed."""
+    from chalicelib.statistics import Statistics
+
+    return Statistics(caller(bp, roles, region_id))
+
+
 def _teldatum_query(stats: Statistics) -> dt.date:
     """`?teldatum=YYYY-10-01`; default the latest 1 October on or before today."""
+    from chalicelib.statistics import parse_teldatum
+
     value = http.query(current(bp), "teldatum")
     if value is not None:
         return parse_teldatum(value, "?teldatum")
@@ -54,7 +64,10 @@ def _teldatum_query(stats: Statistics) -> dt.date:
 )
 @handled
 def put_enrolment(region_id: str, teldatum: str) -> Response:
-    stats = Statistics(caller(bp, REGION_ROLES, region_id))
+    from chalicelib.models.statistics import EnrolmentIn
+    from chalicelib.statistics import parse_teldatum
+
+    stats = _stats(REGION_ROLES, region_id)
     date = parse_teldatum(teldatum, "{teldatum}")
     body = http.parse_body(current(bp), EnrolmentIn)
     document, created = stats.put_enrolment(region_id, date, body)
@@ -64,42 +77,51 @@ def put_enrolment(region_id: str, teldatum: str) -> Response:
 @bp.route("/v1/regions/{region_id}/enrolments/{teldatum}", methods=["GET"])
 @handled
 def get_enrolment(region_id: str, teldatum: str) -> Response:
-    stats = Statistics(caller(bp, READERS, region_id))
+    from chalicelib.statistics import parse_teldatum
+
+    stats = _stats(READERS, region_id)
     return json_response(stats.enrolment(region_id, parse_teldatum(teldatum, "{teldatum}")))
 
 
 @bp.route("/v1/regions/{region_id}/statistics", methods=["GET"])
 @handled
 def region_statistics(region_id: str) -> Response:
-    stats = Statistics(caller(bp, READERS, region_id))
+    stats = _stats(READERS, region_id)
     return json_response(stats.region(region_id, _teldatum_query(stats)))
 
 
 @bp.route("/v1/regions/{region_id}/report", methods=["GET"])
 @handled
 def region_report_page(region_id: str) -> Response:
-    stats = Statistics(caller(bp, READERS, region_id))
+    from chalicelib.report import region_report
+
+    stats = _stats(READERS, region_id)
     return html_response(region_report(stats.region(region_id, _teldatum_query(stats))))
 
 
 @bp.route("/v1/statistics", methods=["GET"])
 @handled
 def national_statistics() -> Response:
-    stats = Statistics(caller(bp, NATIONAL))
+    stats = _stats(NATIONAL)
     return json_response(stats.national(_teldatum_query(stats)))
 
 
 @bp.route("/v1/report", methods=["GET"])
 @handled
 def national_report_page() -> Response:
-    stats = Statistics(caller(bp, NATIONAL))
+    from chalicelib.report import national_report
+
+    stats = _stats(NATIONAL)
     return html_response(national_report(stats.national(_teldatum_query(stats))))
 
 
 @bp.route("/v1/budget-shares/{year}", methods=["PUT"], content_types=ANY_CONTENT_TYPE)
 @handled
 def put_budget_shares(year: str) -> Response:
-    stats = Statistics(caller(bp, ADMIN))
+    from chalicelib.models.statistics import BudgetSharesIn
+    from chalicelib.statistics import parse_year
+
+    stats = _stats(ADMIN)
     number = parse_year(year)
     body = http.parse_body(current(bp), BudgetSharesIn)
     document, created = stats.put_budget_shares(number, body)
@@ -109,5 +131,7 @@ def put_budget_shares(year: str) -> Response:
 @bp.route("/v1/budget-shares/{year}", methods=["GET"])
 @handled
 def get_budget_shares(year: str) -> Response:
-    stats = Statistics(caller(bp, NATIONAL))
+    from chalicelib.statistics import parse_year
+
+    stats = _stats(NATIONAL)
     return json_response(stats.budget_shares(parse_year(year)))
