@@ -694,14 +694,17 @@ def report_throughput(f: Figures, n: int, pinned: str) -> None:
     )
     print(f"  {'':<36} {'':>16}  (figure: graph evaluation, no Python<->Rust conversion)")
     print()
+    # Issue 2's target: at least TARGET_RATIO times zen's decision.evaluate rate, with the full
+    # explanation built. The other two ratios are for information: no target is set on them.
+    ratio = f.ours.rate / f.zen_decision.rate
+    verdict = "met" if ratio >= TARGET_RATIO else "NOT met"
+    print(f"  Target (issue 2): ours >= {TARGET_RATIO:.0f}x zen decision.evaluate")
+    row("ratio ours / zen decision.evaluate", f"{ratio:.2f}x", f"target: {verdict}")
     for label, other in (
-        ("ratio ours / zen decision.evaluate", f.zen_decision.rate),
         ("ratio ours / zen engine.evaluate", f.zen_engine.rate),
         ("ratio ours / zen engine-internal", 1 / internal),
     ):
-        ratio = f.ours.rate / other
-        verdict = "met" if ratio >= TARGET_RATIO else "NOT met"
-        row(label, f"{ratio:.2f}x", f"target >= {TARGET_RATIO:.0f}x: {verdict}")
+        row(label, f"{f.ours.rate / other:.2f}x", "(no target; zen's faster calls)")
 
 
 def report_imports(imports: dict[str, float]) -> None:

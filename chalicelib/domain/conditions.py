@@ -1,14 +1,25 @@
-"""One evaluator per condition kind: given a dossier, is the condition met, and why?
+"""The conditions of a criteria definition: given a dossier, which are met, and why?
 
 Leerachterstand is `1 - DLE/DL` (UB WVO 2020 art. 2.46 lid 3). It is never computed as a float:
 a bound p/q is compared by cross-multiplication, `(DL - DLE) * q >= p * DL`, which is exact.
+
+`compile_conditions` compiles a definition's distinct conditions once; `Conditions.explain`
+then explains all of them for one dossier. It runs for every decision of a cohort, so work
+that depends on a small input only is done once per input and cached, within a bound: the IQ
+explanations per score, the SEP explanations per set of flags, per (DL, DLE) pair its text and
+its band under each delay condition, and per pattern of bands the domains each delay condition
+counts. The same input gets the same objects; explanations and what they hold are never
+mutated after they are made (see `chalicelib.models.decision`), so sharing them is safe. A
+delay explanation shows every measured delay of the dossier, so it is built per dossier.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache, partial
+from typing import Literal
 
 from chalicelib.models.common import DOMAINS, Domain
 from chalicelib.models.criteria import (
@@ -18,7 +29,7 @@ from chalicelib.models.criteria import (
     SepCondition,
 )
 from chalicelib.models.decision import ConditionExplanation
-from chalicelib.models.request import Student
+from chalicelib.models.request import LearningDelayResult, Student
 
 DOMAIN_LABELS: dict[str, str] = {
     "technisch_lezen": "technisch lezen",
@@ -27,35 +38,32 @@ DOMAIN_LABELS: dict[str, str] = {
     "inzichtelijk_rekenen": "inzichtelijk rekenen",
 }
 
+# Cache bounds, per compiled definition (`in_force` keeps up to 256 of those). An IQ score is
+# 0..200 (the request model checks) and SEP has 16 flag combinations, so those two bounds only
+# guard against a model that one day allows more. DL and DLE may be 0..200, but a few thousand
+# (DL, DLE) pairs occur in practice (DL runs to about 72 months); an entry is some 250 bytes.
+IQ_CACHE_SIZE = 256
+SEP_CACHE_SIZE = 32
+DELAY_CACHE_SIZE = 4096
+# Patterns of bands: at most 4 ** 4 per delay condition (no measurement, below, in or above the
+# band, for four domains), and far fewer combinations between conditions occur.
+PATTERN_CACHE_SIZE = 4096
 
-@dataclass(frozen=True, slots=True)
-class Dossier:
-    """The student's data prepared once per decision for every condition to read.
+SepFlags = tuple[bool, bool, bool, bool]
+"""prestatiemotivatie, faalangst, emotionele_instabiliteit, hinders_learning."""
 
-    `delays` holds, per domain in the fixed order of DOMAINS, `(months behind, DL)`: the delay is
-    the exact fraction (DL - DLE) / DL. `fractions` shows the same as text, e.g. "16/56".
-    """
+SEP_INDICATORS = ("prestatiemotivatie", "faalangst", "emotionele_instabiliteit")
 
-    student: Student
-    delays: tuple[tuple[Domain, int, int], ...]
-    fractions: dict[str, str]
-    index: dict[str, int]  # domain -> position in student.learning_delays, for JSON pointers
+Band = Literal["below", "in", "above"]
+"""Where one domain's delay lies against a delay condition's band; "above" is at or above the
+band's exclusive upper bound."""
 
-    @classmethod
-    def of(cls, student: Student) -> Dossier:
-        results = student.learning_delays
-        index: dict[str, int] = {r.domain: i for i, r in enumerate(results)}
-        delays: list[tuple[Domain, int, int]] = []
-        fractions: dict[str, str] = {}
-        for domain in DOMAINS:
-            if domain in index:
-                r = results[index[domain]]
-                delays.append((domain, r.dl - r.dle, r.dl))
-                fractions[domain] = f"{r.dl - r.dle}/{r.dl}"
-        return cls(student, tuple(delays), fractions, index)
+Cell = tuple[str, tuple[Band, ...]]
+"""One measured delay: its text, e.g. "16/56", and its band under each delay condition."""
 
-
-Evaluator = Callable[[Dossier], ConditionExplanation]
+Bands = tuple[tuple[Domain, tuple[Band, ...]], ...]
+"""A dossier's measured domains, in DOMAINS order, each with its band under each delay
+condition."""
 
 
 def _ratio(value: Decimal) -> tuple[int, int]:
@@ -67,24 +75,58 @@ def _percent(value: Decimal) -> str:
     return f"{(value * 100).normalize():f}%"
 
 
-def compile_iq(cond: IqCondition) -> Evaluator:
+# --- IQ ------------------------------------------------------------------------------------
+
+
+def _iq_expected(cond: IqCondition) -> str:
+    if cond.min is not None and cond.max is not None:
+        return f"{cond.min} t/m {cond.max}"
+    if cond.min is not None:
+        return f"ten minste {cond.min}"
+    return f"ten hoogste {cond.max}"
+
+
+def _explain_iq(
+    conditions: tuple[IqCondition, ...], score: int | None
+) -> tuple[ConditionExplanation, ...]:
+    return tuple(_explain_one_iq(cond, score) for cond in conditions)
+
+
+def _explain_one_iq(cond: IqCondition, score: int | None) -> ConditionExplanation:
+    expected = _iq_expected(cond)
+    if score is None:
+        return ConditionExplanation("iq", expected, None, False, "geen IQ")
     lo, hi = cond.min, cond.max
-    if lo is not None and hi is not None:
-        expected = f"{lo} t/m {hi}"
-    elif lo is not None:
-        expected = f"ten minste {lo}"
-    else:
-        expected = f"ten hoogste {hi}"
+    met = (lo is None or score >= lo) and (hi is None or score <= hi)
+    return ConditionExplanation("iq", expected, score, met)
 
-    def evaluate(dossier: Dossier) -> ConditionExplanation:
-        iq = dossier.student.iq
-        if iq is None:
-            return ConditionExplanation("iq", expected, None, False, "geen IQ")
-        score = iq.score
-        met = (lo is None or score >= lo) and (hi is None or score <= hi)
-        return ConditionExplanation("iq", expected, score, met)
 
-    return evaluate
+# --- SEP -----------------------------------------------------------------------------------
+
+
+def _explain_sep(
+    conditions: tuple[SepCondition, ...], flags: SepFlags | None
+) -> tuple[ConditionExplanation, ...]:
+    return tuple(_explain_one_sep(cond, flags) for cond in conditions)
+
+
+def _explain_one_sep(cond: SepCondition, flags: SepFlags | None) -> ConditionExplanation:
+    expected = (
+        f"ten minste {cond.min_indicators} van prestatiemotivatie, faalangst, "
+        "emotionele instabiliteit"
+    )
+    if cond.requires_hindrance:
+        expected += ", die het onderwijsleerproces substantieel belemmeren"
+    if flags is None:
+        return ConditionExplanation("sep", expected, None, False, "geen SEP-onderzoek")
+    hinders = flags[3]
+    indicators = [name for name, flag in zip(SEP_INDICATORS, flags[:3], strict=True) if flag]
+    met = len(indicators) >= cond.min_indicators and (hinders or not cond.requires_hindrance)
+    actual = {"indicators": indicators, "hinders_learning": hinders}
+    return ConditionExplanation("sep", expected, actual, met)
+
+
+# --- learning delay ------------------------------------------------------------------------
 
 
 def _delay_expected(cond: LearningDelayCondition) -> str:
@@ -102,70 +144,122 @@ def _delay_expected(cond: LearningDelayCondition) -> str:
     return text
 
 
-def compile_learning_delay(cond: LearningDelayCondition) -> Evaluator:
-    """A domain counts only when its own delay lies in the band (the literal text).
-
-    The explanation's `actual` holds every measured delay as an exact fraction, the domains
-    `counted`, and the domains `above_band`: at or above an exclusive upper bound.
-    """
-    expected = _delay_expected(cond)
+def _band(cond: LearningDelayCondition, behind: int, dl: int) -> Band:
+    """Where a delay of `behind` months at DL `dl` lies against the condition's band. A domain
+    counts only when its own delay lies in the band (the literal text)."""
+    if cond.min_months is not None:
+        return "in" if behind >= cond.min_months else "below"
     lo_p, lo_q = _ratio(cond.min_ratio) if cond.min_ratio is not None else (0, 1)
-    hi = _ratio(cond.max_ratio_exclusive) if cond.max_ratio_exclusive is not None else None
-    months = cond.min_months
-    need = cond.min_domains
-    core = frozenset(cond.required_one_of)
-
-    def evaluate(dossier: Dossier) -> ConditionExplanation:
-        counted: list[Domain] = []
-        above: list[Domain] = []
-        for domain, behind, dl in dossier.delays:
-            if months is not None:
-                in_band = behind >= months
-            else:
-                in_band = behind * lo_q >= lo_p * dl
-                if in_band and hi is not None and behind * hi[1] >= hi[0] * dl:
-                    in_band = False
-                    above.append(domain)
-            if in_band:
-                counted.append(domain)
-        met = len(counted) >= need and (not core or not core.isdisjoint(counted))
-        actual = {"delays": dossier.fractions, "counted": counted, "above_band": above}
-        return ConditionExplanation("learning_delay", expected, actual, met)
-
-    return evaluate
+    if behind * lo_q < lo_p * dl:
+        return "below"
+    if cond.max_ratio_exclusive is not None:
+        hi_p, hi_q = _ratio(cond.max_ratio_exclusive)
+        if behind * hi_q >= hi_p * dl:
+            return "above"
+    return "in"
 
 
-def compile_sep(cond: SepCondition) -> Evaluator:
-    need = cond.min_indicators
-    hindrance = cond.requires_hindrance
-    expected = f"ten minste {need} van prestatiemotivatie, faalangst, emotionele instabiliteit"
-    if hindrance:
-        expected += ", die het onderwijsleerproces substantieel belemmeren"
+def _delay_cell(conditions: tuple[LearningDelayCondition, ...], dl: int, dle: int) -> Cell:
+    behind = dl - dle
+    return f"{behind}/{dl}", tuple(_band(cond, behind, dl) for cond in conditions)
 
-    def evaluate(dossier: Dossier) -> ConditionExplanation:
-        sep = dossier.student.sep
-        if sep is None:
-            return ConditionExplanation("sep", expected, None, False, "geen SEP-onderzoek")
-        indicators = [
-            name
-            for name, flag in (
-                ("prestatiemotivatie", sep.prestatiemotivatie),
-                ("faalangst", sep.faalangst),
-                ("emotionele_instabiliteit", sep.emotionele_instabiliteit),
+
+@dataclass(frozen=True, slots=True)
+class DelayCount:
+    """What one delay condition finds in a dossier's bands: the domains it counts, the domains
+    at or above its exclusive upper bound, and whether it is met."""
+
+    counted: list[Domain]
+    above_band: list[Domain]
+    met: bool
+
+
+def _count(cond: LearningDelayCondition, bands: list[tuple[Domain, Band]]) -> DelayCount:
+    counted = [domain for domain, band in bands if band == "in"]
+    above = [domain for domain, band in bands if band == "above"]
+    core = cond.required_one_of
+    met = len(counted) >= cond.min_domains and (not core or any(d in counted for d in core))
+    return DelayCount(counted, above, met)
+
+
+def _count_all(
+    conditions: tuple[LearningDelayCondition, ...], bands: Bands
+) -> tuple[DelayCount, ...]:
+    """Each delay condition's count; the condition in slot s reads band s of each domain."""
+    return tuple(
+        _count(cond, [(domain, per_condition[slot]) for domain, per_condition in bands])
+        for slot, cond in enumerate(conditions)
+    )
+
+
+# --- all conditions of a definition --------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Conditions:
+    """A definition's distinct conditions, compiled: see `compile_conditions`.
+
+    `conditions` lists them IQ first, then SEP, then learning delay: the order the
+    explanations are made in, so the results need no reordering."""
+
+    conditions: tuple[Condition, ...]
+    expected: tuple[str, ...]  # per delay condition, what it expects
+    iq: Callable[[int | None], tuple[ConditionExplanation, ...]]  # per score; cached
+    sep: Callable[[SepFlags | None], tuple[ConditionExplanation, ...]]  # per flags; cached
+    cell: Callable[[int, int], Cell]  # (DL, DLE) -> its text and bands; cached
+    count: Callable[[Bands], tuple[DelayCount, ...]]  # per delay condition; cached
+
+    def explain(self, student: Student) -> tuple[tuple[ConditionExplanation, ...], dict[str, str]]:
+        """Every condition explained for this student, in the order of `conditions`; and the
+        dossier's delays as text, e.g. "16/56", per domain in DOMAINS order."""
+        iq = self.iq(None if student.iq is None else student.iq.score)
+        sep = student.sep
+        flags: SepFlags | None = None
+        if sep is not None:
+            flags = (
+                sep.prestatiemotivatie,
+                sep.faalangst,
+                sep.emotionele_instabiliteit,
+                sep.hinders_learning,
             )
-            if flag
-        ]
-        met = len(indicators) >= need and (sep.hinders_learning or not hindrance)
-        actual = {"indicators": indicators, "hinders_learning": sep.hinders_learning}
-        return ConditionExplanation("sep", expected, actual, met)
+        fractions, bands = self._measured(student.learning_delays)
+        # `actual` holds every measured delay as an exact fraction, the domains `counted`, and
+        # the domains `above_band`: at or above an exclusive upper bound.
+        delays = tuple(
+            ConditionExplanation(
+                "learning_delay",
+                expected,
+                {"delays": fractions, "counted": c.counted, "above_band": c.above_band},
+                c.met,
+            )
+            for expected, c in zip(self.expected, self.count(bands), strict=True)
+        )
+        return (*iq, *self.sep(flags), *delays), fractions
 
-    return evaluate
+    def _measured(self, results: Sequence[LearningDelayResult]) -> tuple[dict[str, str], Bands]:
+        """The measured delays, in DOMAINS order: as text per domain, and their bands."""
+        by_domain = {r.domain: r for r in results}
+        fractions: dict[str, str] = {}
+        bands: list[tuple[Domain, tuple[Band, ...]]] = []
+        for domain in DOMAINS:
+            result = by_domain.get(domain)
+            if result is not None:
+                fractions[domain], per_condition = self.cell(result.dl, result.dle)
+                bands.append((domain, per_condition))
+        return fractions, tuple(bands)
 
 
-def compile_condition(cond: Condition) -> Evaluator:
-    """The evaluator for one condition, by its kind."""
-    if isinstance(cond, IqCondition):
-        return compile_iq(cond)
-    if isinstance(cond, LearningDelayCondition):
-        return compile_learning_delay(cond)
-    return compile_sep(cond)
+def compile_conditions(conditions: Sequence[Condition]) -> Conditions:
+    """Compile a definition's distinct conditions, regrouped: IQ, SEP, learning delay (see
+    `Conditions.conditions`)."""
+    iq = tuple(c for c in conditions if isinstance(c, IqCondition))
+    sep = tuple(c for c in conditions if isinstance(c, SepCondition))
+    delay = tuple(c for c in conditions if isinstance(c, LearningDelayCondition))
+    return Conditions(
+        conditions=(*iq, *sep, *delay),
+        expected=tuple(_delay_expected(c) for c in delay),
+        iq=lru_cache(maxsize=IQ_CACHE_SIZE)(partial(_explain_iq, iq)),
+        sep=lru_cache(maxsize=SEP_CACHE_SIZE)(partial(_explain_sep, sep)),
+        cell=lru_cache(maxsize=DELAY_CACHE_SIZE)(partial(_delay_cell, delay)),
+        count=lru_cache(maxsize=PATTERN_CACHE_SIZE)(partial(_count_all, delay)),
+    )

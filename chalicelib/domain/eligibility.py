@@ -1,19 +1,24 @@
 """decide(): which arrangements a dossier meets under a criteria definition, and why.
 
-A definition is compiled once into a `CompiledCriteria`: each distinct condition becomes one
-evaluator, evaluated once per dossier, and routes (mixed-profile routes included) are index
-tuples into those results. That keeps a whole cohort to seconds of CPU.
+A definition is compiled once into a `CompiledCriteria`: its distinct conditions are compiled
+together (`chalicelib.domain.conditions`) and explained once per dossier, and routes
+(mixed-profile routes included) are index tuples into those explanations. Everything that
+depends only on which conditions are met (which routes are met, what is eligible, the legal
+basis of a grant, which warnings can apply) is a `Verdict`, made once per pattern of met
+conditions and cached on the compiled criteria. Per dossier that leaves the condition
+explanations, one explanation per route, the evidence check and the findings: a cohort of
+100,000 takes a few seconds of CPU (`make bench`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import lru_cache, partial
 from operator import itemgetter
 from typing import Any, Literal
 
-from chalicelib.domain.conditions import Dossier, Evaluator, compile_condition
+from chalicelib.domain.conditions import Conditions, compile_conditions
 from chalicelib.domain.duration import valid_until
 from chalicelib.domain.evidence import check_evidence
 from chalicelib.legal.model import Phase
@@ -25,7 +30,12 @@ from chalicelib.models.common import (
     Domain,
     Finding,
 )
-from chalicelib.models.criteria import ArrangementCriteria, Condition, CriteriaDefinition
+from chalicelib.models.criteria import (
+    ArrangementCriteria,
+    Condition,
+    CriteriaDefinition,
+    Duration,
+)
 from chalicelib.models.decision import (
     ConditionExplanation,
     CriteriaRef,
@@ -37,6 +47,13 @@ from chalicelib.models.decision import (
 from chalicelib.models.request import DecisionRequest
 
 MIXED_KINDS: tuple[Literal["iq", "learning_delay"], ...] = ("iq", "learning_delay")
+# Cache bounds. Verdicts: one per pattern of met conditions (2 ** conditions at most; the
+# national criteria have 6 conditions, so 64), per compiled definition. Above-band warnings:
+# one per domain, position and delay fraction, for all definitions together; a Finding is a
+# pydantic model, some microseconds to make, and many students in a cohort get this warning.
+# At about a kilobyte each, the bound keeps that cache under some 16 MB.
+VERDICT_CACHE_SIZE = 1024
+ABOVE_BAND_CACHE_SIZE = 16384
 
 
 def _picker(indexes: tuple[int, ...]) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
@@ -53,10 +70,18 @@ class CompiledRoute:
     id: str
     grants: tuple[Arrangement, ...]
     mixed: bool
-    conditions: tuple[int, ...]  # indexes into CompiledCriteria.evaluators
+    conditions: tuple[int, ...]  # indexes into the definition's distinct conditions
     pick: Callable[[Sequence[Any]], tuple[Any, ...]]
     sep_index: int | None  # the route's SEP condition, for the "SEP missing" warning
     legal_basis: tuple[Citation, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledSide:
+    """What a decision on one arrangement takes from its criteria beyond the routes."""
+
+    refused_basis: tuple[Citation, ...]  # the arrangement's legal basis, without repeats
+    duration: Duration
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,51 +90,30 @@ class CompiledCriteria:
 
     ref: CriteriaRef
     definition: CriteriaDefinition
-    evaluators: tuple[Evaluator, ...]
+    conditions: Conditions  # the distinct conditions, compiled
     routes: tuple[CompiledRoute, ...]
     upper_band: tuple[int, ...]  # delay conditions with an exclusive upper bound (lwoo-like)
+    sides: dict[Arrangement, CompiledSide]  # the arrangements the definition has criteria for
+    verdict: Callable[[tuple[bool, ...]], Verdict]  # which conditions are met -> Verdict; cached
 
 
-class _Builder:
-    """Gives each distinct condition one evaluator, shared by every route that uses it."""
+@dataclass(frozen=True, slots=True)
+class _RouteSpec:
+    """A route as the definition gives it, before its conditions are numbered."""
 
-    def __init__(self) -> None:
-        self.conditions: list[Condition] = []
-        self.evaluators: list[Evaluator] = []
-
-    def index(self, cond: Condition) -> int:
-        for i, known in enumerate(self.conditions):
-            if known == cond:
-                return i
-        self.conditions.append(cond)
-        self.evaluators.append(compile_condition(cond))
-        return len(self.conditions) - 1
-
-    def route(
-        self,
-        arrangement: Arrangement,
-        route_id: str,
-        conditions: tuple[Condition, ...],
-        grants: tuple[Arrangement, ...],
-        basis: tuple[Citation, ...],
-    ) -> CompiledRoute:
-        indexes = tuple(self.index(c) for c in conditions)
-        sep = next((i for i, c in zip(indexes, conditions, strict=True) if c.kind == "sep"), None)
-        mixed = len(grants) > 1
-        return CompiledRoute(
-            arrangement, route_id, grants, mixed, indexes, _picker(indexes), sep, basis
-        )
+    arrangement: Arrangement
+    id: str
+    conditions: tuple[Condition, ...]
+    grants: tuple[Arrangement, ...]
+    legal_basis: tuple[Citation, ...]
 
 
 def _mixed_routes(
-    builder: _Builder,
-    lwoo: ArrangementCriteria,
-    pro: ArrangementCriteria,
-    basis: tuple[Citation, ...],
-) -> list[CompiledRoute]:
+    lwoo: ArrangementCriteria, pro: ArrangementCriteria, basis: tuple[Citation, ...]
+) -> list[_RouteSpec]:
     """Mixed profile: pro on IQ *or* delay and lwoo on the rest gives either arrangement
     (IB WVO art. 15d lid 6; UB WVO 2020 art. 2.46 lid 6)."""
-    routes: list[CompiledRoute] = []
+    routes: list[_RouteSpec] = []
     for lwoo_route in lwoo.routes:
         for pro_route in pro.routes:
             for kind in MIXED_KINDS:
@@ -118,8 +122,48 @@ def _mixed_routes(
                     continue
                 rest = tuple(c for c in lwoo_route.conditions if c.kind != kind)
                 route_id = f"{lwoo_route.id}+{pro_route.id}-{kind.replace('_', '-')}"
-                routes.append(builder.route("lwoo", route_id, taken + rest, ("lwoo", "pro"), basis))
+                routes.append(_RouteSpec("lwoo", route_id, taken + rest, ("lwoo", "pro"), basis))
     return routes
+
+
+def _route_specs(definition: CriteriaDefinition) -> list[_RouteSpec]:
+    """Every route of the definition, the mixed-profile routes last."""
+    routes: list[_RouteSpec] = []
+    for arrangement in ARRANGEMENTS:
+        criteria: ArrangementCriteria | None = getattr(definition.arrangements, arrangement)
+        if criteria is None:
+            continue
+        for route in criteria.routes:
+            basis = route.legal_basis or criteria.legal_basis
+            routes.append(
+                _RouteSpec(arrangement, route.id, route.conditions, (arrangement,), basis)
+            )
+    lwoo, pro = definition.arrangements.lwoo, definition.arrangements.pro
+    if definition.mixed_profile == "either" and lwoo is not None and pro is not None:
+        routes += _mixed_routes(lwoo, pro, definition.mixed_profile_legal_basis)
+    return routes
+
+
+def _distinct(specs: list[_RouteSpec]) -> list[Condition]:
+    """Each distinct condition once (equal conditions of different routes are one)."""
+    distinct: list[Condition] = []
+    for spec in specs:
+        distinct += [c for c in spec.conditions if c not in distinct]
+    return distinct
+
+
+def _route(
+    spec: _RouteSpec, numbered: tuple[Condition, ...], decides: tuple[Arrangement, ...]
+) -> CompiledRoute:
+    """`numbered`: the distinct conditions, as `Conditions.conditions` orders them."""
+    indexes = tuple(numbered.index(c) for c in spec.conditions)
+    sep = next((i for i, c in zip(indexes, spec.conditions, strict=True) if c.kind == "sep"), None)
+    # `decides` limits what the route grants, not whether it is mixed.
+    grants = tuple(a for a in spec.grants if a in decides)
+    mixed = len(spec.grants) > 1
+    return CompiledRoute(
+        spec.arrangement, spec.id, grants, mixed, indexes, _picker(indexes), sep, spec.legal_basis
+    )
 
 
 def compile_criteria(
@@ -133,89 +177,172 @@ def compile_criteria(
     apply but pro stays national, each side is compiled on its own definition and routes grant
     only the arrangements their side decides (see `merge_sides`).
     """
-    builder = _Builder()
-    routes: list[CompiledRoute] = []
-    for arrangement in ARRANGEMENTS:
-        criteria: ArrangementCriteria | None = getattr(definition.arrangements, arrangement)
-        if criteria is None:
-            continue
-        for route in criteria.routes:
-            basis = route.legal_basis or criteria.legal_basis
-            routes.append(
-                builder.route(arrangement, route.id, route.conditions, (arrangement,), basis)
-            )
-    lwoo, pro = definition.arrangements.lwoo, definition.arrangements.pro
-    if definition.mixed_profile == "either" and lwoo is not None and pro is not None:
-        routes += _mixed_routes(builder, lwoo, pro, definition.mixed_profile_legal_basis)
-    routes = [_granting_only(route, decides) for route in routes]
-    routes = [route for route in routes if route.grants]
+    specs = _route_specs(definition)
+    conditions = compile_conditions(_distinct(specs))
+    numbered = conditions.conditions
+    routes = tuple(
+        route for route in (_route(spec, numbered, decides) for spec in specs) if route.grants
+    )
     upper = tuple(
         i
-        for i, c in enumerate(builder.conditions)
+        for i, c in enumerate(conditions.conditions)
         if c.kind == "learning_delay" and c.max_ratio_exclusive is not None
     )
-    return CompiledCriteria(ref, definition, tuple(builder.evaluators), tuple(routes), upper)
+    sides = {
+        a: CompiledSide(tuple(dict.fromkeys(c.legal_basis)), c.duration)
+        for a in ARRANGEMENTS
+        if (c := getattr(definition.arrangements, a)) is not None
+    }
+    verdict = lru_cache(maxsize=VERDICT_CACHE_SIZE)(
+        partial(_verdict, routes, upper, definition, sides)
+    )
+    return CompiledCriteria(ref, definition, conditions, routes, upper, sides, verdict)
 
 
-def _granting_only(route: CompiledRoute, decides: tuple[Arrangement, ...]) -> CompiledRoute:
-    grants = tuple(a for a in route.grants if a in decides)
-    if grants == route.grants:
-        return route
-    return CompiledRoute(
-        route.arrangement,
-        route.id,
-        grants,
-        route.mixed,
-        route.conditions,
-        route.pick,
-        route.sep_index,
-        route.legal_basis,
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What follows from which conditions are met: the same for every dossier with that pattern
+    of met conditions, so `CompiledCriteria.verdict` makes it once per pattern and caches it."""
+
+    route_met: tuple[bool, ...]  # per route of CompiledCriteria.routes
+    eligible_for: tuple[Arrangement, ...]  # in the order of ARRANGEMENTS
+    # Per arrangement applied for, on a complete dossier: the outcome, its legal basis, and the
+    # duration when granted (then the decision has a validity).
+    outcomes: dict[Arrangement, tuple[Outcome, tuple[Citation, ...], Duration | None]]
+    above_band: tuple[int, ...]  # upper-band delay conditions that alone keep a route unmet
+    sep_missing: tuple[Finding, ...]  # warnings to give when the dossier has no SEP results
+    mixed_note: tuple[Finding, ...]  # the definition's mixed-profile note, when it applies
+
+
+def _verdict(
+    routes: tuple[CompiledRoute, ...],
+    upper_band: tuple[int, ...],
+    definition: CriteriaDefinition,
+    sides: dict[Arrangement, CompiledSide],
+    met: tuple[bool, ...],
+) -> Verdict:
+    """`met`: per distinct condition (in the order of `Conditions.conditions`), whether it is
+    met."""
+    route_met = tuple(all(met[i] for i in route.conditions) for route in routes)
+    met_routes = [route for route, met in zip(routes, route_met, strict=True) if met]
+    eligible = frozenset(a for route in met_routes for a in route.grants)
+    plain = {route.arrangement for route in met_routes if not route.mixed}
+    outcomes = {a: _outcome(a, met_routes, sides.get(a)) for a in ARRANGEMENTS}
+    both = eligible == {"lwoo", "pro"}  # with both open, no borderline case changes the outcome
+    above_band: set[int] = set()
+    sep_missing: list[Finding] = []
+    if not both:
+        for route in routes:
+            unmet = [i for i in route.conditions if not met[i]]
+            if len(unmet) == 1 and unmet[0] in upper_band:
+                above_band.add(unmet[0])
+            if route.sep_index is not None and all(
+                met[i] for i in route.conditions if i != route.sep_index
+            ):
+                sep_missing.append(_sep_missing(route))
+    # The note is about the 2022 wording, which literally asks full lwoo compliance: it matters
+    # only when a mixed route opens an arrangement and no plain lwoo route is met.
+    note: tuple[Finding, ...] = ()
+    if definition.mixed_profile_note and eligible - plain and "lwoo" not in plain:
+        note = (
+            Finding(
+                severity="warning",
+                code="mixed_profile_interpretation",
+                path="/application/arrangement",
+                message=definition.mixed_profile_note,
+                legal_basis=definition.mixed_profile_legal_basis,
+            ),
+        )
+    eligible_for = tuple(a for a in ARRANGEMENTS if a in eligible)
+    return Verdict(
+        route_met,
+        eligible_for,
+        outcomes,
+        tuple(sorted(above_band)),
+        tuple(sep_missing),
+        note,
+    )
+
+
+def _outcome(
+    requested: Arrangement, met_routes: list[CompiledRoute], side: CompiledSide | None
+) -> tuple[Outcome, tuple[Citation, ...], Duration | None]:
+    """A complete dossier's outcome: granted, on the legal basis of the routes that grant it,
+    or refused, on the arrangement's."""
+    granting = [r for r in met_routes if requested in r.grants]
+    if not granting:
+        return "refused", side.refused_basis if side else (), None
+    basis = tuple(dict.fromkeys(b for r in granting for b in r.legal_basis))
+    return "granted", basis, side.duration if side else None
+
+
+def _sep_missing(route: CompiledRoute) -> Finding:
+    return Finding(
+        severity="warning",
+        code="sep_missing",
+        path="/student/sep",
+        message=(
+            f"Route {route.id} is met but for the sociaal-emotionele problematiek, and "
+            "the dossier has no SEP results."
+        ),
+        legal_basis=route.legal_basis,
+    )
+
+
+@lru_cache(maxsize=ABOVE_BAND_CACHE_SIZE)
+def _above_band(domain: Domain, position: int, fraction: str) -> Finding:
+    return Finding(
+        severity="warning",
+        code="delay_above_band_not_counted",
+        path=f"/student/learning_delays/{position}",
+        message=(
+            f"The delay on {domain} ({fraction}) lies at or above the "
+            "lwoo band's upper bound, so the literal text leaves it out of the lwoo count; "
+            "a person should look at this borderline case."
+        ),
     )
 
 
 def _borderline_findings(
-    criteria: CompiledCriteria,
-    results: list[ConditionExplanation],
-    mets: list[bool],
-    dossier: Dossier,
+    verdict: Verdict,
+    results: Sequence[ConditionExplanation],
+    fractions: dict[str, str],
+    request: DecisionRequest,
 ) -> list[Finding]:
     """Warnings for borderline cases that a person should look at."""
-    excluded: set[Domain] = set()
-    for route in criteria.routes:
-        unmet = [i for i in route.conditions if not mets[i]]
-        if len(unmet) == 1 and unmet[0] in criteria.upper_band:
-            excluded.update(results[unmet[0]].actual["above_band"])
-    found = [
-        Finding(
-            severity="warning",
-            code="delay_above_band_not_counted",
-            path=f"/student/learning_delays/{dossier.index[domain]}",
-            message=(
-                f"The delay on {domain} ({dossier.fractions[domain]}) lies at or above the "
-                "lwoo band's upper bound, so the literal text leaves it out of the lwoo count; "
-                "a person should look at this borderline case."
-            ),
-        )
-        for domain in DOMAINS
-        if domain in excluded
-    ]
-    if dossier.student.sep is None:
+    found: list[Finding] = []
+    if verdict.above_band:
+        excluded: set[str] = set()
+        for i in verdict.above_band:
+            excluded.update(results[i].actual["above_band"])
+        positions = {r.domain: i for i, r in enumerate(request.student.learning_delays)}
         found += [
-            Finding(
-                severity="warning",
-                code="sep_missing",
-                path="/student/sep",
-                message=(
-                    f"Route {route.id} is met but for the sociaal-emotionele problematiek, and "
-                    "the dossier has no SEP results."
-                ),
-                legal_basis=route.legal_basis,
-            )
-            for route in criteria.routes
-            if route.sep_index is not None
-            and all(mets[i] for i in route.conditions if i != route.sep_index)
+            _above_band(domain, positions[domain], fractions[domain])
+            for domain in DOMAINS
+            if domain in excluded
         ]
+    if request.student.sep is None:
+        found += verdict.sep_missing
     return found
+
+
+def _explain_routes(
+    routes: tuple[CompiledRoute, ...],
+    route_met: tuple[bool, ...],
+    results: Sequence[ConditionExplanation],
+) -> tuple[RouteExplanation, ...]:
+    return tuple(
+        RouteExplanation(
+            route.arrangement,
+            route.id,
+            met,
+            route.grants,
+            route.mixed,
+            route.pick(results),
+            route.legal_basis,
+        )
+        for route, met in zip(routes, route_met, strict=True)
+    )
 
 
 def decide(
@@ -231,81 +358,36 @@ def decide(
     art. 2.46, or a region's) and the evidence rules of `phase.evidence`. Missing evidence
     makes the outcome `incomplete`; criteria not met make it `refused`.
     """
-    dossier = Dossier.of(request.student)
-    results = [evaluate(dossier) for evaluate in criteria.evaluators]
-    mets = [r.met for r in results]
-    requested = request.application.arrangement
-    route_explanations: list[RouteExplanation] = []
-    eligible: set[Arrangement] = set()
-    plain: set[Arrangement] = set()
-    granting: list[Citation] = []
-    for route in criteria.routes:
-        met = all(route.pick(mets))
-        route_explanations.append(
-            RouteExplanation(
-                route.arrangement,
-                route.id,
-                met,
-                route.grants,
-                route.mixed,
-                route.pick(results),
-                route.legal_basis,
-            )
-        )
-        if met:
-            eligible.update(route.grants)
-            if not route.mixed:
-                plain.add(route.arrangement)
-            if requested in route.grants:
-                granting += route.legal_basis
+    results, fractions = criteria.conditions.explain(request.student)
+    verdict = criteria.verdict(tuple(r.met for r in results))
 
     findings = check_evidence(request, phase.evidence)
     complete = not findings
-    if eligible != {"lwoo", "pro"}:  # with both open, no borderline case changes the outcome
-        findings += _borderline_findings(criteria, results, mets, dossier)
-    definition = criteria.definition
-    # The note is about the 2022 wording, which literally asks full lwoo compliance: it matters
-    # only when a mixed route opens an arrangement and no plain lwoo route is met.
-    if definition.mixed_profile_note and eligible - plain and "lwoo" not in plain:
-        findings.append(
-            Finding(
-                severity="warning",
-                code="mixed_profile_interpretation",
-                path="/application/arrangement",
-                message=definition.mixed_profile_note,
-                legal_basis=definition.mixed_profile_legal_basis,
-            )
-        )
+    findings += _borderline_findings(verdict, results, fractions, request)
+    findings += verdict.mixed_note
 
+    requested, decided_on = request.application.arrangement, request.application.date
     outcome: Outcome
-    if not complete:
-        outcome = "incomplete"
-    elif requested in eligible:
-        outcome = "granted"
+    if complete:
+        outcome, basis, duration = verdict.outcomes[requested]
     else:
-        outcome = "refused"
-    arrangement: ArrangementCriteria | None = getattr(definition.arrangements, requested)
-    basis = list(arrangement.legal_basis) if arrangement else []
-    if outcome == "granted":
-        basis = granting
-    elif outcome == "incomplete":
-        basis += phase.evidence.legal_basis
-    decided_on = request.application.date
-    duration = arrangement.duration if arrangement is not None else None
-    granted = outcome == "granted" and duration is not None
+        outcome, duration = "incomplete", None
+        side = criteria.sides.get(requested)
+        refused_basis = side.refused_basis if side else ()
+        basis = tuple(dict.fromkeys(refused_basis + phase.evidence.legal_basis))
     return Evaluation(
         arrangement=requested,
         outcome=outcome,
-        eligible_for=tuple(a for a in ARRANGEMENTS if a in eligible) if complete else (),
+        eligible_for=verdict.eligible_for if complete else (),
         decided_on=decided_on,
         framework=framework,
         phase=_phase_ref(phase.id),
         criteria=criteria.ref,
-        valid_from=decided_on if granted else None,
-        valid_until=valid_until(decided_on, duration) if duration and granted else None,
-        explanation=tuple(route_explanations),
+        valid_from=decided_on if duration is not None else None,
+        valid_until=valid_until(decided_on, duration) if duration is not None else None,
+        explanation=_explain_routes(criteria.routes, verdict.route_met, results),
         findings=tuple(findings),
-        legal_basis=tuple(dict.fromkeys(basis)),
+        legal_basis=basis,
     )
 
 

@@ -64,9 +64,10 @@ def _iq_findings(request: DecisionRequest, rule: EvidenceRule) -> list[Finding]:
 def _delay_findings(request: DecisionRequest, rule: EvidenceRule) -> list[Finding]:
     results = request.student.learning_delays
     found: list[Finding] = []
-    present = {r.domain for r in results}  # unique per domain (the Student model checks)
-    missing = [d for d in DOMAINS if d not in present] if len(results) < len(DOMAINS) else []
-    if rule.all_domains_required and missing:
+    # Domains are unique (the Student model checks), so fewer results means one is missing.
+    if rule.all_domains_required and len(results) < len(DOMAINS):
+        present = {r.domain for r in results}
+        missing = [d for d in DOMAINS if d not in present]
         message = (
             "The leerachterstand must be measured on all four domains; missing: "
             f"{', '.join(missing)}."
@@ -80,11 +81,19 @@ def _delay_findings(request: DecisionRequest, rule: EvidenceRule) -> list[Findin
     return found
 
 
-def _has_two_experts(advice: tuple[str, ...], rule: EvidenceRule) -> bool:
+# Distinct (advice, first experts, second experts) combinations remembered: a handful of
+# expert pairs occur in practice.
+EXPERT_CACHE_SIZE = 1024
+
+
+@lru_cache(maxsize=EXPERT_CACHE_SIZE)
+def _has_two_experts(
+    advice: tuple[str, ...], first_expert: tuple[str, ...], second_expert: tuple[str, ...]
+) -> bool:
     """A first expert (orthopedagoog or psycholoog) and a second, other expert."""
     return any(
-        first in rule.first_expert
-        and any(j != i and second in rule.second_expert for j, second in enumerate(advice))
+        first in first_expert
+        and any(j != i and second in second_expert for j, second in enumerate(advice))
         for i, first in enumerate(advice)
     )
 
@@ -92,7 +101,7 @@ def _has_two_experts(advice: tuple[str, ...], rule: EvidenceRule) -> bool:
 def _dossier_findings(request: DecisionRequest, rule: EvidenceRule) -> list[Finding]:
     evidence, arrangement = request.evidence, request.application.arrangement
     found: list[Finding] = []
-    if not _has_two_experts(evidence.expert_advice, rule):
+    if not _has_two_experts(evidence.expert_advice, rule.first_expert, rule.second_expert):
         message = f"Expert advice needs a {' or '.join(rule.first_expert)} and a second expert."
         found.append(_error("expert_advice_insufficient", "/evidence/expert_advice", message, rule))
     if arrangement in rule.parent_view_for and not evidence.parent_view:

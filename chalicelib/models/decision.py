@@ -2,9 +2,12 @@
 
 These are slotted stdlib dataclasses rather than pydantic models: the engine builds tens of
 them per decision and a cohort has a hundred thousand decisions, so construction must be cheap.
-The two built per condition and per route are not `frozen` because a frozen dataclass pays an
-`object.__setattr__` per field; treat them as immutable all the same. Pydantic still validates,
-serialises and documents all of them through `TypeAdapter`.
+Those built per condition, per route and per decision are not `frozen` because a frozen
+dataclass pays an `object.__setattr__` per field (for the twelve fields of an evaluation, some
+microseconds per decision); treat them as immutable all the same. The engine shares
+condition explanations between decisions (an IQ explanation per score, say), so mutating one
+would change other decisions: build a new one with `dataclasses.replace` instead. Pydantic
+still validates, serialises and documents all of them through `TypeAdapter`.
 """
 
 from __future__ import annotations
@@ -59,7 +62,7 @@ class CriteriaRef:
     version_id: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Evaluation:
     """What the pure engine decides: everything in a decision that does not need storage.
 
@@ -81,7 +84,7 @@ class Evaluation:
     legal_basis: tuple[Citation, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Decision(Evaluation):
     """A stored decision (beschikking), as the API returns it: an evaluation with its number.
 
