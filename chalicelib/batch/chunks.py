@@ -19,6 +19,7 @@ overwriting anything (see `BatchStorage.put_chunk_rows`).
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -32,6 +33,8 @@ from chalicelib.models.request import DecisionRequest
 from chalicelib.problems import validation_details
 from chalicelib.services import Services
 from chalicelib.storage.ports import StoredDecision
+
+log = logging.getLogger("toewijzing.batch")
 
 # Longer than the worker Lambda's timeout (60 s, scripts/gen_resources.py) and shorter than
 # the queue's visibility timeout (360 s): a worker that died has lost its lease by the time
@@ -117,7 +120,16 @@ class ChunkDecider:
             }
             svc._storage(storage.put_chunk_summary, region_id, batch_id, chunk, summary)
         finally:
-            svc._storage(storage.release_chunk, region_id, batch_id, chunk, holder)
+            self._release(region_id, batch_id, chunk, holder)
+
+    def _release(self, region_id: str, batch_id: str, chunk: int, holder: str) -> None:
+        """Give the lease back; if the database cannot take that now, the lease runs out by
+        itself, and the error that ended the chunk (if any) is the one that is reported."""
+        try:
+            self.services._storage(self.services.storage.release_chunk, region_id, batch_id,
+                                   chunk, holder)  # fmt: skip
+        except ServiceUnavailableError:
+            log.warning("chunk lease not released; it runs out", extra={"chunk": chunk})
 
     def _decide_and_write(
         self, region_id: str, batch_id: str, rows: list[Row]

@@ -353,3 +353,16 @@ def test_a_chunk_reads_the_region_and_its_criteria_once(batch_api: Api) -> None:
     # opt-outs and the criteria versions once each for the chunk
     assert counting.calls["get_region"] <= 3
     assert counting.calls["list_region_documents"] <= 3
+
+
+def test_a_lease_that_cannot_be_given_back_runs_out_and_loses_nothing(batch_api: Api) -> None:
+    faulty = FaultyStorage(batch_api.services.storage, FaultPlan({"release_chunk": {1: THROTTLE}}))
+    batch_api.services.storage = faulty  # type: ignore[assignment]
+    wiring.batches().storage = faulty  # type: ignore[assignment]
+    accepted = submit(batch_api, json.dumps({"items": cohort()}), "application/json")
+    assert [r["status"] for r in results(batch_api, accepted["batch_id"])] == ["decided"] * 4
+    assert [i.operation for i in faulty.injected] == ["release_chunk"]
+    _, status, _ = batch_api.call("GET", accepted["status_url"])
+    assert status["status"] == "completed"
+    # the chunk was acknowledged: not redelivered into its own unexpired lease until dropped
+    assert wiring.batches().queue.dead_letters == []  # type: ignore[union-attr]
