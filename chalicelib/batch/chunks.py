@@ -149,8 +149,8 @@ class ChunkDecider:
         )
         new: dict[int, dict[str, Any]] = {}
         evaluated: list[tuple[Row, DecisionRequest, Evaluation]] = []
-        with svc.cached_reads():
-            svc.get_region(region_id)
+        with svc.cached_reads():  # the region, its opt-outs and criteria: read once a chunk
+            svc.get_region(region_id)  # as `create_decision` checks it for a single decision
             for row in todo:
                 if ids[row.number] in earlier:  # decided by a delivery that died before its result
                     new[row.number] = decided_result(row, earlier[ids[row.number]])
