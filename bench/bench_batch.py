@@ -81,21 +81,26 @@ def one_decision(server: LocalServer, status: dict[str, Any]) -> dict[str, Any]:
     return decision
 
 
-def floor(server: LocalServer, n: int, decision: dict[str, Any]) -> float:
-    """Seconds to write n decision-sized items with batch_writer to the stack's table."""
-    from chalicelib.storage import schema
-
+def timed_write(server: LocalServer, items: list[dict[str, Any]]) -> float:
+    """Seconds to write `items`, prepared before the clock starts, with batch_writer."""
     tbl = table(server)
-    document = json.dumps(decision)
-    items = [
-        {schema.PK: "BENCH#floor", schema.SK: f"ITEM#{i:06d}", "document": document}
-        for i in range(n)
-    ]  # prepared before the clock starts
     t0 = time.perf_counter()
     with tbl.batch_writer() as writer:
         for item in items:
             writer.put_item(Item=item)
     return time.perf_counter() - t0
+
+
+def floor(server: LocalServer, n: int, decision: dict[str, Any]) -> float:
+    """Seconds to write n decision-sized items to the stack's table."""
+    from chalicelib.storage import schema
+
+    document = json.dumps(decision)
+    items = [
+        {schema.PK: "BENCH#floor", schema.SK: f"ITEM#{i:06d}", "document": document}
+        for i in range(n)
+    ]
+    return timed_write(server, items)
 
 
 def table(server: LocalServer) -> Any:
@@ -146,14 +151,8 @@ def stored_items(server: LocalServer, batch_id: str, rows: int) -> list[dict[str
 
 
 def floor_of(server: LocalServer, items: list[dict[str, Any]]) -> float:
-    """Seconds to write copies of `items` (new partition keys) with batch_writer."""
-    tbl = table(server)
-    copies = [dict(i, PK=f"BENCH#same#{i['PK']}") for i in items]  # prepared before the clock
-    t0 = time.perf_counter()
-    with tbl.batch_writer() as writer:
-        for item in copies:
-            writer.put_item(Item=item)
-    return time.perf_counter() - t0
+    """Seconds to write copies of `items` (new partition keys)."""
+    return timed_write(server, [dict(i, PK=f"BENCH#same#{i['PK']}") for i in items])
 
 
 def line(label: str, *cells: str) -> None:

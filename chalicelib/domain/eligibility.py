@@ -224,7 +224,7 @@ def _verdict(
     """`met`: per distinct condition (in the order of `Conditions.conditions`), whether it is
     met."""
     route_met = tuple(all(met[i] for i in route.conditions) for route in routes)
-    met_routes = [route for route, met in zip(routes, route_met, strict=True) if met]
+    met_routes = [route for route, ok in zip(routes, route_met, strict=True) if ok]
     eligible = frozenset(a for route in met_routes for a in route.grants)
     plain = {route.arrangement for route in met_routes if not route.mixed}
     outcomes = {a: _outcome(a, met_routes, sides.get(a)) for a in ARRANGEMENTS}

@@ -21,6 +21,7 @@ from pydantic import TypeAdapter
 
 from chalicelib.domain import conditions, eligibility, evidence
 from chalicelib.domain.eligibility import CompiledCriteria, compile_criteria, decide, merge_sides
+from chalicelib.health_data import split_health_data
 from chalicelib.legal.model import Phase
 from chalicelib.legal.timeline import national_criteria, phase_at
 from chalicelib.models.common import DOMAINS
@@ -175,7 +176,7 @@ def test_shared_explanations_survive_serialising_and_merging(
     before = EVALUATION.dump_json(first)
     # WHEN another decision is made, serialised, split for health data and merged
     second = decide(b, compiled, phase)
-    EVALUATION.dump_python(second, mode="json")
+    split_health_data(EVALUATION.dump_python(second, mode="json"))
     merge_sides("lwoo", {"lwoo": second, "pro": first})
     # THEN the first decision is unchanged, and it shares the IQ explanation with the second
     assert EVALUATION.dump_json(first) == before
