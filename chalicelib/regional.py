@@ -33,7 +33,7 @@ from chalicelib.domain.optout import check_opt_out, opt_out_state
 from chalicelib.domain.support_plan import plan_in_force
 from chalicelib.errors import ConflictError, ToewijzingError
 from chalicelib.legal.model import Phase
-from chalicelib.legal.timeline import phase_at
+from chalicelib.legal.timeline import phase_at, phases_spanned
 from chalicelib.models.common import ARRANGEMENTS, Finding
 from chalicelib.models.criteria import CriteriaDefinition
 from chalicelib.models.optout import OptOutNotice
@@ -161,15 +161,16 @@ class Regional:
         framework: str,
         date: dt.date | None = None,
     ) -> tuple[Phase, list[Finding]]:
-        """Every finding on the definition in the phase in force on `date` (by default its
-        `effective_from`), given the region's opt-out state on that date."""
+        """Every finding on the definition in each phase it spans from `date` (by default its
+        `effective_from`), given the region's opt-out state on that date; and the phase in
+        force on `date`."""
         date = date or definition.effective_from
-        phase = phase_at(framework, date)
+        phases = phases_spanned(framework, date, definition.effective_until)
+        phase = phases[0]
         history = self.opt_outs(region_id)
         scope = opt_out_state(history, date).scope
         reference = national_source(phase.national_criteria.comparison_version)
-        binding = national_source(phase.national_criteria.version)
-        findings = check_criteria(definition, phase, scope, binding.definition if binding else None)
+        findings = check_criteria(definition, phases, scope)
         findings += _opt_out_changes(definition, history)
         if not errors_in(findings) and reference is not None:
             findings += self._comparison(definition, phase, scope, reference)

@@ -21,7 +21,7 @@ from decimal import Decimal
 from functools import lru_cache, partial
 from typing import Literal
 
-from chalicelib.models.common import DOMAINS, Domain
+from chalicelib.models.common import DOMAINS, Citation, Domain
 from chalicelib.models.criteria import (
     Condition,
     IqCondition,
@@ -95,10 +95,10 @@ def _explain_iq(
 def _explain_one_iq(cond: IqCondition, score: int | None) -> ConditionExplanation:
     expected = _iq_expected(cond)
     if score is None:
-        return ConditionExplanation("iq", expected, None, False, "geen IQ")
+        return ConditionExplanation("iq", expected, None, False, "geen IQ", cond.legal_basis)
     lo, hi = cond.min, cond.max
     met = (lo is None or score >= lo) and (hi is None or score <= hi)
-    return ConditionExplanation("iq", expected, score, met)
+    return ConditionExplanation("iq", expected, score, met, None, cond.legal_basis)
 
 
 # --- SEP -----------------------------------------------------------------------------------
@@ -118,12 +118,14 @@ def _explain_one_sep(cond: SepCondition, flags: SepFlags | None) -> ConditionExp
     if cond.requires_hindrance:
         expected += ", die het onderwijsleerproces substantieel belemmeren"
     if flags is None:
-        return ConditionExplanation("sep", expected, None, False, "geen SEP-onderzoek")
+        return ConditionExplanation(
+            "sep", expected, None, False, "geen SEP-onderzoek", cond.legal_basis
+        )
     hinders = flags[3]
     indicators = [name for name, flag in zip(SEP_INDICATORS, flags[:3], strict=True) if flag]
     met = len(indicators) >= cond.min_indicators and (hinders or not cond.requires_hindrance)
     actual = {"indicators": indicators, "hinders_learning": hinders}
-    return ConditionExplanation("sep", expected, actual, met)
+    return ConditionExplanation("sep", expected, actual, met, None, cond.legal_basis)
 
 
 # --- learning delay ------------------------------------------------------------------------
@@ -204,6 +206,7 @@ class Conditions:
 
     conditions: tuple[Condition, ...]
     expected: tuple[str, ...]  # per delay condition, what it expects
+    delay_basis: tuple[tuple[Citation, ...], ...]  # per delay condition, its legal basis
     iq: Callable[[int | None], tuple[ConditionExplanation, ...]]  # per score; cached
     sep: Callable[[SepFlags | None], tuple[ConditionExplanation, ...]]  # per flags; cached
     cell: Callable[[int, int], Cell]  # (DL, DLE) -> its text and bands; cached
@@ -231,8 +234,12 @@ class Conditions:
                 expected,
                 {"delays": fractions, "counted": c.counted, "above_band": c.above_band},
                 c.met,
+                None,
+                basis,
             )
-            for expected, c in zip(self.expected, self.count(bands), strict=True)
+            for expected, basis, c in zip(
+                self.expected, self.delay_basis, self.count(bands), strict=True
+            )
         )
         return (*iq, *self.sep(flags), *delays), fractions
 
@@ -258,6 +265,7 @@ def compile_conditions(conditions: Sequence[Condition]) -> Conditions:
     return Conditions(
         conditions=(*iq, *sep, *delay),
         expected=tuple(_delay_expected(c) for c in delay),
+        delay_basis=tuple(c.legal_basis for c in delay),
         iq=lru_cache(maxsize=IQ_CACHE_SIZE)(partial(_explain_iq, iq)),
         sep=lru_cache(maxsize=SEP_CACHE_SIZE)(partial(_explain_sep, sep)),
         cell=lru_cache(maxsize=DELAY_CACHE_SIZE)(partial(_delay_cell, delay)),

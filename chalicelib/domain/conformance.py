@@ -9,10 +9,11 @@ no rule here looks at a date except through the phase.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from chalicelib.legal.model import Phase
+from chalicelib.legal.timeline import national_criteria
 from chalicelib.models.common import ARRANGEMENTS, Arrangement, Citation, Finding
 from chalicelib.models.criteria import (
     ArrangementCriteria,
@@ -246,26 +247,33 @@ def phase_findings(
                     phase.national_criteria.legal_basis,
                 )
             )
-    end = phase.effective_until
-    if end is not None and (definition.effective_until is None or definition.effective_until > end):
-        found.append(
-            _finding(
-                "error",
-                "crosses_phase_boundary",
-                "/effective_until",
-                f"Phase {phase.id} ends on {end.isoformat()}; set effective_until on or before "
-                "that date and submit a definition for the next phase.",
-                phase.legal_basis,
-            )
-        )
     return found
 
 
 def check_criteria(
     definition: CriteriaDefinition,
-    phase: Phase,
+    phases: Sequence[Phase],
     scope: tuple[str, ...],
-    national: CriteriaDefinition | None,
 ) -> list[Finding]:
-    """Every finding on a region's definition in `phase`, given the region's opt-out scope."""
-    return sense_findings(definition) + phase_findings(definition, phase, scope, national)
+    """Every finding on a region's definition, given the region's opt-out scope.
+
+    `phases`: every phase of the framework the definition's validity spans, in order. A
+    definition may run open-ended or across a phase boundary when each of those phases permits
+    it (README: definitions across phases); a finding that more than one phase gives names them.
+    """
+    found: dict[tuple[str, str, str], tuple[Finding, list[str]]] = {}
+    for phase in phases:
+        version = phase.national_criteria.version
+        binding = national_criteria(version).definition if version else None
+        for finding in phase_findings(definition, phase, scope, binding):
+            key = (finding.severity, finding.code, finding.path)
+            found.setdefault(key, (finding, []))[1].append(phase.id)
+    merged = [
+        first.model_copy(
+            update={"message": f"{first.message} (Also in phase {', '.join(ids[1:])}.)"}
+        )
+        if len(ids) > 1
+        else first
+        for first, ids in found.values()
+    ]
+    return sense_findings(definition) + merged

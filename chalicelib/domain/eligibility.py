@@ -35,6 +35,7 @@ from chalicelib.models.criteria import (
     Condition,
     CriteriaDefinition,
     Duration,
+    LearningDelayCondition,
 )
 from chalicelib.models.decision import (
     ConditionExplanation,
@@ -72,7 +73,8 @@ class CompiledRoute:
     mixed: bool
     conditions: tuple[int, ...]  # indexes into the definition's distinct conditions
     pick: Callable[[Sequence[Any]], tuple[Any, ...]]
-    sep_index: int | None  # the route's SEP condition, for the "SEP missing" warning
+    sep_index: int | None  # the route's SEP condition, for the "SEP missing" finding
+    sep_basis: tuple[Citation, ...]  # that condition's legal basis
     legal_basis: tuple[Citation, ...]
 
 
@@ -157,12 +159,21 @@ def _route(
 ) -> CompiledRoute:
     """`numbered`: the distinct conditions, as `Conditions.conditions` orders them."""
     indexes = tuple(numbered.index(c) for c in spec.conditions)
-    sep = next((i for i, c in zip(indexes, spec.conditions, strict=True) if c.kind == "sep"), None)
+    sep = next((c for c in spec.conditions if c.kind == "sep"), None)
+    sep_index = None if sep is None else numbered.index(sep)
     # `decides` limits what the route grants, not whether it is mixed.
     grants = tuple(a for a in spec.grants if a in decides)
     mixed = len(spec.grants) > 1
     return CompiledRoute(
-        spec.arrangement, spec.id, grants, mixed, indexes, _picker(indexes), sep, spec.legal_basis
+        spec.arrangement,
+        spec.id,
+        grants,
+        mixed,
+        indexes,
+        _picker(indexes),
+        sep_index,
+        sep.legal_basis if sep else (),
+        spec.legal_basis,
     )
 
 
@@ -193,9 +204,7 @@ def compile_criteria(
         for a in ARRANGEMENTS
         if (c := getattr(definition.arrangements, a)) is not None
     }
-    verdict = lru_cache(maxsize=VERDICT_CACHE_SIZE)(
-        partial(_verdict, routes, upper, definition, sides)
-    )
+    verdict = lru_cache(maxsize=VERDICT_CACHE_SIZE)(partial(_verdict, routes, definition, sides))
     return CompiledCriteria(ref, definition, conditions, routes, upper, sides, verdict)
 
 
@@ -209,14 +218,14 @@ class Verdict:
     # Per arrangement applied for, on a complete dossier: the outcome, its legal basis, and the
     # duration when granted (then the decision has a validity).
     outcomes: dict[Arrangement, tuple[Outcome, tuple[Citation, ...], Duration | None]]
-    above_band: tuple[int, ...]  # upper-band delay conditions that alone keep a route unmet
-    sep_missing: tuple[Finding, ...]  # warnings to give when the dossier has no SEP results
+    # Per arrangement: the errors to give when the dossier has no SEP results and a SEP result
+    # would decide (a route for it is met but for SEP, and no other route grants it).
+    sep_missing: dict[Arrangement, tuple[Finding, ...]]
     mixed_note: tuple[Finding, ...]  # the definition's mixed-profile note, when it applies
 
 
 def _verdict(
     routes: tuple[CompiledRoute, ...],
-    upper_band: tuple[int, ...],
     definition: CriteriaDefinition,
     sides: dict[Arrangement, CompiledSide],
     met: tuple[bool, ...],
@@ -228,18 +237,20 @@ def _verdict(
     eligible = frozenset(a for route in met_routes for a in route.grants)
     plain = {route.arrangement for route in met_routes if not route.mixed}
     outcomes = {a: _outcome(a, met_routes, sides.get(a)) for a in ARRANGEMENTS}
-    both = eligible == {"lwoo", "pro"}  # with both open, no borderline case changes the outcome
-    above_band: set[int] = set()
-    sep_missing: list[Finding] = []
-    if not both:
-        for route in routes:
-            unmet = [i for i in route.conditions if not met[i]]
-            if len(unmet) == 1 and unmet[0] in upper_band:
-                above_band.add(unmet[0])
-            if route.sep_index is not None and all(
-                met[i] for i in route.conditions if i != route.sep_index
-            ):
-                sep_missing.append(_sep_missing(route))
+    # SEP results are evidence only where they can decide (UB WVO 2020 art. 2.46 lid 1 d:
+    # "indien noodzakelijk voor het vormen van een oordeel").
+    sep_missing = {
+        a: tuple(
+            _sep_missing(route)
+            for route in routes
+            if a in route.grants
+            and route.sep_index is not None
+            and all(met[i] for i in route.conditions if i != route.sep_index)
+        )
+        if a not in eligible
+        else ()
+        for a in ARRANGEMENTS
+    }
     # The note is about the 2022 wording, which literally asks full lwoo compliance: it matters
     # only when a mixed route opens an arrangement and no plain lwoo route is met.
     note: tuple[Finding, ...] = ()
@@ -254,14 +265,7 @@ def _verdict(
             ),
         )
     eligible_for = tuple(a for a in ARRANGEMENTS if a in eligible)
-    return Verdict(
-        route_met,
-        eligible_for,
-        outcomes,
-        tuple(sorted(above_band)),
-        tuple(sep_missing),
-        note,
-    )
+    return Verdict(route_met, eligible_for, outcomes, sep_missing, note)
 
 
 def _outcome(
@@ -278,19 +282,21 @@ def _outcome(
 
 def _sep_missing(route: CompiledRoute) -> Finding:
     return Finding(
-        severity="warning",
+        severity="error",
         code="sep_missing",
         path="/student/sep",
         message=(
-            f"Route {route.id} is met but for the sociaal-emotionele problematiek, and "
-            "the dossier has no SEP results."
+            f"Route {route.id} is met but for the sociaal-emotionele problematiek, and the "
+            "dossier has no SEP results: they are needed to decide."
         ),
-        legal_basis=route.legal_basis,
+        legal_basis=tuple(dict.fromkeys(route.sep_basis + route.legal_basis)),
     )
 
 
 @lru_cache(maxsize=ABOVE_BAND_CACHE_SIZE)
-def _above_band(domain: Domain, position: int, fraction: str) -> Finding:
+def _above_band(
+    domain: Domain, position: int, fraction: str, basis: tuple[Citation, ...]
+) -> Finding:
     return Finding(
         severity="warning",
         code="delay_above_band_not_counted",
@@ -298,32 +304,41 @@ def _above_band(domain: Domain, position: int, fraction: str) -> Finding:
         message=(
             f"The delay on {domain} ({fraction}) lies at or above the "
             "lwoo band's upper bound, so the literal text leaves it out of the lwoo count; "
-            "a person should look at this borderline case."
+            "counted, it would meet the domain rule: a person should look at this borderline case."
         ),
+        legal_basis=basis,
     )
 
 
-def _borderline_findings(
-    verdict: Verdict,
+def _above_band_findings(
+    criteria: CompiledCriteria,
     results: Sequence[ConditionExplanation],
     fractions: dict[str, str],
     request: DecisionRequest,
 ) -> list[Finding]:
-    """Warnings for borderline cases that a person should look at."""
-    found: list[Finding] = []
-    if verdict.above_band:
-        excluded: set[str] = set()
-        for i in verdict.above_band:
-            excluded.update(results[i].actual["above_band"])
-        positions = {r.domain: i for i, r in enumerate(request.student.learning_delays)}
-        found += [
-            _above_band(domain, positions[domain], fractions[domain])
-            for domain in DOMAINS
-            if domain in excluded
-        ]
-    if request.student.sep is None:
-        found += verdict.sep_missing
-    return found
+    """A warning per domain at or above an lwoo band's upper bound that is left out of an unmet
+    lwoo count which, with it counted, would meet the domain rule (README: counting domains)."""
+    excluded: dict[str, tuple[Citation, ...]] = {}
+    for i in criteria.upper_band:
+        result = results[i]
+        above: list[Domain] = result.actual["above_band"]
+        if result.met or not above:
+            continue
+        condition = criteria.conditions.conditions[i]
+        assert isinstance(condition, LearningDelayCondition)
+        counted = [*result.actual["counted"], *above]
+        core = condition.required_one_of
+        if len(counted) >= condition.min_domains and (not core or any(d in counted for d in core)):
+            for domain in above:
+                excluded.setdefault(domain, result.legal_basis)
+    if not excluded:
+        return []
+    positions = {r.domain: i for i, r in enumerate(request.student.learning_delays)}
+    return [
+        _above_band(domain, positions[domain], fractions[domain], excluded[domain])
+        for domain in DOMAINS
+        if domain in excluded
+    ]
 
 
 def _explain_routes(
@@ -360,13 +375,12 @@ def decide(
     """
     results, fractions = criteria.conditions.explain(request.student)
     verdict = criteria.verdict(tuple(r.met for r in results))
+    requested, decided_on = request.application.arrangement, request.application.date
 
     findings = check_evidence(request, phase.evidence)
-    complete = not findings
-    findings += _borderline_findings(verdict, results, fractions, request)
-    findings += verdict.mixed_note
-
-    requested, decided_on = request.application.arrangement, request.application.date
+    if request.student.sep is None:
+        findings += verdict.sep_missing[requested]
+    complete = not any(f.severity == "error" for f in findings)
     outcome: Outcome
     if complete:
         outcome, basis, duration = verdict.outcomes[requested]
@@ -375,6 +389,9 @@ def decide(
         side = criteria.sides.get(requested)
         refused_basis = side.refused_basis if side else ()
         basis = tuple(dict.fromkeys(refused_basis + phase.evidence.legal_basis))
+    if outcome != "granted":
+        findings += _above_band_findings(criteria, results, fractions, request)
+    findings += verdict.mixed_note
     return Evaluation(
         arrangement=requested,
         outcome=outcome,
@@ -388,6 +405,7 @@ def decide(
         explanation=_explain_routes(criteria.routes, verdict.route_met, results),
         findings=tuple(findings),
         legal_basis=basis,
+        health_data_legal_basis=phase.health_data.legal_basis,
     )
 
 

@@ -13,13 +13,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from chalicelib.domain.conformance import region_may_set_criteria
+from chalicelib.domain.conformance import region_may_set_criteria, region_may_set_duration
 from chalicelib.domain.eligibility import CompiledCriteria, compile_criteria, decide, merge_sides
 from chalicelib.errors import NoCriteriaInForceError
 from chalicelib.legal.model import Phase
 from chalicelib.legal.timeline import national_criteria, phase_at
-from chalicelib.models.common import ARRANGEMENTS, Arrangement
-from chalicelib.models.criteria import Arrangements, CriteriaDefinition
+from chalicelib.models.common import ARRANGEMENTS, Arrangement, Citation
+from chalicelib.models.criteria import (
+    ArrangementCriteria,
+    Arrangements,
+    CriteriaDefinition,
+    Route,
+)
 from chalicelib.models.decision import CriteriaRef, Evaluation
 from chalicelib.models.request import DecisionRequest
 
@@ -89,17 +94,87 @@ def resolve(
     region_version: CriteriaVersion | None,
     national: Source | None,
 ) -> CriteriaInForce:
-    """The source of the criteria per arrangement on `date`."""
+    """The source of the criteria per arrangement on `date`.
+
+    A region's own criteria apply where the phase lets it set them; where it may set only the
+    duration (an opt-out on duration alone), the national criteria apply with the region's
+    duration. Either way the source cites the power the region used (`_cited`).
+    """
     sources: dict[Arrangement, Source] = {}
     for arrangement in ARRANGEMENTS:
         own = region_version and getattr(region_version.definition.arrangements, arrangement)
         if own and region_version and region_may_set_criteria(arrangement, phase, scope):
+            definition = _cited(region_version.definition, phase.own_criteria_legal_basis)
             sources[arrangement] = Source(
-                CriteriaRef("region", region_version.version_id), region_version.definition
+                CriteriaRef("region", region_version.version_id), definition
             )
         elif national and getattr(phase.national_criteria, arrangement) != "none":
             sources[arrangement] = national
+            if own and region_version and region_may_set_duration(arrangement, phase, scope):
+                definition = _with_duration(
+                    national.definition, arrangement, own, phase.duration.legal_basis
+                )
+                ref = CriteriaRef("region", region_version.version_id)
+                sources[arrangement] = Source(ref, definition)
     return CriteriaInForce(framework, phase, date, sources)
+
+
+def _with_basis(own: tuple[Citation, ...], power: tuple[Citation, ...]) -> tuple[Citation, ...]:
+    return tuple(dict.fromkeys(own + power))
+
+
+def _cited_route(
+    route: Route, inherited: tuple[Citation, ...], power: tuple[Citation, ...]
+) -> Route:
+    conditions = tuple(
+        c if c.legal_basis else c.model_copy(update={"legal_basis": power})
+        for c in route.conditions
+    )
+    basis = _with_basis(route.legal_basis or inherited, power)
+    return route.model_copy(update={"conditions": conditions, "legal_basis": basis})
+
+
+@lru_cache(maxsize=256)
+def _cited(definition: CriteriaDefinition, power: tuple[Citation, ...]) -> CriteriaDefinition:
+    """A region's definition as decisions cite it: every arrangement and route also cites the
+    power the region used (WVO art. 17a1 lid 1; WVO 2020 art. 2.48 lid 1; under `loslaten` the
+    2014 letter), and a condition that cites nothing cites that power."""
+    arrangements: dict[str, ArrangementCriteria | None] = {}
+    for arrangement in ARRANGEMENTS:
+        criteria: ArrangementCriteria | None = getattr(definition.arrangements, arrangement)
+        if criteria is not None:
+            own = criteria.legal_basis
+            routes = tuple(_cited_route(r, own, power) for r in criteria.routes)
+            criteria = criteria.model_copy(
+                update={"routes": routes, "legal_basis": _with_basis(own, power)}
+            )
+        arrangements[arrangement] = criteria
+    return definition.model_copy(update={"arrangements": Arrangements(**arrangements)})
+
+
+@lru_cache(maxsize=256)
+def _with_duration(
+    national: CriteriaDefinition,
+    arrangement: Arrangement,
+    own: ArrangementCriteria,
+    power: tuple[Citation, ...],
+) -> CriteriaDefinition:
+    """The national definition with the region's duration for `arrangement` (an opt-out on
+    duration alone: WVO art. 17a1 lid 1 b; WVO 2020 art. 2.48 lid 1 b), citing that power."""
+    criteria: ArrangementCriteria = getattr(national.arrangements, arrangement)
+    routes = tuple(
+        r.model_copy(update={"legal_basis": _with_basis(r.legal_basis, power)})
+        for r in criteria.routes
+    )
+    updated = criteria.model_copy(
+        update={
+            "duration": own.duration,
+            "routes": routes,
+            "legal_basis": _with_basis(criteria.legal_basis, power),
+        }
+    )
+    arrangements = national.arrangements.model_copy(update={arrangement: updated})
+    return national.model_copy(update={"arrangements": arrangements})
 
 
 @lru_cache(maxsize=256)

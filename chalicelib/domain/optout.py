@@ -52,13 +52,14 @@ def check_opt_out(notice: OptOutNotice, region: RegionIn, phase: Phase) -> list[
             )
         )
     deadline = _month_day(notice.effective_from.year - 1, rule.notice_by_month_day)
-    if notice.notified_on > deadline or notice.notified_on.year != deadline.year:
+    # Any notice on or before the deadline is in time, however early (README: opting out).
+    if notice.notified_on > deadline:
         found.append(
             error(
                 "opt_out_notice_late",
                 "/notified_on",
                 f"For a start on {notice.effective_from.isoformat()} the notice must reach the "
-                f"inspectorate from 1 January to {deadline.isoformat()}; "
+                f"inspectorate on or before {deadline.isoformat()}; "
                 f"it is dated {notice.notified_on.isoformat()}.",
             )
         )

@@ -76,6 +76,13 @@ class EvidenceRule(StrictModel):
     legal_basis: tuple[Citation, ...]
 
 
+class HealthDataRule(StrictModel):
+    """How long the health data of a decision (test results) may be kept after it."""
+
+    retention_years: int = Field(ge=1)
+    legal_basis: tuple[Citation, ...] = Field(min_length=1)
+
+
 class PlanSection(StrictModel):
     """A section the support plan must contain (WVO art. 17a lid 8; WVO 2020 art. 2.47 lid 9)."""
 
@@ -135,6 +142,12 @@ class Phase(StrictModel):
     licences: LicenceRule
     evidence: EvidenceRule
     support_plan: SupportPlanRule
+    health_data: HealthDataRule
+    own_criteria_legal_basis: tuple[Citation, ...] = Field(
+        min_length=1,
+        description="The power a region uses when it sets criteria or a duration of its own: "
+        "cited by decisions on those criteria where the region's text cites nothing.",
+    )
     criteria_need_published_plan: bool = Field(
         default=False,
         description="A region's own criteria hold only through a published support plan in "

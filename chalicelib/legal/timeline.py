@@ -61,6 +61,21 @@ def phase_at(framework_id: str, date: dt.date) -> Phase:
     return chosen
 
 
+def phases_spanned(framework_id: str, start: dt.date, end: dt.date | None) -> list[Phase]:
+    """The phases of the framework in force at some day from `start` to `end` (None: open-ended).
+
+    Raises:
+        NoLegalPhaseError: `start` lies before the first phase.
+    """
+    first = phase_at(framework_id, start)
+    return [
+        phase
+        for phase in framework(framework_id).phases
+        if phase.effective_from >= first.effective_from
+        and (end is None or phase.effective_from <= end)
+    ]
+
+
 @cache
 def national_criteria(version_id: str) -> NationalCriteria:
     """The national criteria version with this id (e.g. `national-2016`)."""

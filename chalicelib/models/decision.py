@@ -30,6 +30,8 @@ class ConditionExplanation:
     actual: Any
     met: bool
     detail: str | None = None
+    legal_basis: tuple[Citation, ...] = ()
+    """The article that makes the condition a rule, for the decision date's phase."""
 
 
 @dataclass(slots=True)
@@ -82,6 +84,9 @@ class Evaluation:
     explanation: tuple[RouteExplanation, ...]
     findings: tuple[Finding, ...]
     legal_basis: tuple[Citation, ...]
+    health_data_legal_basis: tuple[Citation, ...]
+    """Why the measured values are health data kept for a limited time, in the decision date's
+    phase (WVO art. 17a lid 14 before 2022-08-01; WVO 2020 art. 2.47 lid 16 from then)."""
 
 
 @dataclass(slots=True)
@@ -89,7 +94,7 @@ class Decision(Evaluation):
     """A stored decision (beschikking), as the API returns it: an evaluation with its number.
 
     The measured values in the explanation (`actual`) are health data: they are kept until
-    `health_data_until` (three years after the decision, WVO 2020 art. 2.47 lid 16) and are
+    `health_data_until` (three years after the decision, `health_data_legal_basis`) and are
     null after it; the rest of the decision stays.
     """
 

@@ -315,16 +315,29 @@ def test_delay_above_band_not_counted_warning_points_at_the_domain() -> None:
     assert all(f.severity == "warning" for f in evaluation.findings)
 
 
-def test_sep_missing_warning_when_only_sep_stands_in_the_way() -> None:
-    # GIVEN IQ 100 with lwoo delays and no SEP results
+def test_sep_missing_makes_the_dossier_incomplete_when_only_sep_stands_in_the_way() -> None:
+    # GIVEN IQ 100 with lwoo delays and no SEP results: SEP can decide (route B)
     evaluation = decide_national(
         request_for({"arrangement": "lwoo", "iq": 100, "delays": LWOO_DELAYS})
     )
-    assert evaluation.outcome == "refused"
-    warnings = [f for f in evaluation.findings if f.code == "sep_missing"]
-    assert warnings
-    assert all(w.severity == "warning" and w.path == "/student/sep" for w in warnings)
-    assert any("lid 5 b" in c.citation for w in warnings for c in w.legal_basis)
+    # THEN the dossier is incomplete, not refused (UB WVO 2020 art. 2.46 lid 1 d)
+    assert evaluation.outcome == "incomplete"
+    assert evaluation.eligible_for == ()
+    errors = [f for f in evaluation.findings if f.code == "sep_missing"]
+    assert errors
+    assert all(e.severity == "error" and e.path == "/student/sep" for e in errors)
+    cited = [c.citation for e in errors for c in e.legal_basis]
+    assert any("lid 1 d" in c for c in cited)
+    assert any("lid 5 b" in c for c in cited)
+
+
+def test_sep_missing_is_no_error_when_the_arrangement_is_granted_anyway() -> None:
+    # GIVEN IQ 85 (route A, no SEP needed) with lwoo delays and no SEP
+    evaluation = decide_national(
+        request_for({"arrangement": "lwoo", "iq": 85, "delays": LWOO_DELAYS})
+    )
+    assert evaluation.outcome == "granted"
+    assert "sep_missing" not in codes(evaluation)
 
 
 def test_no_sep_missing_warning_when_sep_was_examined() -> None:
