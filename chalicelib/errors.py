@@ -37,6 +37,12 @@ class NoCriteriaInForceError(ToewijzingError):
     code = "no_criteria_in_force"
 
 
+class LwooAllocatedToSchoolsError(ToewijzingError):
+    """The region allocates lwoo to its schools: it makes no individual lwoo decisions."""
+
+    code = "lwoo_allocated_to_schools"
+
+
 class RequestValidationError(ToewijzingError):
     """The request is malformed: bad JSON, wrong types, unknown fields, bad dates."""
 

@@ -126,6 +126,9 @@ def compare_to_national(
     phase: Phase,
 ) -> list[Finding]:
     """Warnings for every group of students the region treats otherwise than the nation."""
+    own = getattr(region.definition.arrangements, arrangement)
+    if own is not None and own.allocation == "schools":
+        return []  # no individual decisions to compare: the schools choose the pupils
     definitions = [region.definition, national.definition]
     differences: dict[tuple[tuple[int, int], tuple[Decimal, Decimal], int], set[tuple[bool, bool]]]
     differences = {}

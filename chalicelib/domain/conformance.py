@@ -67,7 +67,18 @@ def sense_findings(definition: CriteriaDefinition) -> list[Finding]:
     ids = Counter(r.id for _, c in present for r in c.routes)
     for name, criteria in present:
         base = f"/arrangements/{name}"
-        if not criteria.routes:
+        if criteria.allocation == "schools":
+            if criteria.routes:
+                found.append(
+                    _finding(
+                        "error",
+                        "routes_with_school_allocation",
+                        f"{base}/routes",
+                        f"{name} allocated to schools is decided by the schools, not on routes: "
+                        "leave the routes out.",
+                    )
+                )
+        elif not criteria.routes:
             found.append(
                 _finding(
                     "error",
@@ -179,6 +190,31 @@ def _why_binding(arrangement: Arrangement, phase: Phase) -> str:
     return f"{arrangement} is never in the scope of an opt-out"
 
 
+def _allocation_findings(
+    name: Arrangement, criteria: ArrangementCriteria, phase: Phase, scope: tuple[str, ...]
+) -> list[Finding]:
+    """Allocating to schools instead of deciding per student: lwoo only, and only where the
+    region may set its own lwoo criteria (an opt-out on criteria, or `loslaten`)."""
+    if criteria.allocation != "schools":
+        return []
+    if name == "lwoo" and region_may_set_criteria(name, phase, scope):
+        return []
+    why = (
+        "pro is always decided per student"
+        if name != "lwoo"
+        else "that needs an opt-out on criteria, with the consent of all its boards"
+    )
+    return [
+        _finding(
+            "error",
+            "allocation_not_permitted",
+            f"/arrangements/{name}/allocation",
+            f"In phase {phase.id} this region cannot allocate {name} to schools: {why}.",
+            phase.national_criteria.legal_basis + phase.opt_out.legal_basis,
+        )
+    ]
+
+
 def phase_findings(
     definition: CriteriaDefinition,
     phase: Phase,
@@ -190,6 +226,7 @@ def phase_findings(
     binding_basis = phase.national_criteria.legal_basis + phase.opt_out.legal_basis
     for name, criteria in _arrangements(definition):
         base = f"/arrangements/{name}"
+        found += _allocation_findings(name, criteria, phase, scope)
         reference = getattr(national.arrangements, name) if national else None
         if not region_may_set_criteria(name, phase, scope) and reference is not None:
             for path, ours, theirs in _differences(

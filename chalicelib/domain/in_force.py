@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from chalicelib.domain.conformance import region_may_set_criteria, region_may_set_duration
 from chalicelib.domain.eligibility import CompiledCriteria, compile_criteria, decide, merge_sides
-from chalicelib.errors import NoCriteriaInForceError
+from chalicelib.errors import LwooAllocatedToSchoolsError, NoCriteriaInForceError
 from chalicelib.legal.model import Phase
 from chalicelib.legal.timeline import national_criteria, phase_at
 from chalicelib.models.common import ARRANGEMENTS, Arrangement, Citation
@@ -63,6 +63,30 @@ class CriteriaInForce:
                 f"region in phase {self.phase.id}: the region has to set its own."
             )
         return self.sources[arrangement]
+
+    def decides_per_student(self, arrangement: Arrangement) -> Source:
+        """The source that decides an application for `arrangement`.
+
+        Raises:
+            NoCriteriaInForceError: no criteria for it are in force.
+            LwooAllocatedToSchoolsError: the region allocates it to its schools instead.
+        """
+        source = self.source(arrangement)
+        criteria = getattr(source.definition.arrangements, arrangement)
+        if criteria is not None and criteria.allocation == "schools":
+            raise LwooAllocatedToSchoolsError(
+                f"From {source.definition.effective_from.isoformat()} this region allocates "
+                f"{arrangement} to its schools (criteria version {source.ref.version_id}): it "
+                f"makes no individual {arrangement} decisions, so there is nothing to decide on "
+                f"{self.date.isoformat()}. The school decides which pupils get {arrangement}."
+            )
+        return source
+
+    def allocation(self, arrangement: Arrangement) -> str:
+        """`per_student` or `schools`: how the arrangement is allocated on the date."""
+        source = self.sources.get(arrangement)
+        criteria = source and getattr(source.definition.arrangements, arrangement)
+        return criteria.allocation if criteria else "per_student"
 
 
 def national_source(version_id: str | None) -> Source | None:
@@ -212,7 +236,7 @@ def compiled_side(arrangement: Arrangement, criteria: CriteriaInForce) -> Compil
 def decide_in_force(request: DecisionRequest, criteria: CriteriaInForce) -> Evaluation:
     """Decide with the criteria in force: one definition, or one per arrangement."""
     requested = request.application.arrangement
-    criteria.source(requested)
+    criteria.decides_per_student(requested)
     refs = {s.ref for s in criteria.sources.values()}
     if len(refs) == 1:
         return decide(

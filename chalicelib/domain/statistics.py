@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
@@ -151,8 +151,8 @@ def flow_teldatum(decided_on: dt.date) -> dt.date:
     return dt.date(year, 10, 1)
 
 
-def share(part: int | Decimal, whole: int | Decimal | None) -> str | None:
-    if not whole:
+def share(part: int | Decimal | None, whole: int | Decimal | None) -> str | None:
+    if part is None or not whole:
         return None
     return str((Decimal(part) / Decimal(whole)).quantize(SHARE_PLACES, ROUND_HALF_EVEN))
 
@@ -174,14 +174,24 @@ def in_force(decisions: Iterable[DecisionSummary], teldatum: dt.date) -> list[De
     return sorted(found, key=lambda d: d.order)
 
 
-def _counts(allocations: Sequence[DecisionSummary]) -> dict[str, int]:
-    counted = Counter(d.arrangement for d in allocations)
-    figures = {a: counted.get(a, 0) for a in ARRANGEMENTS}
-    figures["total"] = len(allocations)
+def _counts(
+    allocations: Sequence[DecisionSummary], by_schools: Collection[str] = ()
+) -> dict[str, int | None]:
+    """Allocations per arrangement; null for an arrangement the region allocates to its schools
+    (it makes no individual decisions to count), and the total of the rest."""
+    counted = Counter(d.arrangement for d in allocations if d.arrangement not in by_schools)
+    figures: dict[str, int | None] = {
+        a: None if a in by_schools else counted.get(a, 0) for a in ARRANGEMENTS
+    }
+    figures["total"] = sum(counted.values())
     return figures
 
 
-def _shares(counts: Mapping[str, int], students: int | None) -> dict[str, str | None]:
+def _plus(total: int | None, more: int | None) -> int | None:
+    return None if total is None or more is None else total + more
+
+
+def _shares(counts: Mapping[str, int | None], students: int | None) -> dict[str, str | None]:
     return {name: share(n, students) for name, n in counts.items()}
 
 
@@ -218,19 +228,21 @@ def region_figures(
     schools: Sequence[SchoolInfo],
     enrolment: Mapping[str, int] | None,
     teldatum: dt.date,
+    by_schools: Collection[str] = (),
 ) -> dict[str, Any]:
-    """Every figure of one region on one count date."""
+    """Every figure of one region on one count date. `by_schools`: the arrangements (lwoo) the
+    region allocates to its schools on that date: shown as `allocated_to_schools`, not as 0."""
     allocations = in_force(decisions, teldatum)
-    counts = _counts(allocations)
+    counts = _counts(allocations, by_schools)
     students = None if enrolment is None else sum(enrolment.values())
     known = {s.brin for s in schools}
     school_rows = []
     kinds: dict[str, dict[str, Any]] = {
-        k: {"schools": 0, "small_schools": 0, "students": 0, "lwoo": 0, "pro": 0, "total": 0}
+        k: {"schools": 0, "small_schools": 0, "students": 0, **_counts([], by_schools)}
         for k in KINDS
     }
     for school in schools:
-        mine = _counts([d for d in allocations if d.school_brin == school.brin])
+        mine = _counts([d for d in allocations if d.school_brin == school.brin], by_schools)
         pupils = None if enrolment is None else enrolment.get(school.brin)
         small = school.is_small(pupils)
         school_rows.append(
@@ -251,16 +263,19 @@ def region_figures(
         row["small_schools"] += 1 if small else 0
         row["students"] += pupils or 0
         for name in ("lwoo", "pro", "total"):
-            row[name] += mine[name]
+            row[name] = _plus(row[name], mine[name])
     for row in kinds.values():
         row["shares"] = _shares(
             {a: row[a] for a in (*ARRANGEMENTS, "total")}, row["students"] or None
         )
-    unknown = _counts([d for d in allocations if d.school_brin not in known])
+    unknown = _counts([d for d in allocations if d.school_brin not in known], by_schools)
     return {
         "teldatum": teldatum.isoformat(),
         "enrolment_known": enrolment is not None,
         "students": students,
+        "allocation": {
+            a: "allocated_to_schools" if a in by_schools else "per_student" for a in ARRANGEMENTS
+        },
         "allocations": counts,
         "shares": _shares(counts, students),
         "schools": school_rows,
@@ -288,12 +303,14 @@ def region_statistics(
     documents: Iterable[Mapping[str, Any]],
     enrolments: Mapping[dt.date, Mapping[str, int]],
     teldatum: dt.date,
+    by_schools: Callable[[dt.date], Collection[str]] = lambda _: (),
 ) -> dict[str, Any]:
-    """A region's figures on the count date, and on earlier count dates (trend)."""
+    """A region's figures on the count date, and on earlier count dates (trend).
+    `by_schools(T)`: the arrangements the region allocates to its schools on count date T."""
     decisions = [DecisionSummary.from_document(d) for d in documents]
     schools = [SchoolInfo.from_document(s) for s in region.get("schools", [])]
     dates = trend_teldata(decisions, enrolments, teldatum)
-    trend = [region_figures(decisions, schools, enrolments.get(t), t) for t in dates]
+    trend = [region_figures(decisions, schools, enrolments.get(t), t, by_schools(t)) for t in dates]
     return {
         "region_id": region["region_id"],
         "name": region.get("name"),
@@ -341,7 +358,7 @@ def national_statistics(
     total = dict.fromkeys((*ARRANGEMENTS, "total"), 0)
     for statistics in regions:
         for name in total:
-            total[name] += statistics["figures"]["allocations"][name]
+            total[name] += statistics["figures"]["allocations"][name] or 0
     known = [s["figures"]["students"] for s in regions if s["figures"]["students"] is not None]
     students = sum(known) if known and len(known) == len(regions) else None
     outcomes = Counter[str]()
@@ -355,7 +372,7 @@ def national_statistics(
             for point in statistics["trend"]:
                 if point["teldatum"] == date:
                     for name in entry:
-                        entry[name] += point["allocations"][name]
+                        entry[name] += point["allocations"][name] or 0
         trend.append({"teldatum": date, "allocations": entry})
     return {
         "teldatum": teldatum.isoformat(),
@@ -364,6 +381,12 @@ def national_statistics(
             "students": students,
             "shares": _shares(total, students),
             "decisions": {o: outcomes.get(o, 0) for o in OUTCOMES},
+            # regions whose lwoo is allocated to their schools: not in the lwoo total
+            "lwoo_allocated_to_schools": [
+                s["region_id"]
+                for s in regions
+                if s["figures"].get("allocation", {}).get("lwoo") == "allocated_to_schools"
+            ],
         },
         "budget": None if budget_info is None else dict(budget_info),
         "regions": [_national_row(s, total, budget) for s in regions],

@@ -313,6 +313,7 @@ def _criteria_item(
         for arrangement in region_sets(phase, scope)
         if not any(getattr(d.arrangements, arrangement) is not None for d in recorded)
     ]
+    found += _distribution_findings(plan, label, error)
     if plan.lwoo_pro.procedure is None or not plan.lwoo_pro.procedure.strip():
         found.append(
             error(
@@ -345,6 +346,26 @@ def _criteria_item(
             )
         )
     return found
+
+
+def _distribution_findings(plan: SupportPlan, label: str, error: _Make) -> list[Finding]:
+    """A plan whose lwoo criteria allocate lwoo to schools says how the budget is distributed."""
+    allocates = any(
+        d.arrangements.lwoo is not None and d.arrangements.lwoo.allocation == "schools"
+        for d in plan.lwoo_pro.criteria
+    )
+    text = plan.lwoo_pro.lwoo_distribution
+    if not allocates or (text is not None and text.strip()):
+        return []
+    return [
+        error(
+            "lwoo_distribution_missing",
+            "/lwoo_pro/lwoo_distribution",
+            f"{label}: the criteria allocate lwoo to the schools, so the plan must say how the "
+            "lwoo budget is distributed over them (the verdeelsleutel) and how a school chooses "
+            "its pupils.",
+        )
+    ]
 
 
 def _nomination_item(plan: SupportPlan, item: LwooProItem) -> list[Finding]:

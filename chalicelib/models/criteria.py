@@ -101,11 +101,21 @@ class Route(StrictModel):
     legal_basis: tuple[Citation, ...] = ()
 
 
-class ArrangementCriteria(StrictModel):
-    """The criteria and duration for one arrangement (lwoo or pro)."""
+Allocation = Literal["per_student", "schools"]
+"""`per_student`: the region decides per application, on the routes. `schools` (lwoo only,
+where the region may set its own lwoo criteria): the region makes no individual lwoo decisions;
+the lwoo budget goes to the schools, which choose the pupils (legal-rules 2.9)."""
 
+
+class ArrangementCriteria(StrictModel):
+    """The criteria and duration for one arrangement (lwoo or pro); or, for lwoo, that the
+    region allocates it to schools instead of deciding per student."""
+
+    allocation: Allocation = "per_student"
     duration: Duration = SchoolCareer(kind="school_career")
-    routes: tuple[Route, ...]
+    routes: tuple[Route, ...] = Field(
+        default=(), description="Required with `per_student`; none with `schools`."
+    )
     legal_basis: tuple[Citation, ...] = ()
 
 

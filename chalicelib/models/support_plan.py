@@ -82,6 +82,13 @@ class LwooPro(StrictModel):
         max_length=LONG_TEXT,
         description="The procedure for assessing lwoo (and, where the region sets them, pro).",
     )
+    lwoo_distribution: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=LONG_TEXT,
+        description="Where the criteria allocate lwoo to schools: how the lwoo budget is "
+        "distributed over them (the verdeelsleutel) and how a school chooses its pupils.",
+    )
     nomination_criteria: str | None = Field(default=None, min_length=1, max_length=LONG_TEXT)
     nominated_schools: tuple[str, ...] = Field(
         default=(), max_length=500, description="BRINs of the schools nominated for lwoo funding."
