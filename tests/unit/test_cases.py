@@ -1,7 +1,7 @@
 """Table-driven decision cases, read from tests/cases/*.json, decided by `decide_national`.
 
 Every expected value in those files was worked out from the law (IB WVO art. 15d / UB WVO 2020
-art. 2.46-2.51, as read in /work/shared/domain/README.md), never copied from the code's output.
+art. 2.46-2.51, as read in docs/law.md), never copied from the code's output.
 
 Case file format
 ----------------
