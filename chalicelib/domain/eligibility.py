@@ -362,7 +362,7 @@ def decide(
     verdict = criteria.verdict(tuple(r.met for r in results))
 
     findings = check_evidence(request, phase.evidence)
-    complete = not findings
+    complete = all(f.severity == "warning" for f in findings)
     findings += _borderline_findings(verdict, results, fractions, request)
     findings += verdict.mixed_note
 
