@@ -461,3 +461,31 @@ def test_testers_and_regulation_rules_cite_lid_2(
     assert found["iq_too_old"].legal_basis[1].url == iq_regulation
     assert found["sep_too_old"].legal_basis[1].url == REGULATION_2016
     assert found["delay_test_old"].legal_basis[1].url == REGULATION_2016
+
+
+def _case_decisions() -> list[tuple[str, Evaluation]]:
+    decided: list[tuple[str, Evaluation]] = []
+    for path in sorted((Path(__file__).resolve().parent.parent / "cases").glob("*.json")):
+        for case in json.loads(path.read_text(encoding="utf-8")):
+            if "expected_error" in case:
+                continue
+            request = request_for(case["request"], case["date"])
+            decided.append(
+                (case["name"], decide_national(request, case.get("framework", "enacted")))
+            )
+    return decided
+
+
+def test_every_evidence_finding_in_the_case_tables_cites_its_phase() -> None:
+    checked = 0
+    for name, evaluation in _case_decisions():
+        laws = PHASE_LAWS[evaluation.phase.id]
+        for found in evaluation.findings:
+            if found.code not in EVIDENCE_CODES:
+                continue
+            ids = bwbr_ids(found.legal_basis)
+            assert ids & laws and ids <= laws | REGULATION_IDS, (name, found.code, ids)
+            checked += 1
+        if evaluation.outcome == "incomplete":
+            assert bwbr_ids(evaluation.legal_basis) <= laws, name
+    assert checked > 20
