@@ -38,7 +38,12 @@ from __future__ import annotations
 import datetime as dt
 from functools import lru_cache
 
-from chalicelib.legal.instruments import DatedValue, DidacticRecency
+from chalicelib.legal.instruments import (
+    DatedValue,
+    DidacticRecency,
+    InstrumentRules,
+    MaxAgeYears,
+)
 from chalicelib.legal.model import EvidenceRule
 from chalicelib.legal.timeline import instrument_rules_at
 from chalicelib.models.common import DOMAINS, Citation, Finding, Profession, Severity
@@ -144,77 +149,69 @@ def _tester(path: str, test: str, who: Profession, rule: EvidenceRule) -> list[F
     return [_finding("tester_not_qualified", path, message, rule.citations.testers)]
 
 
-def _age_findings(
-    path: str,
+def _dated_findings(
     test: str,
+    path: str,
     test_date: dt.date,
     date: dt.date,
-    max_age: DatedValue | None,
-    years: int | None,
-    rule: EvidenceRule,
     basis: tuple[Citation, ...],
-    too_old_code: str,
+    max_age: tuple[str, MaxAgeYears | None, EvidenceRule],
 ) -> list[Finding]:
-    """A test dated after the application (citing `basis`), or older than the regulation's
-    maximum age on the application date."""
+    """A test dated after the application (citing `basis`, the article that lists the data),
+    or older than the regulation in force allows: `max_age` is the finding's code, the
+    regulation's maximum age and the phase's rule."""
     if test_date > date:
         message = f"The {test} is dated after the application."
         return [_finding("test_after_application", path, message, basis)]
-    if max_age is not None and years is not None and test_date < years_before(date, years):
-        unit = "year" if years == 1 else "years"
+    code, limit, rule = max_age
+    if limit is not None and test_date < years_before(date, limit.value):
+        unit = "year" if limit.value == 1 else "years"
         message = (
-            f"The {test} score of {test_date.isoformat()} is more than {years} {unit} old on "
-            f"{date.isoformat()}; the student needs a new {test}."
+            f"The {test} score of {test_date.isoformat()} is more than {limit.value} {unit} old "
+            f"on {date.isoformat()}; the student needs a new {test}."
         )
-        return [_finding(too_old_code, path, message, _regulation_basis(rule, max_age))]
+        return [_finding(code, path, message, _regulation_basis(rule, limit))]
     return []
 
 
-def _iq_findings(request: DecisionRequest, rule: EvidenceRule) -> list[Finding]:
-    iq, date = request.student.iq, request.application.date
+def _iq_findings(
+    request: DecisionRequest, rule: EvidenceRule, rules: InstrumentRules
+) -> list[Finding]:
+    iq = request.student.iq
     if iq is None:
-        return [
-            _finding("iq_missing", "/student/iq", "The dossier has no IQ score.", rule.citations.iq)
-        ]
+        message = "The dossier has no IQ score."
+        return [_finding("iq_missing", "/student/iq", message, rule.citations.iq)]
     found = _tester("/student/iq/administered_by", "IQ test", iq.administered_by, rule)
-    max_age = instrument_rules_at(date).iq_max_age
-    years = max_age.value if max_age is not None else None
-    found += _age_findings(
-        "/student/iq/test_date",
+    return found + _dated_findings(
         "IQ test",
+        "/student/iq/test_date",
         iq.test_date,
-        date,
-        max_age,
-        years,
-        rule,
+        request.application.date,
         rule.citations.iq,
-        "iq_too_old",
+        ("iq_too_old", rules.iq_max_age, rule),
     )
-    return found
 
 
-def _sep_findings(request: DecisionRequest, rule: EvidenceRule) -> list[Finding]:
-    sep, date = request.student.sep, request.application.date
+def _sep_findings(
+    request: DecisionRequest, rule: EvidenceRule, rules: InstrumentRules
+) -> list[Finding]:
+    sep = request.student.sep
     if sep is None:
         return []
     found = _tester("/student/sep/administered_by", "SEP test", sep.administered_by, rule)
-    max_age = instrument_rules_at(date).sep_max_age
-    years = max_age.value if max_age is not None else None
-    found += _age_findings(
-        "/student/sep/test_date",
+    return found + _dated_findings(
         "SEP test",
+        "/student/sep/test_date",
         sep.test_date,
-        date,
-        max_age,
-        years,
-        rule,
+        request.application.date,
         rule.citations.sep,
-        "sep_too_old",
+        ("sep_too_old", rules.sep_max_age, rule),
     )
-    return found
 
 
-def _delay_findings(request: DecisionRequest, rule: EvidenceRule) -> list[Finding]:
+def _delay_findings(
+    request: DecisionRequest, rule: EvidenceRule, rules: InstrumentRules
+) -> list[Finding]:
     results, date = request.student.learning_delays, request.application.date
     found: list[Finding] = []
     # Domains are unique (the Student model checks), so fewer results means one is missing.
@@ -233,7 +230,7 @@ def _delay_findings(request: DecisionRequest, rule: EvidenceRule) -> list[Findin
                 rule.citations.learning_delay,
             )
         )
-    recency = instrument_rules_at(date).didactic_recency
+    recency = rules.didactic_recency
     cutoff = _didactic_cutoff(date)
     for i, result in enumerate(results):
         path = f"/student/learning_delays/{i}/test_date"
@@ -252,9 +249,9 @@ def _delay_test_old(
     path: str, domain: str, test_date: dt.date, cutoff: dt.date, basis: tuple[Citation, ...]
 ) -> Finding:
     message = (
-        f"The {domain} test of {test_date.isoformat()} is older than the instrument regulation "
-        f"allows for this application (tests from {cutoff.isoformat()} on); a person should "
-        "check whether a more recent test is available."
+        f"The {domain.replace('_', ' ')} test of {test_date.isoformat()} is older than the "
+        f"instrument regulation allows for this application (tests from {cutoff.isoformat()} "
+        "on); a person should check whether a more recent test is available."
     )
     return _finding("delay_test_old", path, message, basis, severity="warning")
 
@@ -321,9 +318,10 @@ def check_evidence(request: DecisionRequest, rule: EvidenceRule) -> list[Finding
     2022-08-01) and the rules of the yearly instrument regulation in force on the application
     date (IQ and SEP age, recency of didactic tests).
     """
+    rules = instrument_rules_at(request.application.date)
     return (
-        _iq_findings(request, rule)
-        + _sep_findings(request, rule)
-        + _delay_findings(request, rule)
+        _iq_findings(request, rule, rules)
+        + _sep_findings(request, rule, rules)
+        + _delay_findings(request, rule, rules)
         + _dossier_findings(request, rule)
     )

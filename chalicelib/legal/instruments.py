@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from chalicelib.models.common import Citation, StrictModel
 
@@ -57,6 +57,14 @@ class DidacticRecency(DatedValue):
     school_year_starts: MonthDay = "08-01"
     max_test_months: int = Field(default=6, ge=1)
     months_not_counted: tuple[Month, ...] = (7, 8)
+
+    @model_validator(mode="after")
+    def _well_formed(self) -> DidacticRecency:
+        if self.school_year_rule_from > self.school_year_rule_until:
+            raise ValueError("school_year_rule_from must not lie after school_year_rule_until")
+        if len(set(self.months_not_counted)) >= 12:
+            raise ValueError("months_not_counted must leave at least one month to count")
+        return self
 
 
 def _ascending(values: tuple[DatedValue, ...]) -> tuple[DatedValue, ...]:

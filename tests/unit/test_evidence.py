@@ -489,3 +489,16 @@ def test_every_evidence_finding_in_the_case_tables_cites_its_phase() -> None:
         if evaluation.outcome == "incomplete":
             assert bwbr_ids(evaluation.legal_basis) <= laws, name
     assert checked > 20
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"months_not_counted": list(range(1, 13))},  # nothing left to count
+        {"school_year_rule_from": "10-01", "school_year_rule_until": "01-31"},  # wraps the year
+    ],
+)
+def test_a_recency_rule_that_cannot_be_applied_is_refused(change: dict[str, Any]) -> None:
+    data = {"effective_from": "2015-10-01", "legal_basis": [{"citation": "x", "url": "https://x"}]}
+    with pytest.raises(ValidationError):
+        DidacticRecency.model_validate(data | change)
