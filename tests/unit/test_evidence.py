@@ -343,7 +343,7 @@ def test_the_recency_cutoff_is_cached_per_date() -> None:
     delay_test("2017-03-01", "2017-01-01")
     delay_test("2017-03-01", "2016-01-01")
     info = evidence._didactic_cutoff.cache_info()
-    assert (info.misses, info.hits) == (1, 1)
+    assert (info.misses, info.hits, info.maxsize) == (1, 1, evidence.DATE_CACHE_SIZE)
 
 
 # --- citations: per rule, of the phase of the application date ----------------------------
