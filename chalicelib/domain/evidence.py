@@ -1,8 +1,36 @@
 """Evidence checks: is the dossier complete enough to decide at all?
 
 Each missing or unusable piece of evidence is an error finding; any error makes the decision
-`incomplete` rather than `refused`. What counts as evidence is data of the phase
-(`Phase.evidence`): who may administer tests, how old an IQ may be, which experts advise.
+`incomplete` rather than `refused`. A warning (`delay_test_old`) informs and does not block.
+What counts as evidence is data of the phase (`Phase.evidence`): who may administer tests,
+which experts advise, which article makes each rule (`EvidenceRule.citations`). How old a test
+result may be is the yearly instrument regulation's: dated data shared by every phase
+(`chalicelib.legal.timeline.instrument_rules_at`), taken on the application date.
+
+The rules, as this module reads them (README "Evidence"; legal-rules §1.7, §2.2):
+
+- IQ and SEP tests under a diagnostically trained psycholoog or orthopedagoog (UB WVO 2020
+  art. 2.46 lid 2; IB WVO art. 15d lid 2); a kinder- en jeugdpsycholoog is a psycholoog. The
+  professions that count are the phase's `tester_professions`.
+- No test dated after the application. An IQ score at most `iq_max_age_years` old and a SEP
+  score at most `sep_max_age_years` old on the application date: the same calendar day that many
+  years earlier is still in time, the day before is not (29 February counts from 28 February).
+- Expert advice (UB art. 2.51; IB art. 15a): one expert of `first_expert` and another, second
+  expert of `second_expert` (an orthopedagoog counts as a pedagoog there).
+- Didactic tests (the regulation's "afname van leervorderingenonderzoek", read in the 2016-2017
+  regulation). Applying from 1 February to 30 September: tests "in het schooljaar ... of
+  daarna", read as on or after 1 August of the year before the application's year, so an
+  application in August or September may use the tests of the school year that just ended
+  (groep-8 tests are used in 1-VO). Applying before 1 February (October to January): "niet
+  ouder dan zes toetsmaanden (juli en augustus worden niet meegerekend)", read as: the number
+  of calendar months whose first day lies in (test date, application date] and that are not
+  July or August; the test is too old when that number is more than six. Equivalently: the
+  seventh counted first-of-month on or before the application date is the oldest usable test
+  date. A test older than that gives the warning `delay_test_old`, never an error: the rule is
+  verified for one regulation year only.
+
+Every finding cites its rule's article of the phase; a rule of the instrument regulation also
+cites the regulation, named as an example of the yearly regulation.
 """
 
 from __future__ import annotations
@@ -10,12 +38,48 @@ from __future__ import annotations
 import datetime as dt
 from functools import lru_cache
 
+from chalicelib.legal.instruments import (
+    DatedValue,
+    DidacticRecency,
+    InstrumentRules,
+    MaxAgeYears,
+)
 from chalicelib.legal.model import EvidenceRule
-from chalicelib.models.common import DOMAINS, Finding
+from chalicelib.legal.timeline import instrument_rules_at
+from chalicelib.models.common import DOMAINS, Citation, Finding, Profession, Severity
 from chalicelib.models.request import DecisionRequest
 
+PROFESSION_NAMES: dict[Profession, str] = {
+    "psycholoog": "psycholoog",
+    "orthopedagoog": "orthopedagoog",
+    "kinder_en_jeugdpsycholoog": "kinder- en jeugdpsycholoog",
+    "pedagoog": "pedagoog",
+    "kinderpsychiater": "kinderpsychiater",
+    "maatschappelijk_werker": "maatschappelijk werker",
+    "arts": "arts",
+    "deskundige_vo": "deskundige op het gebied van het voortgezet onderwijs (vbo, mavo)",
+    "deskundige_pro": "deskundige op het gebied van het praktijkonderwijs",
+    "intern_begeleider": "intern begeleider",
+    "leerkracht": "leerkracht",
+    "remedial_teacher": "remedial teacher",
+    "other": "other profession",
+}
+"""Each profession code in readable words, for messages."""
 
-@lru_cache(maxsize=4096)
+# Distinct application dates remembered (a cohort has a few hundred).
+DATE_CACHE_SIZE = 4096
+
+
+def readable(professions: tuple[Profession, ...], conjunction: str = "or") -> str:
+    """`("psycholoog", "kinder_en_jeugdpsycholoog")` -> "psycholoog or kinder- en
+    jeugdpsycholoog"."""
+    names = [PROFESSION_NAMES[p] for p in professions]
+    if len(names) <= 1:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} {conjunction} {names[-1]}"
+
+
+@lru_cache(maxsize=DATE_CACHE_SIZE)
 def years_before(date: dt.date, years: int) -> dt.date:
     """The same calendar day `years` earlier (29 February falls back to 28 February)."""
     try:
@@ -24,45 +88,131 @@ def years_before(date: dt.date, years: int) -> dt.date:
         return date.replace(year=date.year - years, day=28)
 
 
-def _error(code: str, path: str, message: str, rule: EvidenceRule) -> Finding:
+def _month_day(text: str) -> tuple[int, int]:
+    month, day = text.split("-")
+    return int(month), int(day)
+
+
+def oldest_didactic_test(date: dt.date, rule: DidacticRecency) -> dt.date:
+    """The oldest test date the recency rule accepts for an application on `date`."""
+    start = _month_day(rule.school_year_rule_from)
+    if start <= (date.month, date.day) <= _month_day(rule.school_year_rule_until):
+        month, day = _month_day(rule.school_year_starts)
+        return dt.date(date.year - 1, month, day)
+    # Walk back over the first days of months on or before `date`; the test is too old when
+    # more than `max_test_months` counted ones lie after it, so the oldest usable test date is
+    # the (max_test_months + 1)-th counted first day.
+    year, month, counted = date.year, date.month, 0
+    while True:
+        if month not in rule.months_not_counted:
+            counted += 1
+            if counted == rule.max_test_months + 1:
+                return dt.date(year, month, 1)
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+
+
+@lru_cache(maxsize=DATE_CACHE_SIZE)
+def _didactic_cutoff(date: dt.date) -> dt.date | None:
+    """The oldest usable didactic test date for an application on `date` (None: no rule)."""
+    rule = instrument_rules_at(date).didactic_recency
+    return None if rule is None else oldest_didactic_test(date, rule)
+
+
+def _finding(
+    code: str,
+    path: str,
+    message: str,
+    basis: tuple[Citation, ...],
+    severity: Severity = "error",
+) -> Finding:
     return Finding(
-        severity="error", code=code, path=path, message=message, legal_basis=rule.legal_basis
+        severity=severity,
+        code=code,
+        path=path,
+        message=message,
+        legal_basis=basis,
     )
 
 
-def _tester(path: str, test: str, who: str, rule: EvidenceRule) -> list[Finding]:
+def _regulation_basis(rule: EvidenceRule, value: DatedValue) -> tuple[Citation, ...]:
+    """The article that orders the yearly regulation, then the regulation read (an example)."""
+    return rule.citations.instrument_regulation + value.legal_basis
+
+
+def _tester(path: str, test: str, who: Profession, rule: EvidenceRule) -> list[Finding]:
     if who in rule.tester_professions:
         return []
-    qualified = " or ".join(rule.tester_professions)
     message = (
-        f"The {test} must be administered under a diagnostically trained {qualified}, not a {who}."
+        f"The {test} must be administered under a diagnostically trained "
+        f"{readable(rule.tester_professions)}, not a {PROFESSION_NAMES[who]}."
     )
-    return [_error("tester_not_qualified", path, message, rule)]
+    return [_finding("tester_not_qualified", path, message, rule.citations.testers)]
 
 
-def _iq_findings(request: DecisionRequest, rule: EvidenceRule) -> list[Finding]:
-    iq, date = request.student.iq, request.application.date
-    if iq is None:
-        return [_error("iq_missing", "/student/iq", "The dossier has no IQ score.", rule)]
-    found = _tester("/student/iq/administered_by", "IQ test", iq.administered_by, rule)
-    path = "/student/iq/test_date"
-    if iq.test_date > date:
-        found.append(
-            _error(
-                "test_after_application", path, "The IQ test is dated after the application.", rule
-            )
-        )
-    elif iq.test_date < years_before(date, rule.iq_max_age_years):
+def _dated_findings(
+    test: str,
+    path: str,
+    test_date: dt.date,
+    date: dt.date,
+    basis: tuple[Citation, ...],
+    max_age: tuple[str, MaxAgeYears | None, EvidenceRule],
+) -> list[Finding]:
+    """A test dated after the application (citing `basis`, the article that lists the data),
+    or older than the regulation in force allows: `max_age` is the finding's code, the
+    regulation's maximum age and the phase's rule."""
+    if test_date > date:
+        message = f"The {test} is dated after the application."
+        return [_finding("test_after_application", path, message, basis)]
+    code, limit, rule = max_age
+    if limit is not None and test_date < years_before(date, limit.value):
+        unit = "year" if limit.value == 1 else "years"
         message = (
-            f"The IQ score of {iq.test_date.isoformat()} is more than {rule.iq_max_age_years} "
-            f"years old on {date.isoformat()}; the student needs a new IQ test."
+            f"The {test} score of {test_date.isoformat()} is more than {limit.value} {unit} old "
+            f"on {date.isoformat()}; the student needs a new {test}."
         )
-        found.append(_error("iq_too_old", path, message, rule))
-    return found
+        return [_finding(code, path, message, _regulation_basis(rule, limit))]
+    return []
 
 
-def _delay_findings(request: DecisionRequest, rule: EvidenceRule) -> list[Finding]:
-    results = request.student.learning_delays
+def _iq_findings(
+    request: DecisionRequest, rule: EvidenceRule, rules: InstrumentRules
+) -> list[Finding]:
+    iq = request.student.iq
+    if iq is None:
+        message = "The dossier has no IQ score."
+        return [_finding("iq_missing", "/student/iq", message, rule.citations.iq)]
+    found = _tester("/student/iq/administered_by", "IQ test", iq.administered_by, rule)
+    return found + _dated_findings(
+        "IQ test",
+        "/student/iq/test_date",
+        iq.test_date,
+        request.application.date,
+        rule.citations.iq,
+        ("iq_too_old", rules.iq_max_age, rule),
+    )
+
+
+def _sep_findings(
+    request: DecisionRequest, rule: EvidenceRule, rules: InstrumentRules
+) -> list[Finding]:
+    sep = request.student.sep
+    if sep is None:
+        return []
+    found = _tester("/student/sep/administered_by", "SEP test", sep.administered_by, rule)
+    return found + _dated_findings(
+        "SEP test",
+        "/student/sep/test_date",
+        sep.test_date,
+        request.application.date,
+        rule.citations.sep,
+        ("sep_too_old", rules.sep_max_age, rule),
+    )
+
+
+def _delay_findings(
+    request: DecisionRequest, rule: EvidenceRule, rules: InstrumentRules
+) -> list[Finding]:
+    results, date = request.student.learning_delays, request.application.date
     found: list[Finding] = []
     # Domains are unique (the Student model checks), so fewer results means one is missing.
     if rule.all_domains_required and len(results) < len(DOMAINS):
@@ -72,13 +222,38 @@ def _delay_findings(request: DecisionRequest, rule: EvidenceRule) -> list[Findin
             "The leerachterstand must be measured on all four domains; missing: "
             f"{', '.join(missing)}."
         )
-        found.append(_error("learning_delay_missing", "/student/learning_delays", message, rule))
+        found.append(
+            _finding(
+                "learning_delay_missing",
+                "/student/learning_delays",
+                message,
+                rule.citations.learning_delay,
+            )
+        )
+    recency = rules.didactic_recency
+    cutoff = _didactic_cutoff(date)
     for i, result in enumerate(results):
-        if result.test_date > request.application.date:
+        path = f"/student/learning_delays/{i}/test_date"
+        if result.test_date > date:
             message = f"The {result.domain} test is dated after the application."
-            path = f"/student/learning_delays/{i}/test_date"
-            found.append(_error("test_after_application", path, message, rule))
+            found.append(
+                _finding("test_after_application", path, message, rule.citations.learning_delay)
+            )
+        elif cutoff is not None and recency is not None and result.test_date < cutoff:
+            basis = _regulation_basis(rule, recency)
+            found.append(_delay_test_old(path, result.domain, result.test_date, cutoff, basis))
     return found
+
+
+def _delay_test_old(
+    path: str, domain: str, test_date: dt.date, cutoff: dt.date, basis: tuple[Citation, ...]
+) -> Finding:
+    message = (
+        f"The {domain.replace('_', ' ')} test of {test_date.isoformat()} is older than the "
+        f"instrument regulation allows for this application (tests from {cutoff.isoformat()} "
+        "on); a person should check whether a more recent test is available."
+    )
+    return _finding("delay_test_old", path, message, basis, severity="warning")
 
 
 # Distinct (advice, first experts, second experts) combinations remembered: a handful of
@@ -102,27 +277,51 @@ def _dossier_findings(request: DecisionRequest, rule: EvidenceRule) -> list[Find
     evidence, arrangement = request.evidence, request.application.arrangement
     found: list[Finding] = []
     if not _has_two_experts(evidence.expert_advice, rule.first_expert, rule.second_expert):
-        message = f"Expert advice needs a {' or '.join(rule.first_expert)} and a second expert."
-        found.append(_error("expert_advice_insufficient", "/evidence/expert_advice", message, rule))
+        given = readable(evidence.expert_advice, "and") or "no expert"
+        message = (
+            f"Expert advice needs a {readable(rule.first_expert)} and a second, other expert: "
+            f"a {readable(rule.second_expert)}; the dossier has advice from {given}."
+        )
+        found.append(
+            _finding(
+                "expert_advice_insufficient",
+                "/evidence/expert_advice",
+                message,
+                rule.citations.experts,
+            )
+        )
     if arrangement in rule.parent_view_for and not evidence.parent_view:
         message = f"An application for {arrangement} needs the parents' view (zienswijze)."
-        found.append(_error("parent_view_missing", "/evidence/parent_view", message, rule))
+        found.append(
+            _finding(
+                "parent_view_missing", "/evidence/parent_view", message, rule.citations.parent_view
+            )
+        )
     if rule.board_motivation_required and not evidence.board_motivation:
         message = "The application needs the school board's motivation (onderwijskundig rapport)."
         found.append(
-            _error("board_motivation_missing", "/evidence/board_motivation", message, rule)
+            _finding(
+                "board_motivation_missing",
+                "/evidence/board_motivation",
+                message,
+                rule.citations.board_motivation,
+            )
         )
     return found
 
 
 def check_evidence(request: DecisionRequest, rule: EvidenceRule) -> list[Finding]:
-    """Every reason the dossier is incomplete, as error findings with JSON pointers.
+    """Every reason the dossier is incomplete, as error findings with JSON pointers, and the
+    warnings about old didactic tests.
 
     Implements UB WVO 2020 art. 2.46 lid 1-2 and art. 2.51 (IB WVO art. 15d, 15a before
-    2022-08-01) and the two-year limit on IQ scores of the yearly instrument regulation.
+    2022-08-01) and the rules of the yearly instrument regulation in force on the application
+    date (IQ and SEP age, recency of didactic tests).
     """
-    found = _iq_findings(request, rule)
-    sep = request.student.sep
-    if sep is not None:
-        found += _tester("/student/sep/administered_by", "SEP test", sep.administered_by, rule)
-    return found + _delay_findings(request, rule) + _dossier_findings(request, rule)
+    rules = instrument_rules_at(request.application.date)
+    return (
+        _iq_findings(request, rule, rules)
+        + _sep_findings(request, rule, rules)
+        + _delay_findings(request, rule, rules)
+        + _dossier_findings(request, rule)
+    )

@@ -63,17 +63,59 @@ class LicenceRule(StrictModel):
     legal_basis: tuple[Citation, ...]
 
 
-class EvidenceRule(StrictModel):
-    """What a dossier must hold before a decision can be taken at all."""
+class EvidenceCitations(StrictModel):
+    """Per evidence rule, the articles of this phase that make it a rule (IB WVO art. 15d,
+    15a; UB WVO 2020 art. 2.46, 2.51). Every evidence finding cites the one of its rule."""
 
-    iq_max_age_years: int = Field(ge=1)
-    tester_professions: tuple[Profession, ...]
-    first_expert: tuple[Profession, ...]
-    second_expert: tuple[Profession, ...]
+    board_motivation: tuple[Citation, ...] = Field(
+        min_length=1, description="The board's motivation (IB 15d / UB 2.46 lid 1 a)."
+    )
+    learning_delay: tuple[Citation, ...] = Field(
+        min_length=1, description="The leerachterstand on the four domains (lid 1 b)."
+    )
+    iq: tuple[Citation, ...] = Field(min_length=1, description="The IQ (lid 1 c).")
+    sep: tuple[Citation, ...] = Field(
+        min_length=1, description="The personality tests on SEP (lid 1 d)."
+    )
+    parent_view: tuple[Citation, ...] = Field(
+        min_length=1, description="The parents' view, for pro (lid 1 e)."
+    )
+    testers: tuple[Citation, ...] = Field(
+        min_length=1, description="IQ and SEP tests under a psycholoog or orthopedagoog (lid 2)."
+    )
+    experts: tuple[Citation, ...] = Field(
+        min_length=1, description="The expert advice (IB 15a / UB 2.51)."
+    )
+    instrument_regulation: tuple[Citation, ...] = Field(
+        min_length=1,
+        description="The article that orders the yearly instrument regulation (lid 2); findings "
+        "on the regulation's rules add the regulation itself (`data/instruments/`).",
+    )
+
+
+class EvidenceRule(StrictModel):
+    """What a dossier must hold before a decision can be taken at all.
+
+    How old a test result may be is not here: it is the yearly instrument regulation's, dated
+    data shared by every phase (`chalicelib.legal.instruments`).
+    """
+
+    tester_professions: tuple[Profession, ...] = Field(
+        min_length=1, description="Who may administer the IQ and SEP tests."
+    )
+    first_expert: tuple[Profession, ...] = Field(
+        min_length=1, description="The expert advice needs one of these..."
+    )
+    second_expert: tuple[Profession, ...] = Field(
+        min_length=1, description="...and another expert, one of these."
+    )
     parent_view_for: tuple[Arrangement, ...]
     board_motivation_required: bool
     all_domains_required: bool
-    legal_basis: tuple[Citation, ...]
+    citations: EvidenceCitations
+    legal_basis: tuple[Citation, ...] = Field(
+        min_length=1, description="The general basis, for an incomplete decision as a whole."
+    )
 
 
 class HealthDataRule(StrictModel):

@@ -8,17 +8,22 @@ before the date, as in OpenFisca.
 from __future__ import annotations
 
 import datetime as dt
-from functools import cache
+from bisect import bisect_right
+from functools import cache, lru_cache
+from operator import attrgetter
 from pathlib import Path
+from typing import TypeVar
 
 from pydantic import Field
 
 from chalicelib.errors import NoLegalPhaseError, UnknownFrameworkError
+from chalicelib.legal.instruments import DatedValue, InstrumentRegulations, InstrumentRules
 from chalicelib.legal.model import Framework, Phase
 from chalicelib.models.common import StrictModel
 from chalicelib.models.criteria import CriteriaDefinition
 
 DATA_DIR = Path(__file__).parent / "data"
+V = TypeVar("V", bound=DatedValue)
 DEFAULT_FRAMEWORK = "enacted"
 FRAMEWORK_IDS = ("enacted", "kamerbrief-2014")
 
@@ -87,3 +92,33 @@ def national_criteria_at(framework_id: str, date: dt.date) -> NationalCriteria |
     """The national criteria of the phase in force on `date`, or None where there are none."""
     version = phase_at(framework_id, date).national_criteria.version
     return None if version is None else national_criteria(version)
+
+
+# Distinct application dates remembered: a cohort has a few hundred.
+INSTRUMENT_CACHE_SIZE = 4096
+
+
+@cache
+def instrument_regulations() -> InstrumentRegulations:
+    """The dated instrument rules of the yearly regulations (`data/instruments/`)."""
+    path = DATA_DIR / "instruments" / "regulations.json"
+    return InstrumentRegulations.model_validate_json(path.read_text(encoding="utf-8"))
+
+
+def _in_force(values: tuple[V, ...], date: dt.date) -> V | None:
+    """The newest of `values` (ascending by `effective_from`) in force on `date`."""
+    index = bisect_right(values, date, key=attrgetter("effective_from")) - 1
+    return values[index] if index >= 0 else None
+
+
+@lru_cache(maxsize=INSTRUMENT_CACHE_SIZE)
+def instrument_rules_at(date: dt.date) -> InstrumentRules:
+    """The instrument rules in force on `date`: per rule, the newest value whose
+    `effective_from` is on or before it (None before the first value). Cached per date."""
+    data = instrument_regulations()
+    return InstrumentRules(
+        date,
+        _in_force(data.iq_max_age_years, date),
+        _in_force(data.sep_max_age_years, date),
+        _in_force(data.didactic_recency, date),
+    )
