@@ -97,6 +97,7 @@ class CompiledCriteria:
     upper_band: tuple[int, ...]  # delay conditions with an exclusive upper bound (lwoo-like)
     sides: dict[Arrangement, CompiledSide]  # the arrangements the definition has criteria for
     verdict: Callable[[tuple[bool, ...]], Verdict]  # which conditions are met -> Verdict; cached
+    asks_iq: frozenset[Arrangement]  # arrangements some route granting them has an IQ condition
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,7 +206,13 @@ def compile_criteria(
         if (c := getattr(definition.arrangements, a)) is not None
     }
     verdict = lru_cache(maxsize=VERDICT_CACHE_SIZE)(partial(_verdict, routes, definition, sides))
-    return CompiledCriteria(ref, definition, conditions, routes, upper, sides, verdict)
+    asks_iq = frozenset(
+        a
+        for route in routes
+        for a in route.grants
+        if any(conditions.conditions[i].kind == "iq" for i in route.conditions)
+    )
+    return CompiledCriteria(ref, definition, conditions, routes, upper, sides, verdict, asks_iq)
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,8 +225,9 @@ class Verdict:
     # Per arrangement applied for, on a complete dossier: the outcome, its legal basis, and the
     # duration when granted (then the decision has a validity).
     outcomes: dict[Arrangement, tuple[Outcome, tuple[Citation, ...], Duration | None]]
-    # Per arrangement: the errors to give when the dossier has no SEP results and a SEP result
-    # would decide (a route for it is met but for SEP, and no other route grants it).
+    # Per arrangement: whether SEP results can decide it (a route for it is met but for SEP,
+    # and no route without SEP grants it); and the errors to give when they are missing.
+    sep_decides: dict[Arrangement, bool]
     sep_missing: dict[Arrangement, tuple[Finding, ...]]
     mixed_note: tuple[Finding, ...]  # the definition's mixed-profile note, when it applies
 
@@ -239,16 +247,22 @@ def _verdict(
     outcomes = {a: _outcome(a, met_routes, sides.get(a)) for a in ARRANGEMENTS}
     # SEP results are evidence only where they can decide (UB WVO 2020 art. 2.46 lid 1 d:
     # "indien noodzakelijk voor het vormen van een oordeel").
-    sep_missing = {
-        a: tuple(
-            _sep_missing(route)
+    sep_open = {
+        a: [
+            route
             for route in routes
             if a in route.grants
             and route.sep_index is not None
             and all(met[i] for i in route.conditions if i != route.sep_index)
-        )
-        if a not in eligible
-        else ()
+        ]
+        for a in ARRANGEMENTS
+    }
+    granted_without_sep = {
+        a for route in met_routes if route.sep_index is None for a in route.grants
+    }
+    sep_decides = {a: bool(sep_open[a]) and a not in granted_without_sep for a in ARRANGEMENTS}
+    sep_missing = {
+        a: tuple(_sep_missing(route) for route in sep_open[a]) if a not in eligible else ()
         for a in ARRANGEMENTS
     }
     # The note is about the 2022 wording, which literally asks full lwoo compliance: it matters
@@ -265,7 +279,7 @@ def _verdict(
             ),
         )
     eligible_for = tuple(a for a in ARRANGEMENTS if a in eligible)
-    return Verdict(route_met, eligible_for, outcomes, sep_missing, note)
+    return Verdict(route_met, eligible_for, outcomes, sep_decides, sep_missing, note)
 
 
 def _outcome(
@@ -291,6 +305,16 @@ def _sep_missing(route: CompiledRoute) -> Finding:
         ),
         legal_basis=tuple(dict.fromkeys(route.sep_basis + route.legal_basis)),
     )
+
+
+def _disregarded(finding: Finding) -> Finding:
+    """An unusable SEP result where SEP cannot decide is set aside, not a gap in the dossier:
+    SEP results are used only "indien noodzakelijk voor het vormen van een oordeel" (UB WVO 2020
+    art. 2.46 lid 1 d)."""
+    if finding.severity == "warning":
+        return finding
+    message = f"{finding.message} It is disregarded: SEP results cannot change this decision."
+    return finding.model_copy(update={"severity": "warning", "message": message})
 
 
 @lru_cache(maxsize=ABOVE_BAND_CACHE_SIZE)
@@ -377,9 +401,11 @@ def decide(
     verdict = criteria.verdict(tuple(r.met for r in results))
     requested, decided_on = request.application.arrangement, request.application.date
 
-    findings = check_evidence(request, phase.evidence)
+    findings = check_evidence(request, phase.evidence, requested in criteria.asks_iq)
     if request.student.sep is None:
         findings += verdict.sep_missing[requested]
+    elif not verdict.sep_decides[requested]:
+        findings = [_disregarded(f) if f.path.startswith("/student/sep") else f for f in findings]
     complete = not any(f.severity == "error" for f in findings)
     outcome: Outcome
     if complete:

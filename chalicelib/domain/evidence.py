@@ -175,10 +175,12 @@ def _dated_findings(
 
 
 def _iq_findings(
-    request: DecisionRequest, rule: EvidenceRule, rules: InstrumentRules
+    request: DecisionRequest, rule: EvidenceRule, rules: InstrumentRules, iq_required: bool
 ) -> list[Finding]:
     iq = request.student.iq
     if iq is None:
+        if not iq_required:
+            return []
         message = "The dossier has no IQ score."
         return [_finding("iq_missing", "/student/iq", message, rule.citations.iq)]
     found = _tester("/student/iq/administered_by", "IQ test", iq.administered_by, rule)
@@ -310,9 +312,15 @@ def _dossier_findings(request: DecisionRequest, rule: EvidenceRule) -> list[Find
     return found
 
 
-def check_evidence(request: DecisionRequest, rule: EvidenceRule) -> list[Finding]:
+def check_evidence(
+    request: DecisionRequest, rule: EvidenceRule, iq_required: bool = True
+) -> list[Finding]:
     """Every reason the dossier is incomplete, as error findings with JSON pointers, and the
     warnings about old didactic tests.
+
+    `iq_required`: false where no criteria that could grant the arrangement look at an IQ (a
+    region that opted out on criteria and procedure and dropped the IQ condition): then a
+    dossier without an IQ is complete; an IQ that is there must still be usable.
 
     Implements UB WVO 2020 art. 2.46 lid 1-2 and art. 2.51 (IB WVO art. 15d, 15a before
     2022-08-01) and the rules of the yearly instrument regulation in force on the application
@@ -320,7 +328,7 @@ def check_evidence(request: DecisionRequest, rule: EvidenceRule) -> list[Finding
     """
     rules = instrument_rules_at(request.application.date)
     return (
-        _iq_findings(request, rule, rules)
+        _iq_findings(request, rule, rules, iq_required)
         + _sep_findings(request, rule, rules)
         + _delay_findings(request, rule, rules)
         + _dossier_findings(request, rule)

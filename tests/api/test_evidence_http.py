@@ -53,6 +53,7 @@ def test_a_refused_tester_is_told_which_professions_count(api: Api) -> None:
 
 def test_an_old_sep_makes_the_decision_incomplete(api: Api) -> None:
     body = request_body(student__sep=SEP | {"test_date": "2016-02-29"})
+    body["student"]["iq"]["score"] = 100  # route B: the SEP result can decide
     decision = post(api, body)
     assert (decision["outcome"], decision["eligible_for"]) == ("incomplete", [])
     found = by_code(decision, "sep_too_old")
@@ -65,7 +66,9 @@ def test_an_old_sep_makes_the_decision_incomplete(api: Api) -> None:
 
 
 def test_a_sep_dated_after_the_application_makes_it_incomplete(api: Api) -> None:
-    decision = post(api, request_body(student__sep=SEP | {"test_date": "2017-03-02"}))
+    body = request_body(student__sep=SEP | {"test_date": "2017-03-02"})
+    body["student"]["iq"]["score"] = 100  # route B: the SEP result can decide
+    decision = post(api, body)
     assert decision["outcome"] == "incomplete"
     assert by_code(decision, "test_after_application")["path"] == "/student/sep/test_date"
 

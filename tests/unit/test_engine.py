@@ -460,16 +460,9 @@ def test_evaluation_records_framework_phase_and_criteria() -> None:
     assert evaluation.arrangement == "lwoo"
 
 
-# --- where the code departs from the law (reported to the lead; strict xfail) ---------------
+# --- SEP is evidence only where it can decide (UB WVO 2020 art. 2.46 lid 1 d) -------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="UB WVO 2020 art. 2.46 lid 1 d uses SEP results only 'indien dat noodzakelijk is voor "
-    "het vormen van een oordeel'; lwoo A (lid 5 a) does not need them, so an unusable SEP "
-    "(not under a psycholoog/orthopedagoog, lid 2) should be disregarded, not make the "
-    "dossier incomplete. The engine reports tester_not_qualified and refuses to decide.",
-)
 def test_unusable_sep_does_not_block_an_lwoo_a_decision() -> None:
     request = request_for(
         {
@@ -481,3 +474,21 @@ def test_unusable_sep_does_not_block_an_lwoo_a_decision() -> None:
     )
     evaluation = decide_national(request)
     assert (evaluation.outcome, evaluation.eligible_for) == ("granted", ("lwoo",))
+    warning = next(f for f in evaluation.findings if f.code == "tester_not_qualified")
+    assert warning.severity == "warning" and "disregarded" in warning.message
+
+
+def test_unusable_sep_blocks_where_sep_can_decide() -> None:
+    # IQ 100 with lwoo delays: only route B (with SEP) can grant lwoo
+    request = request_for(
+        {
+            "arrangement": "lwoo",
+            "iq": 100,
+            "delays": LWOO_DELAYS,
+            "sep": {"faalangst": True, "hinders_learning": True, "administered_by": "leerkracht"},
+        }
+    )
+    evaluation = decide_national(request)
+    assert evaluation.outcome == "incomplete"
+    error = next(f for f in evaluation.findings if f.code == "tester_not_qualified")
+    assert error.severity == "error"

@@ -171,11 +171,11 @@ def test_sep_age_on_a_leap_day_counts_from_28_february() -> None:
     assert "sep_too_old" in codes(lwoo_b({"test_date": "2019-02-27"}, "2020-02-29"))
 
 
-def test_an_old_sep_blocks_even_where_lwoo_a_does_not_need_it() -> None:
-    # the rule is on the dossier's data, like the IQ rules: an unusable result is an error
+def test_an_old_sep_is_set_aside_where_lwoo_a_does_not_need_it() -> None:
+    # SEP results count only where they can decide (lid 1 d): lwoo A needs none
     evaluation = lwoo_a(sep={"test_date": "2015-03-01"})
-    assert evaluation.outcome == "incomplete"
-    assert "sep_too_old" in codes(evaluation)
+    assert evaluation.outcome == "granted"
+    assert finding(evaluation, "sep_too_old").severity == "warning"
 
 
 # --- dated instrument rules --------------------------------------------------------------
