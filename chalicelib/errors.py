@@ -1,4 +1,4 @@
-"""Domain errors. They carry no HTTP status: `chalicelib/http.py` maps them to responses."""
+"""Domain errors. They carry no HTTP status: `chalicelib/web/http.py` maps them to responses."""
 
 from __future__ import annotations
 

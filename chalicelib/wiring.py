@@ -2,13 +2,13 @@
 
 Why lazily: on Lambda, `import app` is cold-start time, paid before the first request of every
 new container. So `import app` loads only chalice, the route table and the thin HTTP layer
-(`chalicelib/http.py`, `errors.py`, `problems.py`, `logs.py`, `config.py`); the capabilities
+(`chalicelib/web/http.py`, `errors.py`, `problems.py`, `logs.py`, `config.py`); the capabilities
 (the services, the domain, the pydantic models, storage, boto3, batches, OpenAPI) are imported
 on first use, and a request loads only what it needs. The pattern, used everywhere:
 
-- route modules import at the top only chalice, `chalicelib.http` and `chalicelib.routes.common`;
-  each handler imports its models and use cases in its own body, and annotations that need them
-  import under `if TYPE_CHECKING:`;
+- route modules import at the top only chalice, `chalicelib.web.http` and
+  `chalicelib.web.routes.common`; each handler imports its models and use cases in its own
+  body, and annotations that need them import under `if TYPE_CHECKING:`;
 - `services()` and `batches()` below import and build on the first call, and keep the result.
 
 `tests/unit/test_cold_start.py` checks in a fresh interpreter that `import app` loads none of the
@@ -29,8 +29,8 @@ from chalicelib.config import Settings
 from chalicelib.errors import ServiceUnavailableError
 
 if TYPE_CHECKING:
-    from chalicelib.batch.pipeline import Batches
     from chalicelib.services import Services
+    from chalicelib.services.batches.pipeline import Batches
     from chalicelib.storage.ports import Storage
 
 _services: Services | None = None
@@ -105,8 +105,8 @@ def pseudonym_secret(settings: Settings) -> Callable[[str], bytes]:
 def build_batches(services: Services) -> Batches:
     import tempfile
 
-    from chalicelib.batch.pipeline import Batches
-    from chalicelib.batch.transport import (
+    from chalicelib.services.batches.pipeline import Batches
+    from chalicelib.storage.transport import (
         BlobStore,
         DirectoryBlobStore,
         InProcessQueue,

@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from chalicelib.cli.common import EXIT_OK, InputError, fail, print_json
-from chalicelib.problems import error_body
+from chalicelib.documents import error_body
 
 EXIT_FAILED = 1
 MEDIA = {

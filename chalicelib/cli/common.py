@@ -14,9 +14,9 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from chalicelib.config import Settings
+from chalicelib.documents import MalformedJsonError, error_body, parse_json, validation_details
 from chalicelib.errors import RequestValidationError, ToewijzingError
 from chalicelib.models.region import RegionFile, RegionIn
-from chalicelib.problems import MalformedJsonError, error_body, parse_json, validation_details
 from chalicelib.services import Services
 from chalicelib.storage.memory import MemoryStorage
 

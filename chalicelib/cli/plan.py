@@ -26,8 +26,8 @@ from chalicelib.models.criteria import CriteriaDefinition
 from chalicelib.models.optout import OptOutNotice
 from chalicelib.models.region import RegionFile
 from chalicelib.models.support_plan import SupportPlan
-from chalicelib.plans import Plans
 from chalicelib.services import Services
+from chalicelib.services.support_plan import Plans
 
 NO_REGION = {
     "severity": "warning",

@@ -14,12 +14,12 @@ from typing import Any
 import pytest
 
 from chalicelib import wiring
-from chalicelib.batch.chunks import ChunkBusyError
-from chalicelib.batch.formats import CSV_COLUMNS
-from chalicelib.batch.pipeline import Batches
-from chalicelib.batch.transport import DirectoryBlobStore, InProcessQueue
+from chalicelib.services.batches.chunks import ChunkBusyError
+from chalicelib.services.batches.formats import CSV_COLUMNS
+from chalicelib.services.batches.pipeline import Batches
 from chalicelib.storage.faults import AFTER, THROTTLE, TIMEOUT, FaultPlan, FaultyStorage
 from chalicelib.storage.ports import StorageUnavailableError
+from chalicelib.storage.transport import DirectoryBlobStore, InProcessQueue
 from tests.api.conftest import Api, request_body
 
 COMPARED = ("outcome", "eligible_for", "arrangement", "criteria", "phase", "explanation",

@@ -12,14 +12,14 @@ from typing import Any
 import pytest
 from dossiers import build_request, request_for
 
+from chalicelib.documents import parse_json
 from chalicelib.domain.duration import valid_until
 from chalicelib.domain.eligibility import compile_criteria, decide
 from chalicelib.legal.timeline import national_criteria, phase_at
 from chalicelib.models.criteria import CriteriaDefinition, SchoolCareer, SchoolYears
 from chalicelib.models.decision import CriteriaRef, Evaluation
 from chalicelib.models.request import DecisionRequest
-from chalicelib.national import decide_national
-from chalicelib.problems import parse_json
+from chalicelib.services.national import decide_national
 
 D = dt.date.fromisoformat
 REGION = CriteriaRef("region", "VO2001-v1")

@@ -31,9 +31,9 @@ from chalicelib.legal.timeline import national_criteria, phase_at
 from chalicelib.models.common import Citation, Finding
 from chalicelib.models.criteria import CriteriaDefinition
 from chalicelib.models.support_plan import PlanPublication, SupportPlan
-from chalicelib.regional import content_hash, errors_in
-from chalicelib.render import plan_lwoo_pro_markdown
+from chalicelib.render.markdown import plan_lwoo_pro_markdown
 from chalicelib.services import Services
+from chalicelib.services.criteria import content_hash, errors_in
 from chalicelib.storage.ports import AlreadyExistsError
 
 PLAN_ID_PATTERN = r"^[0-9a-f]{32}$"

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from chalicelib.batch.pipeline import Batches
+from chalicelib.services.batches.pipeline import Batches
 
 log = logging.getLogger("toewijzing.worker")
 

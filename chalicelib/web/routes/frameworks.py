@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from chalice.app import Blueprint, Response
 
-from chalicelib import http
-from chalicelib.http import handled, json_response
-from chalicelib.routes.common import current, framework_param
+from chalicelib.web import http
+from chalicelib.web.http import handled, json_response
+from chalicelib.web.routes.common import current, framework_param
 from chalicelib.wiring import services
 
 bp = Blueprint(__name__)
@@ -15,7 +15,7 @@ bp = Blueprint(__name__)
 @bp.route("/v1/framework", methods=["GET"])
 @handled
 def framework() -> Response:
-    from chalicelib.frameworks import framework_view
+    from chalicelib.services.frameworks import framework_view
 
     date = http.query_date(current(bp)) or services().today()
     return json_response(framework_view(framework_param(bp), date))
@@ -24,7 +24,7 @@ def framework() -> Response:
 @bp.route("/v1/framework/national-criteria", methods=["GET"])
 @handled
 def national_criteria() -> Response:
-    from chalicelib.frameworks import national_criteria_view
+    from chalicelib.services.frameworks import national_criteria_view
 
     date = http.query_date(current(bp)) or services().today()
     version, definition = national_criteria_view(framework_param(bp), date)

@@ -6,9 +6,9 @@ from typing import TYPE_CHECKING
 
 from chalice.app import Blueprint, Response
 
-from chalicelib import http
-from chalicelib.http import ANY_CONTENT_TYPE, handled, json_response
-from chalicelib.routes.common import ADMIN, REGION_ROLES, caller, current, framework_param
+from chalicelib.web import http
+from chalicelib.web.http import ANY_CONTENT_TYPE, handled, json_response
+from chalicelib.web.routes.common import ADMIN, REGION_ROLES, caller, current, framework_param
 
 if TYPE_CHECKING:
     from chalicelib.models.region import TokenIn

@@ -1,6 +1,6 @@
 """What every route needs: the current request, the authenticated caller, common parameters.
 
-Route modules import at the top only chalice, `chalicelib.http` and this module; a handler
+Route modules import at the top only chalice, `chalicelib.web.http` and this module; a handler
 imports its models and use cases in its body, on first use (cold start: chalicelib/wiring.py).
 """
 
@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from chalice.app import Blueprint, Request
 
-from chalicelib import http
+from chalicelib.web import http
 from chalicelib.wiring import services
 
 if TYPE_CHECKING:

@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING
 
 from chalice.app import Blueprint, Response
 
-from chalicelib import http
-from chalicelib.http import ANY_CONTENT_TYPE, handled, json_response
-from chalicelib.routes.common import REGION_ROLES, caller, current, framework_param
+from chalicelib.web import http
+from chalicelib.web.http import ANY_CONTENT_TYPE, handled, json_response
+from chalicelib.web.routes.common import REGION_ROLES, caller, current, framework_param
 from chalicelib.wiring import services
 
 if TYPE_CHECKING:
-    from chalicelib.plans import Plans
+    from chalicelib.services.support_plan import Plans
 
 bp = Blueprint(__name__)
 BASE = "/v1/regions/{region_id}/support-plans"
@@ -25,13 +25,13 @@ def markdown_response(text: str) -> Response:
 
 
 def _plans(region_id: str) -> Plans:
-    from chalicelib.plans import Plans
+    from chalicelib.services.support_plan import Plans
 
     return Plans(caller(bp, REGION_ROLES, region_id))
 
 
 def _plan_id(plan_id: str) -> str:
-    from chalicelib.plans import PLAN_ID_PATTERN
+    from chalicelib.services.support_plan import PLAN_ID_PATTERN
 
     return http.path_id(plan_id, PLAN_ID_PATTERN, "plan_id")
 
@@ -90,9 +90,9 @@ def lwoo_pro(region_id: str, plan_id: str) -> Response:
 @bp.route("/v1/framework/national-criteria.md", methods=["GET"])
 @handled
 def national_criteria_markdown() -> Response:
-    from chalicelib.frameworks import national_criteria_view
     from chalicelib.legal.timeline import national_criteria, phase_at
-    from chalicelib.render import national_markdown
+    from chalicelib.render.markdown import national_markdown
+    from chalicelib.services.frameworks import national_criteria_view
 
     date = http.query_date(current(bp)) or services().today()
     framework = framework_param(bp)

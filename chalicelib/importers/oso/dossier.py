@@ -7,7 +7,7 @@ with an application. The arrangement, the application date and the evidence (boa
 parents' view, expert advice) are not in an OSO dossier: the caller passes them.
 
 Reading safely
-    The XML is parsed by `chalicelib.safe_xml` (no DTDs, entities or external references;
+    The XML is parsed by `chalicelib.importers.safe_xml` (no DTDs, entities or external references;
     bounded size, depth and element count). A document that is not an OSO `dossier`, of another
     OSO version, not an `swv-dossier`, or without a `leerling` is refused with a 400 saying
     which.
@@ -88,17 +88,9 @@ from xml.etree.ElementTree import Element
 
 from pydantic import ValidationError
 
+from chalicelib.documents import validation_details
 from chalicelib.errors import RequestValidationError
-from chalicelib.models.common import DOMAINS, Finding
-from chalicelib.models.request import (
-    Application,
-    DecisionRequest,
-    Evidence,
-    IqResult,
-    LearningDelayResult,
-    Student,
-)
-from chalicelib.oso_mapping import (
+from chalicelib.importers.oso.vocabulary import (
     CODE_DLE,
     CODE_IQ,
     MONTHS_PER_SCHOOL_YEAR,
@@ -111,8 +103,16 @@ from chalicelib.oso_mapping import (
     normalise_name,
     profession_for,
 )
-from chalicelib.problems import validation_details
-from chalicelib.safe_xml import parse_xml
+from chalicelib.importers.safe_xml import parse_xml
+from chalicelib.models.common import DOMAINS, Finding
+from chalicelib.models.request import (
+    Application,
+    DecisionRequest,
+    Evidence,
+    IqResult,
+    LearningDelayResult,
+    Student,
+)
 
 MIN_SECRET_BYTES = 16
 REF_PREFIX = "oso-"

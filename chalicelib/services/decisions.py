@@ -30,18 +30,18 @@ from chalicelib.errors import (
     ServiceUnavailableError,
     UnauthenticatedError,
 )
-from chalicelib.health_data import (
-    HEALTH_RETENTION_YEARS,
-    join_health_data,
-    split_health_data,
-    years_after,
-)
 from chalicelib.models.criteria import CriteriaDefinition
 from chalicelib.models.decision import Decision, Evaluation
 from chalicelib.models.optout import OptOutNotice
 from chalicelib.models.region import Region, RegionIn, TokenIn
 from chalicelib.models.request import DecisionRequest
-from chalicelib.regional import Regional
+from chalicelib.services.criteria import Regional
+from chalicelib.services.health_data import (
+    HEALTH_RETENTION_YEARS,
+    join_health_data,
+    split_health_data,
+    years_after,
+)
 from chalicelib.storage.ports import (
     AlreadyExistsError,
     IdempotencyRecord,

@@ -1,5 +1,5 @@
 """Parse untrusted XML safely: no DTDs, entities or external references; bounded size, depth
-and element count. Used for OSO dossiers (chalicelib/oso.py).
+and element count. Used for OSO dossiers (chalicelib/importers/oso/dossier.py).
 
 defusedxml parses with `forbid_dtd`, `forbid_entities` and `forbid_external`: any document type
 declaration (and with it every entity declaration, billion-laughs and external-entity document)

@@ -27,10 +27,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from chalicelib.documents import validation_details
 from chalicelib.errors import ServiceUnavailableError, ToewijzingError
 from chalicelib.models.decision import Evaluation
 from chalicelib.models.request import DecisionRequest
-from chalicelib.problems import validation_details
 from chalicelib.services import Services
 from chalicelib.storage.ports import StoredDecision
 

@@ -17,9 +17,6 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from chalicelib.batch import formats
-from chalicelib.batch.chunks import ChunkDecider
-from chalicelib.batch.transport import BlobStore, Message, Queue
 from chalicelib.errors import (
     NotFoundError,
     RequestValidationError,
@@ -27,6 +24,9 @@ from chalicelib.errors import (
     ToewijzingError,
 )
 from chalicelib.services import Services
+from chalicelib.services.batches import formats
+from chalicelib.services.batches.chunks import ChunkDecider
+from chalicelib.storage.transport import BlobStore, Message, Queue
 
 log = logging.getLogger("toewijzing.batch")
 CHUNK_ROWS = 100

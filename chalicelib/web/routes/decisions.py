@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from chalice.app import Blueprint, Response
 
-from chalicelib import http
-from chalicelib.http import ANY_CONTENT_TYPE, handled, json_response
-from chalicelib.routes.common import REGION_ROLES, caller, current, framework_param
+from chalicelib.web import http
+from chalicelib.web.http import ANY_CONTENT_TYPE, handled, json_response
+from chalicelib.web.routes.common import REGION_ROLES, caller, current, framework_param
 
 bp = Blueprint(__name__)
 DECISION_ID = r"^[0-9a-f]{32}$"

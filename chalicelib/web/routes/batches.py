@@ -7,10 +7,10 @@ from typing import Any
 
 from chalice.app import Blueprint, Response
 
-from chalicelib import http
 from chalicelib.errors import UnsupportedMediaTypeError
-from chalicelib.http import ANY_CONTENT_TYPE, handled, json_response
-from chalicelib.routes.common import REGION_ROLES, caller, current
+from chalicelib.web import http
+from chalicelib.web.http import ANY_CONTENT_TYPE, handled, json_response
+from chalicelib.web.routes.common import REGION_ROLES, caller, current
 from chalicelib.wiring import batches
 
 bp = Blueprint(__name__)
@@ -25,7 +25,7 @@ OSO_PARAMETERS = ("arrangement", "date", "board_motivation", "parent_view", "exp
 @bp.route(BASE, methods=["POST"], content_types=ANY_CONTENT_TYPE)
 @handled
 def submit(region_id: str) -> Response:
-    from chalicelib.batch import formats
+    from chalicelib.services.batches import formats
 
     caller(bp, REGION_ROLES, region_id)
     request = current(bp)
@@ -51,7 +51,7 @@ def submit(region_id: str) -> Response:
 @bp.route(f"{BASE}/uploads", methods=["POST"], content_types=ANY_CONTENT_TYPE)
 @handled
 def upload(region_id: str) -> Response:
-    from chalicelib.batch import formats
+    from chalicelib.services.batches import formats
 
     caller(bp, REGION_ROLES, region_id)
     media = formats.media_type(http.query(current(bp), "format") or formats.CSV)

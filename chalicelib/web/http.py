@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from chalice.app import Request, Response
 
 from chalicelib import errors, logs
-from chalicelib.problems import MalformedJsonError, error_body, parse_json, validation_details
+from chalicelib.documents import MalformedJsonError, error_body, parse_json, validation_details
 
 if TYPE_CHECKING:
     from pydantic import BaseModel

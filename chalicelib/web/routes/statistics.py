@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING
 
 from chalice.app import Blueprint, Response
 
-from chalicelib import http
-from chalicelib.http import ANY_CONTENT_TYPE, handled, json_response
-from chalicelib.routes.common import ADMIN, REGION_ROLES, caller, current
+from chalicelib.web import http
+from chalicelib.web.http import ANY_CONTENT_TYPE, handled, json_response
+from chalicelib.web.routes.common import ADMIN, REGION_ROLES, caller, current
 
 if TYPE_CHECKING:
-    from chalicelib.statistics import Statistics
+    from chalicelib.services.statistics import Statistics
     from chalicelib.storage.ports import Role
 
 bp = Blueprint(__name__)
@@ -40,14 +40,14 @@ def html_response(text: str) -> Response:
 
 def _stats(roles: tuple[Role, ...], region_id: str | None = None) -> Statistics:
     """The statistics use cases, once the caller is authenticated and allowed."""
-    from chalicelib.statistics import Statistics
+    from chalicelib.services.statistics import Statistics
 
     return Statistics(caller(bp, roles, region_id))
 
 
 def _teldatum_query(stats: Statistics) -> dt.date:
     """`?teldatum=YYYY-10-01`; default the latest 1 October on or before today."""
-    from chalicelib.statistics import parse_teldatum
+    from chalicelib.services.statistics import parse_teldatum
 
     value = http.query(current(bp), "teldatum")
     if value is not None:
@@ -65,7 +65,7 @@ def _teldatum_query(stats: Statistics) -> dt.date:
 @handled
 def put_enrolment(region_id: str, teldatum: str) -> Response:
     from chalicelib.models.statistics import EnrolmentIn
-    from chalicelib.statistics import parse_teldatum
+    from chalicelib.services.statistics import parse_teldatum
 
     stats = _stats(REGION_ROLES, region_id)
     date = parse_teldatum(teldatum, "{teldatum}")
@@ -77,7 +77,7 @@ def put_enrolment(region_id: str, teldatum: str) -> Response:
 @bp.route("/v1/regions/{region_id}/enrolments/{teldatum}", methods=["GET"])
 @handled
 def get_enrolment(region_id: str, teldatum: str) -> Response:
-    from chalicelib.statistics import parse_teldatum
+    from chalicelib.services.statistics import parse_teldatum
 
     stats = _stats(READERS, region_id)
     return json_response(stats.enrolment(region_id, parse_teldatum(teldatum, "{teldatum}")))
@@ -93,7 +93,7 @@ def region_statistics(region_id: str) -> Response:
 @bp.route("/v1/regions/{region_id}/report", methods=["GET"])
 @handled
 def region_report_page(region_id: str) -> Response:
-    from chalicelib.report import region_report
+    from chalicelib.render.report_html import region_report
 
     stats = _stats(READERS, region_id)
     return html_response(region_report(stats.region(region_id, _teldatum_query(stats))))
@@ -109,7 +109,7 @@ def national_statistics() -> Response:
 @bp.route("/v1/report", methods=["GET"])
 @handled
 def national_report_page() -> Response:
-    from chalicelib.report import national_report
+    from chalicelib.render.report_html import national_report
 
     stats = _stats(NATIONAL)
     return html_response(national_report(stats.national(_teldatum_query(stats))))
@@ -119,7 +119,7 @@ def national_report_page() -> Response:
 @handled
 def put_budget_shares(year: str) -> Response:
     from chalicelib.models.statistics import BudgetSharesIn
-    from chalicelib.statistics import parse_year
+    from chalicelib.services.statistics import parse_year
 
     stats = _stats(ADMIN)
     number = parse_year(year)
@@ -131,7 +131,7 @@ def put_budget_shares(year: str) -> Response:
 @bp.route("/v1/budget-shares/{year}", methods=["GET"])
 @handled
 def get_budget_shares(year: str) -> Response:
-    from chalicelib.statistics import parse_year
+    from chalicelib.services.statistics import parse_year
 
     stats = _stats(NATIONAL)
     return json_response(stats.budget_shares(parse_year(year)))

@@ -1,9 +1,9 @@
 """The OSO 2019.1 vocabulary the importer reads, and what it means for a decision request.
 
-Pure data and small pure functions, shared by `chalicelib.oso` and its tests: the namespace,
-the `leergebied` values that name one of the four domains, the professions of
+Pure data and small pure functions, shared by `chalicelib.importers.oso.dossier` and its tests:
+the namespace, the `leergebied` values that name one of the four domains, the professions of
 `afgenomendoor/functie`, and the convention by which a missing `dl` is derived. Everything here
-is documented in `chalicelib/oso.py`, which applies it.
+is documented in `chalicelib/importers/oso/dossier.py`, which applies it.
 """
 
 from __future__ import annotations

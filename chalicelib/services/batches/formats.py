@@ -3,7 +3,8 @@
 - `application/json`: `{"items": [<decision request>, ...]}`.
 - `text/csv`: one application per row, the columns of `CSV_COLUMNS` (README, "Batch CSV").
   Read as a stream: a file of 100,000 rows is never held in memory whole.
-- `application/xml`: one OSO dossier; `application/zip`: many. See chalicelib/oso.py.
+- `application/xml`: one OSO dossier; `application/zip`: many. See
+  chalicelib/importers/oso/dossier.py.
 
 A row is `Row(number, document, errors, warnings)`: the decision request as a JSON document, or
 the errors that kept it from being one. Rows count from 1.
@@ -20,9 +21,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from chalicelib.documents import MalformedJsonError, parse_json
 from chalicelib.errors import RequestValidationError
 from chalicelib.models.common import DOMAINS
-from chalicelib.problems import MalformedJsonError, parse_json
 
 JSON, CSV, XML, ZIP = "application/json", "text/csv", "application/xml", "application/zip"
 FORMATS = (JSON, CSV, XML, ZIP)
@@ -204,7 +205,9 @@ class OsoParameters:
 
 
 def _oso_row(number: int, xml: bytes, params: OsoParameters, where: str) -> Row:
-    from chalicelib.oso import import_dossier  # here: defusedxml only when dossiers come in
+    from chalicelib.importers.oso.dossier import (
+        import_dossier,  # here: defusedxml only when dossiers come in
+    )
 
     try:
         imported = import_dossier(
@@ -275,7 +278,9 @@ def precheck(media: str, body: bytes) -> None:
     elif media == CSV:
         next(csv_rows(io.BytesIO(body)), None)
     elif media == XML:
-        from chalicelib.oso import check_dossier  # here: defusedxml only when dossiers come in
+        from chalicelib.importers.oso.dossier import (
+            check_dossier,  # here: defusedxml only when dossiers come in
+        )
 
         check_dossier(body)
     elif media == ZIP:
