@@ -22,6 +22,7 @@ from chalicelib.web.routes import (
     criteria,
     decisions,
     frameworks,
+    optout,
     regions,
     statistics,
     support_plan,
@@ -34,6 +35,7 @@ app = Chalice(app_name="toewijzing")
 for blueprint in (
     frameworks.bp,
     regions.bp,
+    optout.bp,
     decisions.bp,
     criteria.bp,
     batches.bp,

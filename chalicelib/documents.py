@@ -1,8 +1,10 @@
-"""The error body of the contract, `{"error": {"code", "message", "details", "findings"}}`.
+"""JSON documents at the edges: exact parsing, the contract's error body, pydantic errors as
+JSON pointers. Shared by the HTTP layer, the batch worker and the command line.
 
-Shared by the HTTP layer and the command line. Pydantic locations become JSON pointers into the
-document the client sent: a discriminated union adds its tag (`iq`) to a location, and a model
-validator adds nothing, so the pointer follows the document rather than the location.
+The error body is `{"error": {"code", "message", "details", "findings"}}`. Pydantic locations
+become JSON pointers into the document the client sent: a discriminated union adds its tag
+(`iq`) to a location, and a model validator adds nothing, so the pointer follows the document
+rather than the location.
 """
 
 from __future__ import annotations
@@ -12,14 +14,12 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from chalicelib.errors import MalformedJsonError
+
 if TYPE_CHECKING:  # annotations only: the error middleware must not load pydantic
     from pydantic import ValidationError
 
     from chalicelib.models.common import Finding
-
-
-class MalformedJsonError(ValueError):
-    """The body is not a JSON document we accept (syntax, duplicate keys, nesting)."""
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

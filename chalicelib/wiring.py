@@ -79,6 +79,17 @@ def build(settings: Settings) -> Services:
     return Services(storage, settings, utc_now, new_id)
 
 
+def offline_services(today: dt.date) -> Services:
+    """Services on an empty in-memory store whose clock stands still on `today` (the command
+    line's offline checks)."""
+    from chalicelib.services import Services
+    from chalicelib.storage.memory import MemoryStorage
+
+    settings = Settings(stage="cli", table_name="none", storage="memory", admin_token=None)
+    clock = dt.datetime.combine(today, dt.time())
+    return Services(MemoryStorage(), settings, lambda: clock, lambda: "0" * 32)
+
+
 def services() -> Services:
     """The services, built on the first call (storage from the environment), then kept."""
     global _services

@@ -1,7 +1,7 @@
-"""Use cases of a region's own rules: opting out, criteria versions, impact of a change.
+"""Use cases of a region's own criteria: validate (dry run), store a version, list, in force.
 
-Storage-backed, pure of chalice. Documents are kept per region under a kind (`optout`,
-`criteria`); nothing is overwritten: a new opt-out notice or criteria version is added.
+Storage-backed, pure of chalice. Versions are region documents of kind `criteria`; nothing is
+overwritten: a new version is added, and the same content again is a no-op.
 """
 
 from __future__ import annotations
@@ -9,12 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections import Counter
 from collections.abc import Callable, Sequence
-from functools import cache
 from typing import Any
 
-from pydantic import TypeAdapter
+from pydantic import BaseModel
 
 from chalicelib.domain.comparison import compare_to_national
 from chalicelib.domain.conformance import check_criteria, region_may_set_criteria
@@ -24,102 +22,48 @@ from chalicelib.domain.in_force import (
     CriteriaVersion,
     Source,
     compiled_side,
-    decide_in_force,
     national_source,
     resolve,
     version_in_force,
 )
-from chalicelib.domain.optout import check_opt_out, opt_out_state
+from chalicelib.domain.optout import opt_out_state
 from chalicelib.domain.support_plan import plan_in_force
-from chalicelib.errors import ConflictError, ToewijzingError
+from chalicelib.errors import AlreadyExistsError, CriteriaNotPermittedError
 from chalicelib.legal.model import Phase
 from chalicelib.legal.timeline import phase_at
 from chalicelib.models.common import ARRANGEMENTS, Finding
 from chalicelib.models.criteria import CriteriaDefinition
 from chalicelib.models.optout import OptOutNotice
-from chalicelib.models.region import RegionIn
-from chalicelib.models.request import DecisionRequest
 from chalicelib.models.support_plan import PlanPublication
-from chalicelib.storage.ports import AlreadyExistsError, Storage
+from chalicelib.services.optout import OptOut, errors_in
+from chalicelib.services.regions import Regions
+from chalicelib.storage.ports import Storage
 
 
-@cache
-def notices_adapter() -> TypeAdapter[list[OptOutNotice]]:
-    return TypeAdapter(list[OptOutNotice])
-
-
-class OptOutNotPermittedError(ToewijzingError):
-    code = "opt_out_not_permitted"
-
-
-class CriteriaNotPermittedError(ToewijzingError):
-    code = "criteria_not_permitted"
-
-
-def content_hash(definition: CriteriaDefinition) -> str:
-    """A stable hash of a definition's content (key order and spacing do not matter)."""
-    canonical = json.dumps(
-        definition.model_dump(mode="json"), sort_keys=True, separators=(",", ":")
-    )
+def content_hash(document: BaseModel) -> str:
+    """A stable hash of a model's content (key order and spacing do not matter): of a criteria
+    definition, and of a support plan."""
+    canonical = json.dumps(document.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def errors_in(findings: Sequence[Finding]) -> bool:
-    return any(f.severity == "error" for f in findings)
+class Criteria:
+    """Criteria versions of regions, on the storage port."""
 
-
-class Regional:
-    """Opt-outs and criteria versions of regions, on the storage port."""
-
-    def __init__(self, storage: Storage, call: Callable[..., Any]) -> None:
+    def __init__(
+        self,
+        storage: Storage,
+        regions: Regions,
+        optout: OptOut,
+        clock: Callable[[], dt.datetime],
+    ) -> None:
         self.storage = storage
-        self._call = call  # runs a storage operation, turning outages into a 503
-
-    # Opting out
-
-    def opt_outs(self, region_id: str) -> list[OptOutNotice]:
-        documents = self._call(self.storage.list_region_documents, region_id, "optout")
-        return notices_adapter().validate_python(documents)
-
-    def opt_out_view(self, region_id: str, date: dt.date) -> dict[str, Any]:
-        history = self.opt_outs(region_id)
-        state = opt_out_state(history, date)
-        return {
-            "region_id": region_id,
-            "date": date.isoformat(),
-            "scope": list(state.scope),
-            "in_force": state.notice.model_dump(mode="json") if state.notice else None,
-            "history": notices_adapter().dump_python(history, mode="json"),
-        }
-
-    def put_opt_out(
-        self, region_id: str, region: RegionIn, notice: OptOutNotice, framework: str
-    ) -> dict[str, Any]:
-        phase = phase_at(framework, notice.effective_from)
-        findings = check_opt_out(notice, region, phase)
-        if errors_in(findings):
-            raise OptOutNotPermittedError(
-                "The opt-out is not permitted: see the findings.", findings=findings
-            )
-        try:
-            self._call(
-                self.storage.put_region_document,
-                region_id,
-                "optout",
-                notice.effective_from.isoformat(),
-                notice.model_dump(mode="json"),
-            )
-        except AlreadyExistsError as exc:
-            raise ConflictError(
-                f"An opt-out notice for {notice.effective_from.isoformat()} is already recorded; "
-                "notices are history and are not replaced."
-            ) from exc
-        return self.opt_out_view(region_id, notice.effective_from)
-
-    # Criteria versions
+        self.regions = regions
+        self.optout = optout
+        self.clock = clock
 
     def versions(self, region_id: str, framework: str) -> list[CriteriaVersion]:
-        documents = self._call(self.storage.list_region_documents, region_id, "criteria")
+        documents = self.storage.list_region_documents(region_id, "criteria")
         return [
             CriteriaVersion(d["version_id"], CriteriaDefinition.model_validate(d["definition"]))
             for d in documents
@@ -127,10 +71,7 @@ class Regional:
         ]
 
     def version_documents(self, region_id: str) -> list[dict[str, Any]]:
-        documents: list[dict[str, Any]] = self._call(
-            self.storage.list_region_documents, region_id, "criteria"
-        )
-        return documents
+        return self.storage.list_region_documents(region_id, "criteria")
 
     def in_force(
         self,
@@ -140,12 +81,13 @@ class Regional:
         candidate: CriteriaVersion | None = None,
     ) -> CriteriaInForce:
         phase = phase_at(framework, date)
-        scope = opt_out_state(self.opt_outs(region_id), date).scope
+        scope = opt_out_state(self.optout.opt_outs(region_id), date).scope
         versions = self.versions(region_id, framework)
         if phase.criteria_need_published_plan and candidate is None:
             # Phase data (kamerbrief-2014 `loslaten`): a stored version counts only while the
-            # published support plan in force on the date records it, by content hash (plans.py).
-            documents = self._call(self.storage.list_region_documents, region_id, "planpub")
+            # published support plan in force on the date records it, by content hash
+            # (services/support_plan.py).
+            documents = self.storage.list_region_documents(region_id, "planpub")
             publications = [PlanPublication.model_validate(d) for d in documents]
             plan = plan_in_force(publications, framework, date)
             recorded = plan.criteria_hashes if plan else ()
@@ -165,7 +107,7 @@ class Regional:
         `effective_from`), given the region's opt-out state on that date."""
         date = date or definition.effective_from
         phase = phase_at(framework, date)
-        history = self.opt_outs(region_id)
+        history = self.optout.opt_outs(region_id)
         scope = opt_out_state(history, date).scope
         reference = national_source(phase.national_criteria.comparison_version)
         binding = national_source(phase.national_criteria.version)
@@ -217,75 +159,60 @@ class Regional:
             "findings": [f.model_dump(mode="json") for f in findings],
         }
         try:
-            self._call(
-                self.storage.put_region_document, region_id, "criteria", version_id, document
-            )
+            self.storage.put_region_document(region_id, "criteria", version_id, document)
         except AlreadyExistsError:
             return next(
                 d for d in self.version_documents(region_id) if d["version_id"] == version_id
             ), False
         return document, True
 
-    # Impact of a change
+    # The routes' views
 
-    def impact(
+    def validate_criteria(
         self,
         region_id: str,
-        candidate: CriteriaDefinition,
-        dossiers: Sequence[DecisionRequest],
+        definition: CriteriaDefinition,
         framework: str,
-        date: dt.date | None,
+        date: dt.date | None = None,
     ) -> dict[str, Any]:
-        """Per dossier the eligibility under the criteria in force (the law as enacted) and
-        under the candidate (in `framework`); counts of the changes and who is affected."""
-        transitions: Counter[str] = Counter()
-        per_arrangement = {a: Counter[str]() for a in ARRANGEMENTS}
-        affected: list[dict[str, Any]] = []
-        candidate_version = CriteriaVersion("candidate", candidate)
-        for dossier in dossiers:
-            on = date or dossier.application.date
-            request = _dated(dossier, on)
-            before = self._eligible(region_id, request, "enacted", None)
-            after = self._eligible(region_id, request, framework, candidate_version)
-            label = f"{_label(before)} -> {_label(after)}"
-            if before != after:
-                transitions[label] += 1
-                affected.append(
-                    {"student_ref": dossier.student.ref, "before": before, "after": after}
-                )
-            for a in ARRANGEMENTS:
-                change = (
-                    "kept"
-                    if (a in before) == (a in after)
-                    else ("gained" if a in after else "lost")
-                )
-                per_arrangement[a][change if (a in before or a in after) else "never"] += 1
+        self.regions.get_region(region_id)
+        phase, findings = self.validate(region_id, definition, framework, date)
         return {
+            "valid": not any(f.severity == "error" for f in findings),
             "framework": framework,
-            "date": date.isoformat() if date else None,
-            "dossiers": len(dossiers),
-            "changed": len(affected),
-            "changes": dict(sorted(transitions.items())),
-            "per_arrangement": {a: dict(c) for a, c in per_arrangement.items()},
-            "affected": affected,
+            "phase": {"id": phase.id, "effective_from": phase.effective_from.isoformat()},
+            "findings": [f.model_dump(mode="json") for f in findings],
         }
 
-    def _eligible(
-        self,
-        region_id: str,
-        request: DecisionRequest,
-        framework: str,
-        candidate: CriteriaVersion | None,
-    ) -> list[str]:
-        """Eligibility by the criteria alone (met routes), whatever the evidence: re-dating a
-        dossier may age its IQ test, and the impact is about the criteria."""
-        try:
-            criteria = self.in_force(region_id, request.application.date, framework, candidate)
-            evaluation = decide_in_force(request, criteria)
-        except ToewijzingError:
-            return []
-        met = {a for route in evaluation.explanation if route.met for a in route.grants}
-        return [a for a in ARRANGEMENTS if a in met]
+    def store_criteria(
+        self, region_id: str, definition: CriteriaDefinition, framework: str
+    ) -> tuple[dict[str, Any], bool]:
+        self.regions.get_region(region_id)
+        return self.store(region_id, definition, framework, self.clock().date())
+
+    def list_criteria(self, region_id: str) -> dict[str, Any]:
+        self.regions.get_region(region_id)
+        return {"items": self.version_documents(region_id)}
+
+    def criteria_in_force(self, region_id: str, date: dt.date, framework: str) -> dict[str, Any]:
+        self.regions.get_region(region_id)
+        criteria = self.in_force(region_id, date, framework)
+        arrangements = {
+            name: {
+                "source": source.ref.source,
+                "version_id": source.ref.version_id,
+                "criteria": getattr(source.definition.arrangements, name).model_dump(mode="json"),
+            }
+            for name, source in criteria.sources.items()
+        }
+        sources = {a["source"] for a in arrangements.values()}
+        return {
+            "date": date.isoformat(),
+            "framework": framework,
+            "phase": {"id": criteria.phase.id},
+            "source": "region" if "region" in sources else "national",
+            "arrangements": arrangements,
+        }
 
 
 def _opt_out_changes(
@@ -307,14 +234,3 @@ def _opt_out_changes(
         for n in history
         if start < n.effective_from and (end is None or n.effective_from <= end)
     ]
-
-
-def _label(eligible: Sequence[str]) -> str:
-    return "+".join(eligible) or "none"
-
-
-def _dated(request: DecisionRequest, date: dt.date) -> DecisionRequest:
-    if request.application.date == date:
-        return request
-    application = request.application.model_copy(update={"date": date})
-    return request.model_copy(update={"application": application})

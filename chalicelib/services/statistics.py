@@ -11,25 +11,23 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
 from chalicelib.domain.statistics import is_teldatum, national_statistics, region_statistics
-from chalicelib.errors import NotFoundError, RequestValidationError, ToewijzingError
+from chalicelib.errors import (
+    NotFoundError,
+    RequestValidationError,
+    UnknownRegionError,
+    UnknownSchoolError,
+)
 from chalicelib.models.statistics import BudgetSharesIn, EnrolmentIn
-from chalicelib.services import Services
+from chalicelib.services.regions import Regions
+from chalicelib.storage.ports import Storage
 
 ENROLMENT, BUDGET_SHARES = "enrolment", "budgetshares"
 YEAR_PATTERN = r"^(19|20)[0-9]{2}$"
-
-
-class UnknownSchoolError(ToewijzingError):
-    code = "unknown_school"
-
-
-class UnknownRegionError(ToewijzingError):
-    code = "unknown_region"
 
 
 def parse_teldatum(value: str | None, where: str) -> dt.date:
@@ -71,22 +69,30 @@ def newest(documents: list[dict[str, Any]], field: str) -> dict[str, dict[str, A
 
 
 class Statistics:
-    """Monitoring on the services' storage."""
+    """Monitoring on the storage port."""
 
-    def __init__(self, services: Services) -> None:
-        self.services = services
-        self.storage = services.storage
+    def __init__(
+        self,
+        storage: Storage,
+        regions: Regions,
+        clock: Callable[[], dt.datetime],
+        new_id: Callable[[], str],
+    ) -> None:
+        self.storage = storage
+        self.regions = regions
+        self.clock = clock
+        self.new_id = new_id
 
     def _version_key(self, first: str) -> tuple[str, str]:
-        stored_at = self.services.clock().isoformat()
-        return f"{first}#{stored_at}#{self.services.new_id()}", stored_at
+        stored_at = self.clock().isoformat()
+        return f"{first}#{stored_at}#{self.new_id()}", stored_at
 
     # Enrolments
 
     def put_enrolment(
         self, region_id: str, teldatum: dt.date, body: EnrolmentIn
     ) -> tuple[dict[str, Any], bool]:
-        region = self.services.get_region(region_id)
+        region = self.regions.get_region(region_id)
         known = {s["brin"] for s in region.get("schools", [])}
         unknown = [s.brin for s in body.schools if s.brin not in known]
         if unknown:
@@ -104,17 +110,15 @@ class Statistics:
             "students": sum(s.students for s in body.schools),
             "stored_at": stored_at,
         }
-        self.services._storage(
-            self.storage.put_region_document, region_id, ENROLMENT, key, document
-        )
+        self.storage.put_region_document(region_id, ENROLMENT, key, document)
         return document, created
 
     def _enrolments(self, region_id: str) -> dict[str, dict[str, Any]]:
-        documents = self.services._storage(self.storage.list_region_documents, region_id, ENROLMENT)
+        documents = self.storage.list_region_documents(region_id, ENROLMENT)
         return newest(documents, "teldatum")
 
     def enrolment(self, region_id: str, teldatum: dt.date) -> dict[str, Any]:
-        self.services.get_region(region_id)
+        self.regions.get_region(region_id)
         found = self._enrolments(region_id).get(teldatum.isoformat())
         if found is None:
             raise NotFoundError(f"Region {region_id} has no enrolment on {teldatum.isoformat()}.")
@@ -129,11 +133,7 @@ class Statistics:
     # Budget shares
 
     def put_budget_shares(self, year: int, body: BudgetSharesIn) -> tuple[dict[str, Any], bool]:
-        unknown = [
-            r
-            for r in sorted(body.shares)
-            if self.services._storage(self.storage.get_region, r) is None
-        ]
+        unknown = [r for r in sorted(body.shares) if self.storage.get_region(r) is None]
         if unknown:
             raise UnknownRegionError(f"There is no region {', '.join(unknown)}.")
         created = str(year) not in self._budget_shares()
@@ -144,11 +144,11 @@ class Statistics:
             "basis": body.basis,
             "stored_at": stored_at,
         }
-        self.services._storage(self.storage.put_national_document, BUDGET_SHARES, key, document)
+        self.storage.put_national_document(BUDGET_SHARES, key, document)
         return document, created
 
     def _budget_shares(self) -> dict[str, dict[str, Any]]:
-        documents = self.services._storage(self.storage.list_national_documents, BUDGET_SHARES)
+        documents = self.storage.list_national_documents(BUDGET_SHARES)
         return newest(documents, "year")
 
     def budget_shares(self, year: int) -> dict[str, Any]:
@@ -165,16 +165,16 @@ class Statistics:
     # Statistics
 
     def region(self, region_id: str, teldatum: dt.date) -> dict[str, Any]:
-        region = self.services.get_region(region_id)
+        region = self.regions.get_region(region_id)
         return self._region(region, teldatum)
 
     def _region(self, region: Mapping[str, Any], teldatum: dt.date) -> dict[str, Any]:
         region_id = region["region_id"]
-        documents = self.services._storage(self.storage.list_region_decisions, region_id)
+        documents = self.storage.list_region_decisions(region_id)
         return region_statistics(region, documents, self.enrolments_by_date(region_id), teldatum)
 
     def national(self, teldatum: dt.date) -> dict[str, Any]:
-        regions = self.services._storage(self.storage.list_regions)
+        regions = self.storage.list_regions()
         per_region = [self._region(r, teldatum) for r in regions]
         budget = self.budget_for(teldatum)
         shares = None

@@ -6,25 +6,25 @@ stored: a change is a new draft), and kind `planpub` key `{plan_id}` records its
 A published plan is therefore immutable; a later publication in the same framework whose
 period overlaps supersedes it. Under a phase with `criteria_need_published_plan`
 (kamerbrief-2014 `loslaten`) a region's stored criteria hold only while the published plan in
-force records them (see `Regional.in_force`).
+force records them (see `Criteria.in_force`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
+from collections.abc import Callable
 from typing import Any
 
 from chalicelib.domain.in_force import version_in_force
 from chalicelib.domain.optout import opt_out_state
 from chalicelib.domain.support_plan import check_plan, region_sets, required_items, superseded_by
 from chalicelib.errors import (
+    AlreadyExistsError,
     ConflictError,
     NoLegalPhaseError,
     NotFoundError,
+    PlanNotPublishableError,
     RequestValidationError,
-    ToewijzingError,
 )
 from chalicelib.legal.model import Phase
 from chalicelib.legal.timeline import national_criteria, phase_at
@@ -32,34 +32,36 @@ from chalicelib.models.common import Citation, Finding
 from chalicelib.models.criteria import CriteriaDefinition
 from chalicelib.models.support_plan import PlanPublication, SupportPlan
 from chalicelib.render.markdown import plan_lwoo_pro_markdown
-from chalicelib.services import Services
-from chalicelib.services.criteria import content_hash, errors_in
-from chalicelib.storage.ports import AlreadyExistsError
+from chalicelib.services.criteria import Criteria, content_hash
+from chalicelib.services.optout import OptOut, errors_in
+from chalicelib.services.regions import Regions
+from chalicelib.storage.ports import Storage
 
-PLAN_ID_PATTERN = r"^[0-9a-f]{32}$"
 DRAFTS, PUBLICATIONS = "plan", "planpub"
-
-
-class PlanNotPublishableError(ToewijzingError):
-    code = "plan_not_publishable"
-
-
-def plan_hash(plan: SupportPlan) -> str:
-    """A stable hash of a plan's content (key order and spacing do not matter)."""
-    canonical = json.dumps(plan.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def _at(finding: Finding, prefix: str) -> Finding:
     return finding.model_copy(update={"path": prefix + finding.path})
 
 
-class Plans:
-    """Support plans of regions, on the services' storage."""
+class SupportPlans:
+    """Support plans of regions, on the storage port."""
 
-    def __init__(self, services: Services) -> None:
-        self.svc = services
-        self.regional = services.regional
+    def __init__(
+        self,
+        storage: Storage,
+        regions: Regions,
+        optout: OptOut,
+        criteria: Criteria,
+        clock: Callable[[], dt.datetime],
+        new_id: Callable[[], str],
+    ) -> None:
+        self.storage = storage
+        self.regions = regions
+        self.optout = optout
+        self.criteria = criteria
+        self.clock = clock
+        self.new_id = new_id
 
     # Validation
 
@@ -69,11 +71,11 @@ class Plans:
         """Every finding on the plan in the phase in force on `date` (by default the first day
         of its period), given the region, its opt-out state and stored criteria on that date."""
         _same_region(region_id, plan)
-        region = self.svc.region_body(region_id)
+        region = self.regions.region_body(region_id)
         date = date or plan.period.start
         phase = phase_at(framework, date)
-        scope = opt_out_state(self.regional.opt_outs(region_id), date).scope
-        stored = version_in_force(self.regional.versions(region_id, framework), date)
+        scope = opt_out_state(self.optout.opt_outs(region_id), date).scope
+        stored = version_in_force(self.criteria.versions(region_id, framework), date)
         criteria_findings: list[Finding] = []
         for i, definition in enumerate(plan.lwoo_pro.criteria):
             criteria_findings += self._criteria_findings(region_id, definition, framework, i)
@@ -95,7 +97,7 @@ class Plans:
         belong to the criteria endpoints), with pointers into the plan."""
         prefix = f"/lwoo_pro/criteria/{index}"
         try:
-            _, found = self.regional.validate(region_id, definition, framework)
+            _, found = self.criteria.validate(region_id, definition, framework)
         except NoLegalPhaseError as exc:
             return [
                 Finding(
@@ -123,18 +125,16 @@ class Plans:
     def create(self, region_id: str, plan: SupportPlan, framework: str) -> dict[str, Any]:
         """Store a draft (whatever its findings) under a new id."""
         phase, findings = self.check(region_id, plan, framework)
-        plan_id = self.svc.new_id()
+        plan_id = self.new_id()
         document = {
             "plan_id": plan_id,
             "region_id": region_id,
             "framework": framework,
-            "content_hash": plan_hash(plan),
-            "created_on": self.svc.today().isoformat(),
+            "content_hash": content_hash(plan),
+            "created_on": self.clock().date().isoformat(),
             "plan": plan.model_dump(mode="json", exclude_none=True),
         }
-        self.svc._storage(
-            self.svc.storage.put_region_document, region_id, DRAFTS, plan_id, document
-        )
+        self.storage.put_region_document(region_id, DRAFTS, plan_id, document)
         return {
             "id": plan_id,
             "content_hash": document["content_hash"],
@@ -146,17 +146,15 @@ class Plans:
         }
 
     def _draft(self, region_id: str, plan_id: str) -> dict[str, Any]:
-        self.svc.get_region(region_id)
-        documents = self.svc._storage(self.svc.storage.list_region_documents, region_id, DRAFTS)
+        self.regions.get_region(region_id)
+        documents = self.storage.list_region_documents(region_id, DRAFTS)
         for document in documents:
             if document["plan_id"] == plan_id:
                 return dict(document)
         raise NotFoundError(f"Region {region_id} has no support plan {plan_id}.")
 
     def _publications(self, region_id: str) -> list[PlanPublication]:
-        documents = self.svc._storage(
-            self.svc.storage.list_region_documents, region_id, PUBLICATIONS
-        )
+        documents = self.storage.list_region_documents(region_id, PUBLICATIONS)
         return [PlanPublication.model_validate(d) for d in documents]
 
     def _view(self, draft: dict[str, Any], publications: list[PlanPublication]) -> dict[str, Any]:
@@ -180,8 +178,8 @@ class Plans:
         return self._view(draft, self._publications(region_id))
 
     def list_plans(self, region_id: str) -> dict[str, Any]:
-        self.svc.get_region(region_id)
-        drafts = self.svc._storage(self.svc.storage.list_region_documents, region_id, DRAFTS)
+        self.regions.get_region(region_id)
+        drafts = self.storage.list_region_documents(region_id, DRAFTS)
         publications = self._publications(region_id)
         items = [self._view(d, publications) for d in drafts]
         for item in items:
@@ -212,19 +210,15 @@ class Plans:
             plan_id=plan_id,
             framework=framework,
             sequence=1 + max((p.sequence for p in publications), default=0),
-            published_on=self.svc.today(),
-            published_at=self.svc.clock().isoformat(),
+            published_on=self.clock().date(),
+            published_at=self.clock().isoformat(),
             period=plan.period,
             content_hash=draft["content_hash"],
             criteria_hashes=tuple(content_hash(d) for d in plan.lwoo_pro.criteria),
         )
         try:
-            self.svc._storage(
-                self.svc.storage.put_region_document,
-                region_id,
-                PUBLICATIONS,
-                plan_id,
-                record.model_dump(mode="json"),
+            self.storage.put_region_document(
+                region_id, PUBLICATIONS, plan_id, record.model_dump(mode="json")
             )
         except AlreadyExistsError as exc:
             raise ConflictError(f"Support plan {plan_id} was published meanwhile.") from exc
@@ -238,10 +232,10 @@ class Plans:
         """The plan's lwoo/pro section as Markdown, for publication."""
         view = self.get(region_id, plan_id)
         plan = SupportPlan.model_validate(view["plan"])
-        region = self.svc.region_body(region_id)
+        region = self.regions.region_body(region_id)
         framework = view["framework"]
         phase = phase_at(framework, plan.period.start)
-        scope = opt_out_state(self.regional.opt_outs(region_id), plan.period.start).scope
+        scope = opt_out_state(self.optout.opt_outs(region_id), plan.period.start).scope
         version = phase.national_criteria.version
         national = national_criteria(version).definition if version else None
         status = {

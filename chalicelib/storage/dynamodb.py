@@ -1,4 +1,5 @@
-"""The DynamoDB adapter. Only this module knows keys, item shapes and boto3 errors.
+"""The DynamoDB adapter. Only this module knows keys and item shapes;
+AWS errors are translated by `aws_errors.py`.
 
 Documents are stored as JSON strings (`doc`), so no float ever reaches boto3 and no `Decimal`
 comes back out; the only numbers are counters and the TTL, written as DynamoDB `N` strings.
@@ -13,19 +14,16 @@ import contextlib
 import datetime as dt
 import json
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from botocore.exceptions import BotoCoreError, ClientError
-
+from chalicelib.errors import AlreadyExistsError, StorageUnavailableError
 from chalicelib.storage import cursor as cursors
+from chalicelib.storage.aws_errors import translated_errors
 from chalicelib.storage.ports import (
-    AlreadyExistsError,
     IdempotencyRecord,
     Page,
     Role,
-    StorageUnavailableError,
     StoredDecision,
     TokenRecord,
 )
@@ -36,14 +34,6 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 Item = dict[str, Any]
-UNAVAILABLE = {
-    "ProvisionedThroughputExceededException",
-    "ThrottlingException",
-    "RequestLimitExceeded",
-    "InternalServerError",
-    "ServiceUnavailable",
-}
-
 
 BATCH_GET_KEYS = 100  # DynamoDB's limits per BatchGetItem and BatchWriteItem request
 BATCH_WRITE_ITEMS = 25
@@ -67,22 +57,6 @@ def batch_pk(region_id: str, batch_id: str) -> str:
 
 def student_key(region_id: str, student_ref: str) -> str:
     return f"REGION#{region_id}#STUDENT#{student_ref}"
-
-
-@contextmanager
-def translated_errors() -> Iterator[None]:
-    """boto3 errors become storage errors (`raise ... from`), as in Powertools."""
-    try:
-        yield
-    except ClientError as exc:
-        code = exc.response.get("Error", {}).get("Code", "")
-        if code == "ConditionalCheckFailedException":
-            raise AlreadyExistsError(code) from exc
-        if code in UNAVAILABLE:
-            raise StorageUnavailableError(code) from exc
-        raise
-    except BotoCoreError as exc:  # connection refused, timeouts, after botocore's retries
-        raise StorageUnavailableError(type(exc).__name__) from exc
 
 
 def _health_item(decision: StoredDecision, expires_at: int) -> Item | None:

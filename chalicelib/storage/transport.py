@@ -63,9 +63,9 @@ class DirectoryBlobStore:
 
 
 def translated_errors() -> Any:
-    """botocore's errors as storage errors; imported on use, so that botocore is loaded only
-    where S3 or SQS are (not at the API's import)."""
-    from chalicelib.storage.dynamodb import translated_errors as translate
+    """AWS errors as storage errors (`aws_errors.py`); imported on use, so that botocore is
+    loaded only where S3 or SQS are (not at the API's import)."""
+    from chalicelib.storage.aws_errors import translated_errors as translate
 
     return translate()
 

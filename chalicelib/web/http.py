@@ -1,8 +1,9 @@
 """The HTTP glue shared by the route blueprints: bodies in, errors and JSON out.
 
-Every route is wrapped by `@handled`, which turns domain errors into the contract's error body
-with the right status. Unknown errors become a 500 with only a request id; the stack trace goes
-to the log, never to the client.
+Every route is wrapped by `@handled`, which answers an error of `chalicelib/errors.py` with its
+class's status and the contract's error body. An error without a status of its own, and any
+other exception, is a bug: chalice logs it with its stack trace and answers 500, which the
+middleware (`to_contract_shape`) turns into `internal_error` with only the request id.
 
 Part of what `import app` loads, so it loads no pydantic itself (chalicelib/wiring.py says why):
 `parse_body` is handed a model class, whose import has loaded pydantic already.
@@ -22,7 +23,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from chalice.app import Request, Response
 
 from chalicelib import errors, logs
-from chalicelib.documents import MalformedJsonError, error_body, parse_json, validation_details
+from chalicelib.documents import error_body, parse_json, validation_details
+from chalicelib.errors import MalformedJsonError
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -32,19 +34,6 @@ M = TypeVar("M", bound="BaseModel")
 ANY_CONTENT_TYPE = ["*/*"]  # we check media types ourselves, to answer in our error shape
 MAX_BODY_BYTES = 1_000_000
 
-STATUS: dict[type[errors.ToewijzingError], int] = {
-    errors.RequestValidationError: 400,
-    errors.UnknownFrameworkError: 400,
-    errors.UnauthenticatedError: 401,
-    errors.ForbiddenError: 403,
-    errors.NotFoundError: 404,
-    errors.ConflictError: 409,
-    errors.PayloadTooLargeError: 413,
-    errors.UnsupportedMediaTypeError: 415,
-    errors.NoLegalPhaseError: 422,
-    errors.NoCriteriaInForceError: 422,
-    errors.ServiceUnavailableError: 503,
-}
 CHALICE_CODES = {
     400: "validation_error",
     403: "forbidden",
@@ -88,7 +77,7 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
 
 
 def error_response(exc: errors.ToewijzingError) -> Response:
-    status = next((s for cls, s in STATUS.items() if isinstance(exc, cls)), 422)
+    status = exc.status
     details = exc.details if isinstance(exc, errors.RequestValidationError) else ()
     headers = {"Retry-After": "5"} if status == 503 else None
     return json_response(
@@ -97,13 +86,16 @@ def error_response(exc: errors.ToewijzingError) -> Response:
 
 
 def handled(view: Callable[..., Response]) -> Callable[..., Response]:
-    """Map errors raised by a route to the contract's error responses."""
+    """Map errors raised by a route to the contract's error responses; an error whose class
+    has no status of its own (the base's 500) goes on to chalice, as any other bug does."""
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Response:
         try:
             return view(*args, **kwargs)
         except errors.ToewijzingError as exc:
+            if exc.status == errors.ToewijzingError.status:
+                raise
             return error_response(exc)
 
     return wrapper

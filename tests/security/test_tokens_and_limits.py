@@ -11,7 +11,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from chalicelib.services import decisions as services
+from chalicelib.services import auth as services
 from chalicelib.storage.dynamodb import DynamoStorage
 from chalicelib.storage.ports import TokenRecord
 from chalicelib.storage.schema import ensure_table

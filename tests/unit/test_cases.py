@@ -59,7 +59,7 @@ from dossiers import build_request
 
 from chalicelib.errors import ToewijzingError
 from chalicelib.models.request import DecisionRequest
-from chalicelib.services.national import decide_national
+from chalicelib.services.decisions import decide_national
 
 CASES_DIR = Path(__file__).resolve().parent.parent / "cases"
 REQUIRED_FILES = {

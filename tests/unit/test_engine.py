@@ -19,7 +19,7 @@ from chalicelib.legal.timeline import national_criteria, phase_at
 from chalicelib.models.criteria import CriteriaDefinition, SchoolCareer, SchoolYears
 from chalicelib.models.decision import CriteriaRef, Evaluation
 from chalicelib.models.request import DecisionRequest
-from chalicelib.services.national import decide_national
+from chalicelib.services.decisions import decide_national
 
 D = dt.date.fromisoformat
 REGION = CriteriaRef("region", "VO2001-v1")

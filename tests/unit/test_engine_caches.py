@@ -27,7 +27,7 @@ from chalicelib.models.common import DOMAINS
 from chalicelib.models.criteria import CriteriaDefinition, LearningDelayCondition
 from chalicelib.models.decision import CriteriaRef, Evaluation
 from chalicelib.models.request import DecisionRequest
-from chalicelib.services.health_data import split_health_data
+from chalicelib.services.decisions import split_health_data
 
 DATE = dt.date(2017, 3, 1)
 NATIONAL = CriteriaRef("national", "national-2016")

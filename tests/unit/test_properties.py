@@ -25,7 +25,7 @@ from chalicelib.models.common import DOMAINS
 from chalicelib.models.criteria import CriteriaDefinition
 from chalicelib.models.decision import Evaluation
 from chalicelib.models.request import DecisionRequest
-from chalicelib.services.national import decide_national
+from chalicelib.services.decisions import decide_national
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 CORE = ("begrijpend_lezen", "inzichtelijk_rekenen")

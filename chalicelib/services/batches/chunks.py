@@ -19,20 +19,23 @@ overwriting anything (see `BatchStorage.put_chunk_rows`).
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import uuid
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
 
 from chalicelib.documents import validation_details
-from chalicelib.errors import ServiceUnavailableError, ToewijzingError
+from chalicelib.errors import ChunkBusyError, ServiceUnavailableError, ToewijzingError
 from chalicelib.models.decision import Evaluation
 from chalicelib.models.request import DecisionRequest
-from chalicelib.services import Services
-from chalicelib.storage.ports import StoredDecision
+from chalicelib.services.decisions import Decisions
+from chalicelib.services.regions import Regions
+from chalicelib.storage.ports import Storage, StoredDecision
 
 log = logging.getLogger("toewijzing.batch")
 
@@ -41,10 +44,6 @@ log = logging.getLogger("toewijzing.batch")
 # SQS delivers the chunk again, and a live one keeps it while a duplicate delivery is refused.
 CHUNK_LEASE_SECONDS = 120
 ROW_IDS = uuid.UUID("6f1c2a52-3c4e-4d0b-9d55-7a1f0c0e2b61")  # namespace of row decision ids
-
-
-class ChunkBusyError(ServiceUnavailableError):
-    """Another worker holds this chunk's lease: the message comes back later."""
 
 
 def row_decision_id(region_id: str, batch_id: str, row: int) -> str:
@@ -95,18 +94,29 @@ def rejected_result(row: Row, errors: list[dict[str, Any]], **extra: Any) -> dic
 class ChunkDecider:
     """Decides chunks of one deployment's batches (steps 1-6 of the module docstring)."""
 
-    def __init__(self, services: Services) -> None:
-        self.services = services
+    def __init__(
+        self,
+        storage: Storage,
+        regions: Regions,
+        decisions: Decisions,
+        clock: Callable[[], dt.datetime],
+        new_id: Callable[[], str],
+    ) -> None:
+        self.storage = storage
+        self.regions = regions  # reading the region once a chunk (`Batches.process_chunk`)
+        self.decisions = decisions  # likewise its opt-outs and criteria
+        self.clock = clock
+        self.new_id = new_id
 
     def process(
         self, region_id: str, batch_id: str, chunk: int, items: list[dict[str, Any]]
     ) -> None:
         rows = [Row.of(item) for item in items]
-        svc, storage = self.services, self.services.storage
-        holder = svc.new_id()
-        now = int(svc.clock().timestamp())
+        storage = self.storage
+        holder = self.new_id()
+        now = int(self.clock().timestamp())
         claim = (region_id, batch_id, chunk, holder, now, now + CHUNK_LEASE_SECONDS)
-        if not svc._storage(storage.claim_chunk, *claim):
+        if not storage.claim_chunk(*claim):
             raise ChunkBusyError(f"Chunk {chunk} of batch {batch_id} is being decided.")
         try:
             results = self._decide_and_write(region_id, batch_id, rows)
@@ -118,7 +128,7 @@ class ChunkDecider:
                 "decided": dict(decided),
                 "rejected": sum(1 for r in results.values() if r["status"] == "rejected"),
             }
-            svc._storage(storage.put_chunk_summary, region_id, batch_id, chunk, summary)
+            storage.put_chunk_summary(region_id, batch_id, chunk, summary)
         finally:
             self._release(region_id, batch_id, chunk, holder)
 
@@ -126,8 +136,7 @@ class ChunkDecider:
         """Give the lease back; if the database cannot take that now, the lease runs out by
         itself, and the error that ended the chunk (if any) is the one that is reported."""
         try:
-            self.services._storage(self.services.storage.release_chunk, region_id, batch_id,
-                                   chunk, holder)  # fmt: skip
+            self.storage.release_chunk(region_id, batch_id, chunk, holder)
         except ServiceUnavailableError:
             log.warning("chunk lease not released; it runs out", extra={"chunk": chunk})
 
@@ -135,35 +144,30 @@ class ChunkDecider:
         self, region_id: str, batch_id: str, rows: list[Row]
     ) -> dict[int, dict[str, Any]]:
         """Every row's result: those stored before, and the others decided and written now."""
-        svc, storage = self.services, self.services.storage
+        storage = self.storage
         first, last = rows[0].number, rows[-1].number
-        results: dict[int, dict[str, Any]] = svc._storage(
-            storage.row_results, region_id, batch_id, first, last
-        )
+        results = storage.row_results(region_id, batch_id, first, last)
         todo = [row for row in rows if row.number not in results]
         if not todo:
             return results
         ids = {row.number: row_decision_id(region_id, batch_id, row.number) for row in todo}
-        earlier: dict[str, StoredDecision] = svc._storage(
-            storage.get_decisions, region_id, list(ids.values()), svc.today()
-        )
+        earlier = storage.get_decisions(region_id, list(ids.values()), self.clock().date())
         new: dict[int, dict[str, Any]] = {}
         evaluated: list[tuple[Row, DecisionRequest, Evaluation]] = []
-        with svc.cached_reads():  # the region, its opt-outs and criteria: read once a chunk
-            svc.get_region(region_id)  # as `create_decision` checks it for a single decision
-            for row in todo:
-                if ids[row.number] in earlier:  # decided by a delivery that died before its result
-                    new[row.number] = decided_result(row, earlier[ids[row.number]])
-                    continue
-                outcome = self._evaluate(region_id, row)
-                if isinstance(outcome, dict):
-                    new[row.number] = outcome
-                else:
-                    evaluated.append((row, *outcome))
+        self.regions.get_region(region_id)  # as `create_decision` checks it for one decision
+        for row in todo:
+            if ids[row.number] in earlier:  # decided by a delivery that died before its result
+                new[row.number] = decided_result(row, earlier[ids[row.number]])
+                continue
+            outcome = self._evaluate(region_id, row)
+            if isinstance(outcome, dict):
+                new[row.number] = outcome
+            else:
+                evaluated.append((row, *outcome))
         decisions = self._number(region_id, ids, evaluated)
         for (row, _, _), (stored, _) in zip(evaluated, decisions, strict=True):
             new[row.number] = decided_result(row, stored)
-        svc._storage(storage.put_chunk_rows, region_id, batch_id, decisions, new)
+        storage.put_chunk_rows(region_id, batch_id, decisions, new)
         return {**results, **new}
 
     def _evaluate(
@@ -174,7 +178,7 @@ class ChunkDecider:
             return rejected_result(row, row.errors)
         try:
             request = DecisionRequest.model_validate(row.document)
-            return request, self.services.evaluate(region_id, request, "enacted")
+            return request, self.decisions.evaluate(region_id, request, "enacted")
         except ServiceUnavailableError:
             raise  # the chunk comes back
         except ToewijzingError as exc:
@@ -193,15 +197,15 @@ class ChunkDecider:
     ) -> list[tuple[StoredDecision, int]]:
         """Volgnummers for the evaluated rows (one reservation per year), and their decisions
         as stored, in the order of `evaluated`."""
-        svc = self.services
         by_year: dict[int, list[int]] = defaultdict(list)
         for i, (_, _, evaluation) in enumerate(evaluated):
             by_year[evaluation.decided_on.year].append(i)
         numbers: dict[int, int] = {}
         for year, indexes in sorted(by_year.items()):
-            last = svc._storage(svc.storage.reserve_volgnummers, region_id, year, len(indexes))
+            last = self.storage.reserve_volgnummers(region_id, year, len(indexes))
             numbers.update(zip(indexes, range(last - len(indexes) + 1, last + 1), strict=True))
+        stored = self.decisions.stored_decision
         return [
-            svc.stored_decision(region_id, ids[row.number], request, evaluation, numbers[i])
+            stored(region_id, ids[row.number], request, evaluation, numbers[i])
             for i, (row, request, evaluation) in enumerate(evaluated)
         ]

@@ -21,8 +21,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from chalicelib.documents import MalformedJsonError, parse_json
-from chalicelib.errors import RequestValidationError
+from chalicelib.documents import parse_json
+from chalicelib.errors import MalformedJsonError, RequestValidationError
 from chalicelib.models.common import DOMAINS
 
 JSON, CSV, XML, ZIP = "application/json", "text/csv", "application/xml", "application/zip"

@@ -21,17 +21,18 @@ from chalicelib.errors import (
     NotFoundError,
     RequestValidationError,
     ServiceUnavailableError,
-    ToewijzingError,
+    UploadsUnavailableError,
 )
+from chalicelib.models.common import OUTCOMES
 from chalicelib.services import Services
 from chalicelib.services.batches import formats
 from chalicelib.services.batches.chunks import ChunkDecider
+from chalicelib.storage.caching import CachingStorage
 from chalicelib.storage.transport import BlobStore, Message, Queue
 
 log = logging.getLogger("toewijzing.batch")
 CHUNK_ROWS = 100
 CHUNK_BYTES = 200_000  # SQS takes 256 KB a message
-OUTCOMES = ("granted", "refused", "incomplete")
 
 
 def blob_key(region_id: str, batch_id: str) -> str:
@@ -48,13 +49,15 @@ class Batches:
         queue: Queue | None,
         pseudonym_secret: Callable[[str], bytes],
     ) -> None:
-        self.services = services
         self.storage = services.storage
+        self.settings = services.settings
+        self.clock = services.clock
+        self.new_id = services.new_id
+        self.regions = services.regions
         self.blobs = blobs
         self.queue = queue
         self.pseudonym_secret = pseudonym_secret
         self.chunk_rows = CHUNK_ROWS
-        self.chunks = ChunkDecider(services)
 
     # The API side
 
@@ -62,44 +65,46 @@ class Batches:
         self, region_id: str, media: str, body: bytes | None, params: dict[str, Any]
     ) -> dict[str, Any]:
         """Record a batch, check what can be checked at once, queue it; 202 with its URL."""
-        self.services.get_region(region_id)
+        self.regions.get_region(region_id)
         if media not in formats.FORMATS:
             raise RequestValidationError(f"A batch is one of {', '.join(formats.FORMATS)}.")
-        batch_id = self.services.new_id()
+        batch_id = self.new_id()
         key = params.pop("upload_key", None) or blob_key(region_id, batch_id)
         if body is not None:
             formats.precheck(media, body)
-            self.services._storage(self.blobs.put, key, body)
+            self.blobs.put(key, body)
         self._oso_parameters(region_id, media, params)  # 400 now rather than per row later
         record = {
             "batch_id": batch_id,
             "region_id": region_id,
             "format": media,
             "status": "accepted",
-            "accepted_at": self.services.clock().isoformat(timespec="seconds"),
+            "accepted_at": self.clock().isoformat(timespec="seconds"),
             "parameters": params,
             "blob": key,
         }
-        self.services._storage(self.storage.put_batch, region_id, batch_id, record)
+        self.storage.put_batch(region_id, batch_id, record)
         self._send([{"kind": "split", "region_id": region_id, "batch_id": batch_id}])
         url = f"/v1/regions/{region_id}/batches/{batch_id}"
         return {"batch_id": batch_id, "status_url": url, "results_url": f"{url}/results"}
 
     def upload(self, region_id: str, media: str) -> dict[str, Any]:
         """A presigned URL for a body larger than the API takes, and how to submit it after."""
-        self.services.get_region(region_id)
-        upload_id = self.services.new_id()
+        self.regions.get_region(region_id)
+        upload_id = self.new_id()
         key = f"uploads/{region_id}/{upload_id}"
         url = self.blobs.upload_url(key, media)
         if url is None:
-            raise ToewijzingError("This deployment has no large uploads; send the body itself.")
+            raise UploadsUnavailableError(
+                "This deployment has no large uploads; send the body itself."
+            )
         return {"upload_id": upload_id, "upload_url": url, "method": "PUT",
                 "headers": {"Content-Type": media}}  # fmt: skip
 
     def _send(self, messages: Iterable[Message]) -> None:
         if self.queue is None:
             raise ServiceUnavailableError("Batches cannot be queued in this deployment.")
-        self.services._storage(self.queue.send, messages)
+        self.queue.send(messages)
 
     def _oso_parameters(
         self, region_id: str, media: str, params: dict[str, Any]
@@ -129,7 +134,7 @@ class Batches:
 
     def status(self, region_id: str, batch_id: str) -> dict[str, Any]:
         record = self._record(region_id, batch_id)
-        summaries = self.services._storage(self.storage.chunk_summaries, region_id, batch_id)
+        summaries = self.storage.chunk_summaries(region_id, batch_id)
         decided = Counter[str]()
         rejected = 0
         for summary in summaries:
@@ -172,16 +177,14 @@ class Batches:
                     [{"path": "?cursor", "code": "cursor", "message": "Use the `next` value."}],
                 )
             after = int(cursor)
-        items, last = self.services._storage(
-            self.storage.list_row_results, region_id, batch_id, after, limit
-        )
+        items, last = self.storage.list_row_results(region_id, batch_id, after, limit)
         return {"items": items, "next": None if last is None else str(last)}
 
     def _record(self, region_id: str, batch_id: str) -> dict[str, Any]:
-        record = self.services._storage(self.storage.get_batch, region_id, batch_id)
+        record = self.storage.get_batch(region_id, batch_id)
         if record is None:
             raise NotFoundError(f"Region {region_id} has no batch {batch_id}.")
-        return record  # type: ignore[no-any-return]
+        return record
 
     # The worker side
 
@@ -210,11 +213,10 @@ class Batches:
                     chunks += 1
         except RequestValidationError as exc:  # an uploaded body that is not what it says
             outcome = {"status": "failed", "error": {"code": exc.code, "message": exc.message}}
-        self.services._storage(
-            self.storage.update_batch, region_id, batch_id,
-            {**outcome, "total": total, "chunks": chunks},
-        )  # fmt: skip
-        self.services._storage(self.blobs.delete, record["blob"])
+        self.storage.update_batch(
+            region_id, batch_id, {**outcome, "total": total, "chunks": chunks}
+        )
+        self.blobs.delete(record["blob"])
 
     def _chunks(self, rows: Iterator[formats.Row]) -> Iterator[list[dict[str, Any]]]:
         chunk: list[dict[str, Any]] = []
@@ -231,6 +233,12 @@ class Batches:
             yield chunk
 
     def process_chunk(self, message: Message) -> None:
-        self.chunks.process(
+        """Decide one chunk, over use cases whose storage reads the region, its opt-outs and
+        criteria once a chunk (not once a row)."""
+        cached = Services(CachingStorage(self.storage), self.settings, self.clock, self.new_id)
+        decider = ChunkDecider(
+            self.storage, cached.regions, cached.decisions, self.clock, self.new_id
+        )
+        decider.process(
             message["region_id"], message["batch_id"], message["chunk"], message["rows"]
         )

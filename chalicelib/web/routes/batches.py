@@ -10,12 +10,11 @@ from chalice.app import Blueprint, Response
 from chalicelib.errors import UnsupportedMediaTypeError
 from chalicelib.web import http
 from chalicelib.web.http import ANY_CONTENT_TYPE, handled, json_response
-from chalicelib.web.routes.common import REGION_ROLES, caller, current
+from chalicelib.web.routes.common import REGION_ROLES, caller, current, object_id
 from chalicelib.wiring import batches
 
 bp = Blueprint(__name__)
 BASE = "/v1/regions/{region_id}/batches"
-BATCH_ID = r"^[0-9a-f]{32}$"
 MAX_BATCH_BYTES = 10_000_000  # API Gateway's limit; larger bodies go through an upload
 RESULT_COLUMNS = ("row", "student_ref", "status", "decision_id", "volgnummer", "outcome",
                   "eligible_for", "errors")  # fmt: skip
@@ -33,7 +32,7 @@ def submit(region_id: str) -> Response:
     params = {k: v for k, v in params.items() if v is not None}
     upload_id = http.query(request, "upload_id")
     if upload_id is not None:
-        http.path_id(upload_id, BATCH_ID, "upload_id")
+        object_id(upload_id, "upload_id")
         params["upload_key"] = f"uploads/{region_id}/{upload_id}"
         media = formats.media_type(http.query(request, "format"))
         body = None
@@ -62,7 +61,7 @@ def upload(region_id: str) -> Response:
 @handled
 def status(region_id: str, batch_id: str) -> Response:
     caller(bp, REGION_ROLES, region_id)
-    http.path_id(batch_id, BATCH_ID, "batch_id")
+    object_id(batch_id, "batch_id")
     return json_response(batches().status(region_id, batch_id))
 
 
@@ -70,7 +69,7 @@ def status(region_id: str, batch_id: str) -> Response:
 @handled
 def results(region_id: str, batch_id: str) -> Response:
     caller(bp, REGION_ROLES, region_id)
-    http.path_id(batch_id, BATCH_ID, "batch_id")
+    object_id(batch_id, "batch_id")
     request = current(bp)
     page = batches().results(
         region_id, batch_id, http.query(request, "cursor"), http.query_limit(request, 100, 1000)

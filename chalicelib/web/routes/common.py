@@ -32,11 +32,19 @@ def caller(blueprint: Blueprint, roles: tuple[Role, ...], region_id: str | None 
     from chalicelib.models.region import REGION_ID_PATTERN
 
     svc = services()
-    who = svc.authenticate(current(blueprint).headers.get("authorization"))
+    who = svc.auth.authenticate(current(blueprint).headers.get("authorization"))
     if region_id is not None:
         http.path_id(region_id, REGION_ID_PATTERN, "region_id")
-    svc.authorize(who, roles, region_id)
+    svc.auth.authorize(who, roles, region_id)
     return svc
+
+
+def object_id(value: str, what: str) -> str:
+    """A decision, batch, plan or upload id from the path or query, checked against the one
+    pattern of the ids this service hands out."""
+    from chalicelib.models.common import ID_PATTERN
+
+    return http.path_id(value, ID_PATTERN, what)
 
 
 def framework_param(blueprint: Blueprint) -> str:

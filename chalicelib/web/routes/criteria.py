@@ -20,7 +20,9 @@ def validate(region_id: str) -> Response:
     svc = caller(bp, REGION_ROLES, region_id)
     definition = http.parse_body(current(bp), CriteriaDefinition)
     date = http.query_date(current(bp))
-    return json_response(svc.validate_criteria(region_id, definition, framework_param(bp), date))
+    return json_response(
+        svc.criteria.validate_criteria(region_id, definition, framework_param(bp), date)
+    )
 
 
 @bp.route(BASE, methods=["POST"], content_types=ANY_CONTENT_TYPE)
@@ -30,14 +32,14 @@ def store(region_id: str) -> Response:
 
     svc = caller(bp, REGION_ROLES, region_id)
     definition = http.parse_body(current(bp), CriteriaDefinition)
-    version, created = svc.store_criteria(region_id, definition, framework_param(bp))
+    version, created = svc.criteria.store_criteria(region_id, definition, framework_param(bp))
     return json_response(version, 201 if created else 200)
 
 
 @bp.route(BASE, methods=["GET"])
 @handled
 def list_versions(region_id: str) -> Response:
-    return json_response(caller(bp, REGION_ROLES, region_id).list_criteria(region_id))
+    return json_response(caller(bp, REGION_ROLES, region_id).criteria.list_criteria(region_id))
 
 
 @bp.route(f"{BASE}/in-force", methods=["GET"])
@@ -45,7 +47,7 @@ def list_versions(region_id: str) -> Response:
 def in_force(region_id: str) -> Response:
     svc = caller(bp, REGION_ROLES, region_id)
     date = http.query_date(current(bp)) or svc.today()
-    return json_response(svc.criteria_in_force(region_id, date, framework_param(bp)))
+    return json_response(svc.criteria.criteria_in_force(region_id, date, framework_param(bp)))
 
 
 @bp.route(f"{BASE}/impact", methods=["POST"], content_types=ANY_CONTENT_TYPE)
@@ -57,5 +59,7 @@ def impact(region_id: str) -> Response:
     body = http.parse_body(current(bp), ImpactRequest)
     dossiers = list(body.dossiers) if body.dossiers is not None else None
     date = http.query_date(current(bp))
-    report = svc.criteria_impact(region_id, body.definition, dossiers, framework_param(bp), date)
+    report = svc.impact.criteria_impact(
+        region_id, body.definition, dossiers, framework_param(bp), date
+    )
     return json_response(report)

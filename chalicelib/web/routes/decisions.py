@@ -6,10 +6,15 @@ from chalice.app import Blueprint, Response
 
 from chalicelib.web import http
 from chalicelib.web.http import ANY_CONTENT_TYPE, handled, json_response
-from chalicelib.web.routes.common import REGION_ROLES, caller, current, framework_param
+from chalicelib.web.routes.common import (
+    REGION_ROLES,
+    caller,
+    current,
+    framework_param,
+    object_id,
+)
 
 bp = Blueprint(__name__)
-DECISION_ID = r"^[0-9a-f]{32}$"
 
 
 @bp.route("/v1/regions/{region_id}/decisions", methods=["POST"], content_types=ANY_CONTENT_TYPE)
@@ -20,7 +25,7 @@ def create_decision(region_id: str) -> Response:
     svc = caller(bp, REGION_ROLES, region_id)
     body = http.parse_body(current(bp), DecisionRequest)
     key = current(bp).headers.get("idempotency-key")
-    decision, replayed = svc.create_decision(region_id, body, key, framework_param(bp))
+    decision, replayed = svc.decisions.create_decision(region_id, body, key, framework_param(bp))
     return json_response(decision, 201, {"Idempotent-Replayed": str(replayed).lower()})
 
 
@@ -33,12 +38,12 @@ def list_decisions(region_id: str) -> Response:
     if not student_ref:
         raise http.missing_query("student_ref")
     cursor, limit = http.query(request, "cursor"), http.query_limit(request)
-    return json_response(svc.list_decisions(region_id, student_ref, cursor, limit))
+    return json_response(svc.decisions.list_decisions(region_id, student_ref, cursor, limit))
 
 
 @bp.route("/v1/regions/{region_id}/decisions/{decision_id}", methods=["GET"])
 @handled
 def get_decision(region_id: str, decision_id: str) -> Response:
     svc = caller(bp, REGION_ROLES, region_id)
-    http.path_id(decision_id, DECISION_ID, "decision_id")
-    return json_response(svc.get_decision(region_id, decision_id))
+    object_id(decision_id, "decision_id")
+    return json_response(svc.decisions.get_decision(region_id, decision_id))

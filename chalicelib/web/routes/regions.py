@@ -1,4 +1,4 @@
-"""Regions, their tokens, and their opt-out notices."""
+"""Regions and their tokens (the opt-out notices of a region: `optout.py`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from chalice.app import Blueprint, Response
 
 from chalicelib.web import http
 from chalicelib.web.http import ANY_CONTENT_TYPE, handled, json_response
-from chalicelib.web.routes.common import ADMIN, REGION_ROLES, caller, current, framework_param
+from chalicelib.web.routes.common import ADMIN, REGION_ROLES, caller, current
 
 if TYPE_CHECKING:
     from chalicelib.models.region import TokenIn
@@ -22,14 +22,14 @@ def put_region(region_id: str) -> Response:
     from chalicelib.models.region import RegionIn
 
     svc = caller(bp, ADMIN, region_id)
-    region, created = svc.put_region(region_id, http.parse_body(current(bp), RegionIn))
+    region, created = svc.regions.put_region(region_id, http.parse_body(current(bp), RegionIn))
     return json_response(region, 201 if created else 200)
 
 
 @bp.route("/v1/regions/{region_id}", methods=["GET"])
 @handled
 def get_region(region_id: str) -> Response:
-    return json_response(caller(bp, REGION_ROLES, region_id).get_region(region_id))
+    return json_response(caller(bp, REGION_ROLES, region_id).regions.get_region(region_id))
 
 
 def token_body() -> TokenIn:
@@ -43,27 +43,10 @@ def token_body() -> TokenIn:
 @handled
 def create_region_token(region_id: str) -> Response:
     svc = caller(bp, ADMIN, region_id)
-    return json_response(svc.create_token(region_id, token_body()), 201)
+    return json_response(svc.auth.create_token(region_id, token_body()), 201)
 
 
 @bp.route("/v1/tokens", methods=["POST"], content_types=ANY_CONTENT_TYPE)
 @handled
 def create_token() -> Response:
-    return json_response(caller(bp, ADMIN).create_token(None, token_body()), 201)
-
-
-@bp.route("/v1/regions/{region_id}/opt-out", methods=["PUT"], content_types=ANY_CONTENT_TYPE)
-@handled
-def put_opt_out(region_id: str) -> Response:
-    from chalicelib.models.optout import OptOutNotice
-
-    svc = caller(bp, REGION_ROLES, region_id)
-    notice = http.parse_body(current(bp), OptOutNotice)
-    return json_response(svc.put_opt_out(region_id, notice, framework_param(bp)))
-
-
-@bp.route("/v1/regions/{region_id}/opt-out", methods=["GET"])
-@handled
-def get_opt_out(region_id: str) -> Response:
-    svc = caller(bp, REGION_ROLES, region_id)
-    return json_response(svc.opt_out(region_id, http.query_date(current(bp))))
+    return json_response(caller(bp, ADMIN).auth.create_token(None, token_body()), 201)

@@ -40,9 +40,7 @@ def html_response(text: str) -> Response:
 
 def _stats(roles: tuple[Role, ...], region_id: str | None = None) -> Statistics:
     """The statistics use cases, once the caller is authenticated and allowed."""
-    from chalicelib.services.statistics import Statistics
-
-    return Statistics(caller(bp, roles, region_id))
+    return caller(bp, roles, region_id).statistics
 
 
 def _teldatum_query(stats: Statistics) -> dt.date:
@@ -52,7 +50,7 @@ def _teldatum_query(stats: Statistics) -> dt.date:
     value = http.query(current(bp), "teldatum")
     if value is not None:
         return parse_teldatum(value, "?teldatum")
-    today = stats.services.today()
+    today = stats.clock().date()
     this_year = dt.date(today.year, 10, 1)
     return this_year if this_year <= today else dt.date(today.year - 1, 10, 1)
 

@@ -9,11 +9,17 @@ from chalice.app import Blueprint, Response
 
 from chalicelib.web import http
 from chalicelib.web.http import ANY_CONTENT_TYPE, handled, json_response
-from chalicelib.web.routes.common import REGION_ROLES, caller, current, framework_param
+from chalicelib.web.routes.common import (
+    REGION_ROLES,
+    caller,
+    current,
+    framework_param,
+    object_id,
+)
 from chalicelib.wiring import services
 
 if TYPE_CHECKING:
-    from chalicelib.services.support_plan import Plans
+    from chalicelib.services.support_plan import SupportPlans
 
 bp = Blueprint(__name__)
 BASE = "/v1/regions/{region_id}/support-plans"
@@ -24,16 +30,12 @@ def markdown_response(text: str) -> Response:
     return Response(body=text, status_code=200, headers={"Content-Type": MARKDOWN})
 
 
-def _plans(region_id: str) -> Plans:
-    from chalicelib.services.support_plan import Plans
-
-    return Plans(caller(bp, REGION_ROLES, region_id))
+def _plans(region_id: str) -> SupportPlans:
+    return caller(bp, REGION_ROLES, region_id).support_plan
 
 
 def _plan_id(plan_id: str) -> str:
-    from chalicelib.services.support_plan import PLAN_ID_PATTERN
-
-    return http.path_id(plan_id, PLAN_ID_PATTERN, "plan_id")
+    return object_id(plan_id, "plan_id")
 
 
 @bp.route(f"{BASE}/validate", methods=["POST"], content_types=ANY_CONTENT_TYPE)
