@@ -34,8 +34,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
-ARRANGEMENTS = ("lwoo", "pro")
-OUTCOMES = ("granted", "refused", "incomplete")
+from chalicelib.models.common import ARRANGEMENTS, OUTCOMES
+
 KINDS = ("aoc", "pro", "vmbo_lwoo", "vmbo", "other")
 NO_ROUTE_MET = "no_route_met"
 SHARE_PLACES = Decimal("0.0001")
@@ -176,7 +176,7 @@ def in_force(decisions: Iterable[DecisionSummary], teldatum: dt.date) -> list[De
 
 def _counts(allocations: Sequence[DecisionSummary]) -> dict[str, int]:
     counted = Counter(d.arrangement for d in allocations)
-    figures = {a: counted.get(a, 0) for a in ARRANGEMENTS}
+    figures: dict[str, int] = {a: counted.get(a, 0) for a in ARRANGEMENTS}
     figures["total"] = len(allocations)
     return figures
 

@@ -15,6 +15,7 @@ from html import escape
 from typing import Any
 
 from chalicelib.domain.statistics import share
+from chalicelib.models.common import ARRANGEMENTS, OUTCOMES
 
 COLOURS = {
     "lwoo": "#1f78b4",
@@ -32,8 +33,6 @@ KIND_NAMES = {
     "vmbo": "vmbo without lwoo licence",
     "other": "other",
 }
-OUTCOMES = ("granted", "refused", "incomplete")
-ARRANGEMENTS = ("lwoo", "pro")
 WIDTH = 760
 NONE = "\u2013"  # an en dash: no figure
 Series = tuple[str, str, Sequence[float]]

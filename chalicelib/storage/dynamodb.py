@@ -1,5 +1,5 @@
-"""The DynamoDB adapter. Only this module knows keys and item shapes;
-AWS errors are translated by `aws_errors.py`.
+"""The DynamoDB adapter: the storage port on one table. Only this module knows keys and item
+shapes; AWS errors are translated by `aws_errors.py`.
 
 Documents are stored as JSON strings (`doc`), so no float ever reaches boto3 and no `Decimal`
 comes back out; the only numbers are counters and the TTL, written as DynamoDB `N` strings.
@@ -279,22 +279,25 @@ class DynamoStorage:
 
     # Region documents: opt-out notices, criteria versions, support plans, ...
 
-    def _query_prefix(self, pk: str, prefix: str) -> list[Item]:
+    def _query(self, limit: int | None = None, **kwargs: Any) -> list[Item]:
+        """Every item a query matches, or its first `limit`, page after page (botocore's
+        paginator follows `LastEvaluatedKey`)."""
+        if limit is not None:
+            kwargs["PaginationConfig"] = {"MaxItems": limit, "PageSize": limit}
         items: list[Item] = []
-        start: dict[str, Any] | None = None
-        while True:
-            extra = {"ExclusiveStartKey": start} if start else {}
-            response = self._call(
-                self._client.query,
-                KeyConditionExpression=f"{PK} = :pk AND begins_with({SK}, :prefix)",
-                ExpressionAttributeValues={":pk": _s(pk), ":prefix": _s(prefix)},
-                ConsistentRead=True,
-                **extra,
-            )
-            items += response.get("Items", [])
-            start = response.get("LastEvaluatedKey")
-            if not start:
-                return items
+        with translated_errors():
+            for page in self._client.get_paginator("query").paginate(
+                TableName=self._table, **kwargs
+            ):
+                items += page.get("Items", [])
+        return items
+
+    def _query_prefix(self, pk: str, prefix: str) -> list[Item]:
+        return self._query(
+            KeyConditionExpression=f"{PK} = :pk AND begins_with({SK}, :prefix)",
+            ExpressionAttributeValues={":pk": _s(pk), ":prefix": _s(prefix)},
+            ConsistentRead=True,
+        )
 
     def list_dossiers(self, region_id: str, today: dt.date) -> list[dict[str, Any]]:
         """Health records within retention whose decision exists: a crash between the two
@@ -329,21 +332,12 @@ class DynamoStorage:
     # Monitoring: all regions (GSI1), all decisions of a region, national documents
 
     def list_regions(self) -> list[dict[str, Any]]:
-        items: list[Item] = []
-        start: dict[str, Any] | None = None
-        while True:
-            extra = {"ExclusiveStartKey": start} if start else {}
-            response = self._call(
-                self._client.query,
-                IndexName=GSI1,
-                KeyConditionExpression=f"{GSI1PK} = :p",
-                ExpressionAttributeValues={":p": _s(REGIONS_KEY)},
-                **extra,
-            )
-            items += response.get("Items", [])
-            start = response.get("LastEvaluatedKey")
-            if not start:
-                return [json.loads(item["doc"]["S"]) for item in items]
+        items = self._query(
+            IndexName=GSI1,
+            KeyConditionExpression=f"{GSI1PK} = :p",
+            ExpressionAttributeValues={":p": _s(REGIONS_KEY)},
+        )
+        return [json.loads(item["doc"]["S"]) for item in items]
 
     def list_region_decisions(self, region_id: str) -> list[dict[str, Any]]:
         items = self._query_prefix(region_pk(region_id), "DECISION#")
@@ -402,23 +396,12 @@ class DynamoStorage:
         return self._put_once(batch_pk(region_id, batch_id), f"ROW#{row:09d}", result)
 
     def _rows_between(self, pk: str, low: str, high: str, limit: int | None) -> list[Item]:
-        items: list[Item] = []
-        start: dict[str, Any] | None = None
-        while True:
-            extra: dict[str, Any] = {"ExclusiveStartKey": start} if start else {}
-            if limit is not None:
-                extra["Limit"] = limit - len(items)
-            response = self._call(
-                self._client.query,
-                KeyConditionExpression=f"{PK} = :pk AND {SK} BETWEEN :low AND :high",
-                ExpressionAttributeValues={":pk": _s(pk), ":low": _s(low), ":high": _s(high)},
-                ConsistentRead=True,
-                **extra,
-            )
-            items += response.get("Items", [])
-            start = response.get("LastEvaluatedKey")
-            if not start or (limit is not None and len(items) >= limit):
-                return items
+        return self._query(
+            limit,
+            KeyConditionExpression=f"{PK} = :pk AND {SK} BETWEEN :low AND :high",
+            ExpressionAttributeValues={":pk": _s(pk), ":low": _s(low), ":high": _s(high)},
+            ConsistentRead=True,
+        )
 
     def row_results(
         self, region_id: str, batch_id: str, first: int, last: int

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import TypeAdapter
 
+from chalicelib.models.common import ID_PATTERN
 from chalicelib.models.criteria import CriteriaDefinition
 from chalicelib.models.decision import Decision
 from chalicelib.models.impact import ImpactRequest
@@ -215,7 +216,7 @@ def openapi_document() -> dict[str, Any]:
                 "A decision",
                 ("200", "Decision"),
                 authed,
-                params=[region, _path("decision_id", r"^[0-9a-f]{32}$")],
+                params=[region, _path("decision_id", ID_PATTERN)],
             ),
         },
     }
@@ -243,7 +244,7 @@ def _regional_paths(
 ) -> dict[str, Any]:
     """Opt-outs, criteria versions and batches (see the README for their bodies)."""
     date = _query("date", "date")
-    batch = _path("batch_id", r"^[0-9a-f]{32}$")
+    batch = _path("batch_id", ID_PATTERN)
     media = {
         "content": {
             t: {"schema": {"type": "string"}}
@@ -303,7 +304,7 @@ def _plan_paths(
 ) -> dict[str, Any]:
     """Support plans (issue 5) and the national criteria as Markdown."""
     date = _query("date", "date")
-    plan = _path("plan_id", r"^[0-9a-f]{32}$")
+    plan = _path("plan_id", ID_PATTERN)
     base = "/v1/regions/{region_id}/support-plans"
     return {
         f"{base}/validate": {
