@@ -1,8 +1,11 @@
-"""The composition root: builds the services once, lazily, on first use.
+"""The composition root: builds the adapters and the services once, lazily, on first use.
+
+Only this module builds adapters (DynamoDB, memory, S3, SQS, a directory, the in-process queue;
+`tests/unit/test_layering.py` checks it); everything else gets them as constructor arguments.
 
 Why lazily: on Lambda, `import app` is cold-start time, paid before the first request of every
 new container. So `import app` loads only chalice, the route table and the thin HTTP layer
-(`chalicelib/web/http.py`, `errors.py`, `problems.py`, `logs.py`, `config.py`); the capabilities
+(`chalicelib/web/http.py`, `errors.py`, `documents.py`, `logs.py`, `config.py`); the capabilities
 (the services, the domain, the pydantic models, storage, boto3, batches, OpenAPI) are imported
 on first use, and a request loads only what it needs. The pattern, used everywhere:
 

@@ -2,7 +2,7 @@
 
 Nothing is loaded from outside and there is no JavaScript: the page reads the same in any browser,
 printed, or saved to disk. Input is the JSON of the statistics routes
-(`chalicelib/statistics.py`), so the CLI can render a page from an exported JSON as well.
+(`chalicelib/services/statistics.py`), so the CLI can render a page from an exported JSON as well.
 Every text that comes from data is escaped.
 """
 

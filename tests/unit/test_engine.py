@@ -76,7 +76,7 @@ def test_delay_just_under_an_exact_bound_does_not_count() -> None:
 
 
 def test_ratio_given_as_a_json_number_is_exact_too() -> None:
-    # GIVEN the bound as a number 0.1 (parsed as Decimal by problems.parse_json, not a float)
+    # GIVEN the bound as a number 0.1 (parsed as Decimal by documents.parse_json, not a float)
     document = parse_json(
         '{"effective_from": "2017-01-01", "arrangements": {"lwoo": {"routes": [{"id": "r",'
         ' "conditions": [{"kind": "learning_delay", "min_ratio": 0.1}]}]}}}'

@@ -17,7 +17,7 @@ What is taken (paths below `dossier/huidigeschool/leerling/toetslijst/toets`, `t
     ======================================  ===============================================
     OSO (XSD element)                       Decision request
     ======================================  ===============================================
-    `toetsidentificatie/leergebied`         domain, by `oso_mapping.LEERGEBIED_DOMAINS`:
+    `toetsidentificatie/leergebied`         domain, by `vocabulary.LEERGEBIED_DOMAINS`:
       "technisch lezen"                       `technisch_lezen`
       "spelling", "spellen"                   `spellen`
       "begrijpend lezen"                      `begrijpend_lezen`
