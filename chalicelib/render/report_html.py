@@ -8,7 +8,6 @@ Every text that comes from data is escaped.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from html import escape
@@ -16,16 +15,18 @@ from typing import Any
 
 from chalicelib.domain.statistics import share
 from chalicelib.models.common import ARRANGEMENTS, OUTCOMES
+from chalicelib.render.charts import (
+    COLOURS,
+    NONE,
+    Series,
+    bar_chart,
+    column_chart,
+    mix_chart,
+    number,
+    percent,
+    points,
+)
 
-COLOURS = {
-    "lwoo": "#1f78b4",
-    "pro": "#e66101",
-    "granted": "#1b9e77",
-    "refused": "#d95f02",
-    "incomplete": "#7570b3",
-    "allocation": "#1f78b4",
-    "budget": "#a6a6a6",
-}
 KIND_NAMES = {
     "aoc": "aoc (agricultural training centre)",
     "pro": "pro school",
@@ -33,9 +34,6 @@ KIND_NAMES = {
     "vmbo": "vmbo without lwoo licence",
     "other": "other",
 }
-WIDTH = 760
-NONE = "\u2013"  # an en dash: no figure
-Series = tuple[str, str, Sequence[float]]
 
 STYLE = """
 body{font-family:"DejaVu Sans",Arial,Helvetica,sans-serif;color:#222;margin:24px auto;
@@ -52,164 +50,6 @@ svg.chart{display:block;margin:8px 0;background:#fff}
 svg.chart text{font-family:"DejaVu Sans",Arial,sans-serif;font-size:12px;fill:#222}
 .note{font-size:12px;color:#555}
 """
-
-
-def percent(share: str | Decimal | None) -> str:
-    if share is None:
-        return NONE
-    return f"{(Decimal(share) * 100).quantize(Decimal('0.01'))} %"
-
-
-def number(value: int | None) -> str:
-    return NONE if value is None else f"{value:,}".replace(",", "\u202f")
-
-
-def _tick(value: float) -> float:
-    """A round step (1, 2 or 5 times a power of ten, at least 1) for about four gridlines."""
-    rough = max(value / 4, 1.0)
-    magnitude = 10.0 ** math.floor(math.log10(rough))
-    return next(m * magnitude for m in (1, 2, 5, 10) if rough <= m * magnitude)
-
-
-def points(gap: str | None) -> str:
-    """A difference of two shares, in percentage points with its sign."""
-    if gap is None:
-        return NONE
-    return f"{(Decimal(gap) * 100).quantize(Decimal('0.01')):+} pp"
-
-
-def _svg(height: float, title: str, body: list[str]) -> str:
-    return (
-        f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" '
-        f'height="{height:.0f}" viewBox="0 0 {WIDTH} {height:.0f}" role="img" '
-        f'aria-label="{escape(title)}"><title>{escape(title)}</title>' + "".join(body) + "</svg>"
-    )
-
-
-def _legend(series: Sequence[tuple[str, str]], x: float, y: float) -> list[str]:
-    parts = []
-    for name, colour in series:
-        parts.append(
-            f'<rect x="{x:.1f}" y="{y - 10:.1f}" width="12" height="12" fill="{colour}"/>'
-            f'<text x="{x + 16:.1f}" y="{y:.1f}">{escape(name)}</text>'
-        )
-        x += 24 + 8 * len(name)
-    return parts
-
-
-def column_chart(
-    title: str, categories: Sequence[str], series: Sequence[Series], empty: str
-) -> str:
-    """Grouped vertical bars: one group per category, one bar per series, values on top."""
-    height, left, top, bottom = 280.0, 50.0, 36.0, 44.0
-    plot_w, plot_h = WIDTH - left - 20, height - top - bottom
-    values = [v for _, _, vs in series for v in vs]
-    if not categories or not any(values):
-        return _svg(80, title, [f'<text x="10" y="40">{escape(empty)}</text>'])
-    step = _tick(max(values))
-    ticks = math.ceil(max(values) / step)
-    top_value = step * ticks
-    body = _legend([(n, c) for n, c, _ in series], left, 18)
-    for i in range(ticks + 1):
-        value = step * i
-        y = top + plot_h - plot_h * i / ticks
-        body.append(
-            f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" stroke="#ddd"/>'
-            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{value:g}</text>'
-        )
-    group = plot_w / len(categories)
-    bar = group * 0.7 / len(series)
-    for i, category in enumerate(categories):
-        x0 = left + group * i + group * 0.15
-        for j, (name, colour, vs) in enumerate(series):
-            value = vs[i]
-            h = plot_h * value / top_value
-            x, y = x0 + bar * j, top + plot_h - h
-            body.append(
-                f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar:.1f}" height="{h:.1f}" '
-                f'fill="{colour}"><title>{escape(name)} {escape(category)}: {value:g}</title>'
-                f'</rect><text x="{x + bar / 2:.1f}" y="{y - 3:.1f}" '
-                f'text-anchor="middle">{value:g}</text>'
-            )
-        body.append(
-            f'<text x="{left + group * (i + 0.5):.1f}" y="{top + plot_h + 18:.1f}" '
-            f'text-anchor="middle">{escape(category)}</text>'
-        )
-    body.append(
-        f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" '
-        'stroke="#444"/>'
-    )
-    return _svg(height, title, body)
-
-
-def bar_chart(
-    title: str, labels: Sequence[str], series: Sequence[Series], empty: str, as_percent: bool
-) -> str:
-    """Grouped horizontal bars: one group per label (a school, a region), one bar per series."""
-    left, top, right = 230.0, 30.0, 70.0
-    row = 16 * len(series) + 10
-    values = [v for _, _, vs in series for v in vs]
-    if not labels or not any(values):
-        return _svg(80, title, [f'<text x="10" y="40">{escape(empty)}</text>'])
-    height = top + row * len(labels) + 10
-    plot_w = WIDTH - left - right
-    top_value = max(values)
-    body = _legend([(n, c) for n, c, _ in series], left, 18)
-    for i, label in enumerate(labels):
-        y0 = top + row * i + 5
-        body.append(
-            f'<text x="{left - 8}" y="{y0 + row / 2:.1f}" text-anchor="end">'
-            f"{escape(label[:34])}</text>"
-        )
-        for j, (name, colour, vs) in enumerate(series):
-            value = vs[i]
-            w = plot_w * value / top_value
-            y = y0 + 16 * j
-            shown = f"{value * 100:.2f} %" if as_percent else f"{value:g}"
-            body.append(
-                f'<rect x="{left}" y="{y:.1f}" width="{w:.1f}" height="13" fill="{colour}">'
-                f"<title>{escape(name)} {escape(label)}: {shown}</title></rect>"
-                f'<text x="{left + w + 4:.1f}" y="{y + 11:.1f}">{shown}</text>'
-            )
-    body.append(f'<line x1="{left}" y1="{top}" x2="{left}" y2="{height - 8}" stroke="#444"/>')
-    return _svg(height, title, body)
-
-
-def mix_chart(title: str, rows: Sequence[tuple[str, Mapping[str, int]]], empty: str) -> str:
-    """100 % stacked bars: the outcome mix of each row, counts in the segments."""
-    left, top, row = 120.0, 30.0, 30.0
-    if not any(sum(counts.values()) for _, counts in rows):
-        return _svg(80, title, [f'<text x="10" y="40">{escape(empty)}</text>'])
-    height = top + row * len(rows) + 10
-    plot_w = WIDTH - left - 20
-    body = _legend([(o, COLOURS[o]) for o in OUTCOMES], left, 18)
-    for i, (label, counts) in enumerate(rows):
-        y = top + row * i + 4
-        total = sum(counts.values())
-        body.append(
-            f'<text x="{left - 8}" y="{y + 15:.1f}" text-anchor="end">{escape(label)}</text>'
-        )
-        if not total:
-            body.append(f'<text x="{left}" y="{y + 15:.1f}" class="note">no decisions</text>')
-            continue
-        x = left
-        for outcome in OUTCOMES:
-            count = counts.get(outcome, 0)
-            w = plot_w * count / total
-            if w <= 0:
-                continue
-            body.append(
-                f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="22" '
-                f'fill="{COLOURS[outcome]}"><title>{escape(label)} {outcome}: {count} of '
-                f"{total}</title></rect>"
-            )
-            if w > 28:
-                body.append(
-                    f'<text x="{x + w / 2:.1f}" y="{y + 15:.1f}" text-anchor="middle" '
-                    f'style="fill:#fff">{count}</text>'
-                )
-            x += w
-    return _svg(height, title, body)
 
 
 def _page(title: str, subtitle: str, sections: list[str]) -> str:
@@ -309,13 +149,9 @@ DEFINITIONS = (
 )
 
 
-def region_report(statistics: Mapping[str, Any]) -> str:
-    """The page of one region on one count date."""
-    figures = statistics["figures"]
-    flows = figures["decisions"]
-    schools = figures["schools"]
+def _school_chart(schools: Sequence[Mapping[str, Any]]) -> str:
     with_students = [s for s in schools if s["students"]]
-    school_chart = bar_chart(
+    return bar_chart(
         "Share of enrolment with an allocation, per school",
         [f"{s['brin']} {s['name']}" for s in with_students],
         [
@@ -325,6 +161,11 @@ def region_report(statistics: Mapping[str, Any]) -> str:
         "No enrolment known on this count date: add it with PUT .../enrolments/{teldatum}.",
         as_percent=True,
     )
+
+
+def _school_rows(figures: Mapping[str, Any]) -> list[list[str]]:
+    """A row per school, and one for allocations at no school of the region."""
+    schools = figures["schools"]
     school_rows = [
         [
             s["brin"],
@@ -354,6 +195,13 @@ def region_report(statistics: Mapping[str, Any]) -> str:
                 NONE,
             ]
         )
+    return school_rows
+
+
+def region_report(statistics: Mapping[str, Any]) -> str:
+    """The page of one region on one count date."""
+    figures = statistics["figures"]
+    flows = figures["decisions"]
     mix = mix_chart(
         f"Outcome of the decisions of school year {flows['school_year']}",
         [(a, flows["by_arrangement"][a]["by_outcome"]) for a in ARRANGEMENTS],
@@ -364,10 +212,10 @@ def region_report(statistics: Mapping[str, Any]) -> str:
         "<h2>Trend per arrangement</h2>",
         _trend_chart(statistics["trend"]),
         "<h2>Shares per school</h2>",
-        school_chart,
+        _school_chart(figures["schools"]),
         _table(
             ["BRIN", "school", "kind", "students", "small", "lwoo", "pro", "lwoo %", "pro %"],
-            school_rows,
+            _school_rows(figures),
             {3, 5, 6, 7, 8},
         ),
         "<h2>Schools by kind</h2>",
@@ -401,12 +249,10 @@ def _national_kinds(rows: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, An
     return total
 
 
-def national_report(statistics: Mapping[str, Any]) -> str:
-    """The national page: totals, trend, and each region's allocation share beside its budget."""
-    national = statistics["national"]
-    rows = statistics["regions"]
-    budget = statistics["budget"]
-    labels = [f"{r['region_id']} {r['name'] or ''}".strip() for r in rows]
+def _share_series(
+    rows: Sequence[Mapping[str, Any]], budget: Mapping[str, Any] | None
+) -> list[Series]:
+    """Each region's share of the national allocations, and of the budget where it is known."""
     share_series: list[Series] = [
         (
             "share of national allocations",
@@ -422,7 +268,11 @@ def national_report(statistics: Mapping[str, Any]) -> str:
                 [float(Decimal(r["budget_share"] or 0)) for r in rows],
             )
         )
-    table_rows = [
+    return share_series
+
+
+def _region_rows(rows: Sequence[Mapping[str, Any]]) -> list[list[str]]:
+    return [
         [
             r["region_id"],
             r["name"] or "",
@@ -436,6 +286,14 @@ def national_report(statistics: Mapping[str, Any]) -> str:
         ]
         for r in rows
     ]
+
+
+def national_report(statistics: Mapping[str, Any]) -> str:
+    """The national page: totals, trend, and each region's allocation share beside its budget."""
+    national = statistics["national"]
+    rows = statistics["regions"]
+    budget = statistics["budget"]
+    labels = [f"{r['region_id']} {r['name'] or ''}".strip() for r in rows]
     basis = (
         "No budget shares given: PUT /v1/budget-shares/{year}."
         if budget is None
@@ -451,7 +309,7 @@ def national_report(statistics: Mapping[str, Any]) -> str:
         bar_chart(
             "Share of national lwoo and pro allocations, and budget share, per region",
             labels,
-            share_series,
+            _share_series(rows, budget),
             "No allocations in force on this count date.",
             as_percent=True,
         ),
@@ -468,7 +326,7 @@ def national_report(statistics: Mapping[str, Any]) -> str:
                 "budget",
                 "gap",
             ],
-            table_rows,
+            _region_rows(rows),
             {2, 3, 4, 5, 6, 7, 8},
         ),
         "<h2>Outcome of the decisions per region</h2>",
