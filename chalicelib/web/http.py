@@ -76,6 +76,14 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
     )
 
 
+def markdown_response(text: str, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        body=text,
+        status_code=200,
+        headers={"Content-Type": "text/markdown; charset=utf-8", **(headers or {})},
+    )
+
+
 def error_response(exc: errors.ToewijzingError) -> Response:
     status = exc.status
     details = exc.details if isinstance(exc, errors.RequestValidationError) else ()

@@ -1,5 +1,5 @@
 """Support plans: validate (dry run), store a draft, read, publish, the lwoo/pro section as
-Markdown; and the national criteria as Markdown."""
+Markdown."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from chalice.app import Blueprint, Response
 
 from chalicelib.web import http
-from chalicelib.web.http import ANY_CONTENT_TYPE, handled, json_response
+from chalicelib.web.http import ANY_CONTENT_TYPE, handled, json_response, markdown_response
 from chalicelib.web.routes.common import (
     REGION_ROLES,
     caller,
@@ -16,18 +16,12 @@ from chalicelib.web.routes.common import (
     framework_param,
     object_id,
 )
-from chalicelib.wiring import services
 
 if TYPE_CHECKING:
     from chalicelib.services.support_plan import SupportPlans
 
 bp = Blueprint(__name__)
 BASE = "/v1/regions/{region_id}/support-plans"
-MARKDOWN = "text/markdown; charset=utf-8"
-
-
-def markdown_response(text: str) -> Response:
-    return Response(body=text, status_code=200, headers={"Content-Type": MARKDOWN})
 
 
 def _plans(region_id: str) -> SupportPlans:
@@ -87,22 +81,3 @@ def publish(region_id: str, plan_id: str) -> Response:
 def lwoo_pro(region_id: str, plan_id: str) -> Response:
     plans = _plans(region_id)
     return markdown_response(plans.lwoo_pro_markdown(region_id, _plan_id(plan_id)))
-
-
-@bp.route("/v1/framework/national-criteria.md", methods=["GET"])
-@handled
-def national_criteria_markdown() -> Response:
-    from chalicelib.legal.timeline import national_criteria, phase_at
-    from chalicelib.render.markdown import national_markdown
-    from chalicelib.services.frameworks import national_criteria_view
-
-    date = http.query_date(current(bp)) or services().today()
-    framework = framework_param(bp)
-    version, _ = national_criteria_view(framework, date)  # 422 where there are none
-    phase = phase_at(framework, date)
-    criteria = national_criteria(version)
-    context = f"Fase `{phase.id}` van het kader `{framework}`, peildatum {date.isoformat()}."
-    text = national_markdown(criteria.title, version, criteria.definition, context)
-    response = markdown_response(text)
-    response.headers["X-Criteria-Version"] = version
-    return response
