@@ -1,6 +1,6 @@
 """toewijzing: the HTTP API of ../shared/design/api.md on Chalice.
 
-Routes live in blueprints under `chalicelib/routes/`, one per capability; each route only
+Routes live in blueprints under `chalicelib/web/routes/`, one per capability; each route only
 parses, calls a service and responds. This module wires them to one app.
 
 Importing it is a Lambda's cold start, so it loads only chalice, the route table and the thin
@@ -15,21 +15,31 @@ from typing import Any
 from chalice import Chalice, Response
 from chalice.app import Request, SQSEvent
 
-from chalicelib import http
 from chalicelib.config import BATCH_QUEUE_NAME
-from chalicelib.routes import batches, criteria, decisions, framework, plans, regions, statistics
+from chalicelib.web import http
+from chalicelib.web.routes import (
+    batches,
+    criteria,
+    decisions,
+    frameworks,
+    optout,
+    regions,
+    statistics,
+    support_plan,
+)
 from chalicelib.wiring import batches as batch_pipeline
 from chalicelib.wiring import configure_logging
 
 configure_logging()
 app = Chalice(app_name="toewijzing")
 for blueprint in (
-    framework.bp,
+    frameworks.bp,
     regions.bp,
+    optout.bp,
     decisions.bp,
     criteria.bp,
     batches.bp,
-    plans.bp,
+    support_plan.bp,
     statistics.bp,
 ):
     app.register_blueprint(blueprint)
@@ -52,7 +62,7 @@ def health() -> Response:
 
 @app.route("/v1/openapi.json", methods=["GET"])
 def openapi() -> Response:
-    from chalicelib.openapi import openapi_document
+    from chalicelib.web.openapi import openapi_document
 
     return http.json_response(openapi_document())
 
@@ -60,6 +70,6 @@ def openapi() -> Response:
 @app.on_sqs_message(queue=BATCH_QUEUE_NAME, batch_size=5)
 def batch_worker(event: SQSEvent) -> dict[str, Any]:
     """The worker Lambda: decides batch chunks, reporting failed records one by one."""
-    from chalicelib.batch.worker import handle_records
+    from chalicelib.services.batches.worker import handle_records
 
     return handle_records(batch_pipeline(), (record.to_dict() for record in event))

@@ -136,7 +136,7 @@ def query_all(tbl: Any, pk: str, prefix: str) -> list[dict[str, Any]]:
 def stored_items(server: LocalServer, batch_id: str, rows: int) -> list[dict[str, Any]]:
     """The items the batch left in the table: per row its health record, its decision and its
     row result (rejected rows only the result)."""
-    from chalicelib.batch.chunks import row_decision_id
+    from chalicelib.services.batches.chunks import row_decision_id
 
     tbl = table(server)
     ids = {row_decision_id(REGION_ID, batch_id, n) for n in range(1, rows + 1)}

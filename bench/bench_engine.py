@@ -17,7 +17,7 @@ Run as `.venv/bin/python bench/bench_engine.py [--n 100000] [--seed 20170301]`.
    call per dossier, on the whole cohort); plus zen's own per-evaluation 'performance' figure.
 5. Agreement on eligibility for every dossier (see `our_eligibility`), and the worked cases of
    legal-rules.md 4.3 through both. Exit status 1 unless both are 100%.
-6. Import cost of the core (`import chalicelib.national`) beside pydantic's.
+6. Import cost of the core (`import chalicelib.services.decisions`) beside pydantic's.
 """
 
 from __future__ import annotations
@@ -499,12 +499,13 @@ def _self_times(code: str) -> dict[str, int]:
 
 def import_costs(repeats: int = 7) -> dict[str, float]:
     """Medians, in ms, of `repeats` fresh interpreters each: wall times, and the self times
-    `-X importtime` gives each module group in `import chalicelib.national`, beyond a bare run."""
+    `-X importtime` gives each module group in `import chalicelib.services.decisions`, beyond a
+    bare run."""
     codes = {
         "bare": "pass",
         "pydantic": "import pydantic",
         "pydantic_model": "from pydantic import BaseModel",
-        "core": "import chalicelib.national",
+        "core": "import chalicelib.services.decisions",
     }
     walls: dict[str, list[float]] = {k: [] for k in codes}
     core: list[dict[str, int]] = []
@@ -715,16 +716,20 @@ def report_imports(imports: dict[str, float]) -> None:
         ("python -c pass", "bare"),
         ("import pydantic", "pydantic"),
         ("from pydantic import BaseModel", "pydantic_model"),
-        ("import chalicelib.national", "core"),
+        ("import chalicelib.services.decisions", "core"),
     ):
         value = imports[key]
         row(label, f"{value:.0f} ms", f"{value - bare:+.0f} ms" if key != "bare" else "")
     own = imports["core"] - imports["pydantic_model"]
-    row("ours beside pydantic", f"{own:.0f} ms", "chalicelib.national minus pydantic BaseModel")
+    row(
+        "ours beside pydantic",
+        f"{own:.0f} ms",
+        "chalicelib.services.decisions minus pydantic BaseModel",
+    )
     shares = {g: imports[f"self_{g}"] for g in ("own", "pydantic", "other")}
     total = sum(shares.values()) or 1.0
     print(
-        "  -X importtime self time in `import chalicelib.national` beyond a bare run "
+        "  -X importtime self time in `import chalicelib.services.decisions` beyond a bare run "
         "(tracing inflates it; read it as shares):"
     )
     for label, group in (

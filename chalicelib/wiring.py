@@ -1,14 +1,17 @@
-"""The composition root: builds the services once, lazily, on first use.
+"""The composition root: builds the adapters and the services once, lazily, on first use.
+
+Only this module builds adapters (DynamoDB, memory, S3, SQS, a directory, the in-process queue;
+`tests/unit/test_layering.py` checks it); everything else gets them as constructor arguments.
 
 Why lazily: on Lambda, `import app` is cold-start time, paid before the first request of every
 new container. So `import app` loads only chalice, the route table and the thin HTTP layer
-(`chalicelib/http.py`, `errors.py`, `problems.py`, `logs.py`, `config.py`); the capabilities
+(`chalicelib/web/http.py`, `errors.py`, `documents.py`, `logs.py`, `config.py`); the capabilities
 (the services, the domain, the pydantic models, storage, boto3, batches, OpenAPI) are imported
 on first use, and a request loads only what it needs. The pattern, used everywhere:
 
-- route modules import at the top only chalice, `chalicelib.http` and `chalicelib.routes.common`;
-  each handler imports its models and use cases in its own body, and annotations that need them
-  import under `if TYPE_CHECKING:`;
+- route modules import at the top only chalice, `chalicelib.web.http` and
+  `chalicelib.web.routes.common`; each handler imports its models and use cases in its own
+  body, and annotations that need them import under `if TYPE_CHECKING:`;
 - `services()` and `batches()` below import and build on the first call, and keep the result.
 
 `tests/unit/test_cold_start.py` checks in a fresh interpreter that `import app` loads none of the
@@ -29,8 +32,8 @@ from chalicelib.config import Settings
 from chalicelib.errors import ServiceUnavailableError
 
 if TYPE_CHECKING:
-    from chalicelib.batch.pipeline import Batches
     from chalicelib.services import Services
+    from chalicelib.services.batches.pipeline import Batches
     from chalicelib.storage.ports import Storage
 
 _services: Services | None = None
@@ -79,6 +82,17 @@ def build(settings: Settings) -> Services:
     return Services(storage, settings, utc_now, new_id)
 
 
+def offline_services(today: dt.date) -> Services:
+    """Services on an empty in-memory store whose clock stands still on `today` (the command
+    line's offline checks)."""
+    from chalicelib.services import Services
+    from chalicelib.storage.memory import MemoryStorage
+
+    settings = Settings(stage="cli", table_name="none", storage="memory", admin_token=None)
+    clock = dt.datetime.combine(today, dt.time())
+    return Services(MemoryStorage(), settings, lambda: clock, lambda: "0" * 32)
+
+
 def services() -> Services:
     """The services, built on the first call (storage from the environment), then kept."""
     global _services
@@ -105,8 +119,8 @@ def pseudonym_secret(settings: Settings) -> Callable[[str], bytes]:
 def build_batches(services: Services) -> Batches:
     import tempfile
 
-    from chalicelib.batch.pipeline import Batches
-    from chalicelib.batch.transport import (
+    from chalicelib.services.batches.pipeline import Batches
+    from chalicelib.storage.transport import (
         BlobStore,
         DirectoryBlobStore,
         InProcessQueue,

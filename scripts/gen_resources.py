@@ -89,7 +89,7 @@ WORKER_QUEUE_ACTIONS = [
     "sqs:ReceiveMessage",
     "sqs:SendMessage",
 ]
-BLOB_PREFIXES = ("uploads/", "batches/")  # chalicelib/batch/pipeline.py
+BLOB_PREFIXES = ("uploads/", "batches/")  # chalicelib/services/batches/pipeline.py
 
 LOG_RETENTION_DAYS = 90
 THROTTLING_RATE = 25  # requests per second, steady state, across all clients

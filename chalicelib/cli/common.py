@@ -13,12 +13,11 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from chalicelib.config import Settings
-from chalicelib.errors import RequestValidationError, ToewijzingError
+from chalicelib.documents import error_body, parse_json, validation_details
+from chalicelib.errors import MalformedJsonError, RequestValidationError, ToewijzingError
 from chalicelib.models.region import RegionFile, RegionIn
-from chalicelib.problems import MalformedJsonError, error_body, parse_json, validation_details
 from chalicelib.services import Services
-from chalicelib.storage.memory import MemoryStorage
+from chalicelib.wiring import offline_services
 
 EXIT_OK, EXIT_INVALID, EXIT_MALFORMED = 0, 1, 2
 M = TypeVar("M", bound=BaseModel)
@@ -96,12 +95,9 @@ def error_of(exc: ToewijzingError) -> dict[str, Any]:
 def offline_region(region: RegionFile, today: dt.date) -> Services:
     """Services on an in-memory store holding this one region and its opt-out notices, so
     that an offline command gives exactly the findings the API gives."""
-    settings = Settings(stage="cli", table_name="none", storage="memory", admin_token=None)
-    services = Services(
-        MemoryStorage(), settings, lambda: dt.datetime.combine(today, dt.time()), lambda: "0" * 32
-    )
+    services = offline_services(today)
     body = region.model_dump(exclude={"region_id", "opt_outs"})
-    services.put_region(region.region_id, RegionIn.model_validate(body))
+    services.regions.put_region(region.region_id, RegionIn.model_validate(body))
     for notice in region.opt_outs:
-        services.put_opt_out(region.region_id, notice, "enacted")
+        services.optout.put_opt_out(region.region_id, notice, "enacted")
     return services

@@ -22,7 +22,9 @@ def run(args: argparse.Namespace) -> int:
     definition = read_model(args.file, CriteriaDefinition)
     region = read_model(args.region_file, RegionFile)
     services = offline_region(region, args.date or definition.effective_from)
-    result = services.validate_criteria(region.region_id, definition, args.framework, args.date)
+    result = services.criteria.validate_criteria(
+        region.region_id, definition, args.framework, args.date
+    )
     return report(result)
 
 

@@ -11,7 +11,7 @@ from chalicelib.cli.common import EXIT_OK, command, print_json, read_model
 from chalicelib.legal.timeline import DEFAULT_FRAMEWORK, FRAMEWORK_IDS
 from chalicelib.models.decision import Evaluation
 from chalicelib.models.request import DecisionRequest
-from chalicelib.national import decide_national
+from chalicelib.services.decisions import decide_national
 
 
 @command

@@ -26,7 +26,6 @@ from chalicelib.models.criteria import CriteriaDefinition
 from chalicelib.models.optout import OptOutNotice
 from chalicelib.models.region import RegionFile
 from chalicelib.models.support_plan import SupportPlan
-from chalicelib.plans import Plans
 from chalicelib.services import Services
 
 NO_REGION = {
@@ -56,11 +55,12 @@ def _store_criteria(
 ) -> None:
     if args.criteria_file:
         for path in args.criteria_file:
-            services.store_criteria(region_id, read_model(path, CriteriaDefinition), args.framework)
+            definition = read_model(path, CriteriaDefinition)
+            services.criteria.store_criteria(region_id, definition, args.framework)
         return
     for definition in plan.lwoo_pro.criteria:
         try:
-            services.store_criteria(region_id, definition, args.framework)
+            services.criteria.store_criteria(region_id, definition, args.framework)
         except ToewijzingError:
             continue  # not permitted: the plan's findings say why
 
@@ -71,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
     region = _region(args, plan)
     services = offline_region(region, args.date or plan.period.start)
     _store_criteria(services, region.region_id, plan, args)
-    result = Plans(services).validate(region.region_id, plan, args.framework, args.date)
+    result = services.support_plan.validate(region.region_id, plan, args.framework, args.date)
     if args.region_file is None:
         result["findings"].append(NO_REGION)
     return report(result)

@@ -28,10 +28,10 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib.cli.common import EXIT_OK, InputError, fail
+from chalicelib.documents import error_body
 from chalicelib.errors import ToewijzingError
-from chalicelib.problems import error_body
-from chalicelib.report import national_report, region_report
-from chalicelib.statistics import parse_teldatum
+from chalicelib.render.report_html import national_report, region_report
+from chalicelib.services.statistics import parse_teldatum
 
 TIMEOUT = 120.0
 

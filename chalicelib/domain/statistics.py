@@ -34,8 +34,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
-ARRANGEMENTS = ("lwoo", "pro")
-OUTCOMES = ("granted", "refused", "incomplete")
+from chalicelib.models.common import ARRANGEMENTS, OUTCOMES
+
 KINDS = ("aoc", "pro", "vmbo_lwoo", "vmbo", "other")
 NO_ROUTE_MET = "no_route_met"
 SHARE_PLACES = Decimal("0.0001")

@@ -10,6 +10,8 @@ Arrangement = Literal["lwoo", "pro"]
 """lwoo: leerwegondersteunend onderwijs; pro: praktijkonderwijs."""
 
 ARRANGEMENTS: tuple[Arrangement, ...] = ("lwoo", "pro")
+OUTCOMES = ("granted", "refused", "incomplete")
+ID_PATTERN = r"^[0-9a-f]{32}$"  # decision, batch, plan and upload ids (`wiring.new_id`)
 
 Domain = Literal["technisch_lezen", "spellen", "begrijpend_lezen", "inzichtelijk_rekenen"]
 """The four domains of the leerachterstand (UB WVO 2020 art. 2.46 lid 1 b)."""

@@ -6,7 +6,7 @@ import base64
 import binascii
 import json
 
-from chalicelib.storage.ports import InvalidCursorError
+from chalicelib.errors import InvalidCursorError
 
 
 def encode(after: str) -> str:

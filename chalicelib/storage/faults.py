@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from chalicelib.storage.ports import AlreadyExistsError, StorageUnavailableError
+from chalicelib.errors import AlreadyExistsError, StorageUnavailableError
 
 Fault = Literal["throttle", "timeout", "race", "after"]
 THROTTLE: Fault = "throttle"

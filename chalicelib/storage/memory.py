@@ -7,9 +7,9 @@ import datetime as dt
 import threading
 from typing import Any
 
+from chalicelib.errors import AlreadyExistsError
 from chalicelib.storage import cursor as cursors
 from chalicelib.storage.ports import (
-    AlreadyExistsError,
     IdempotencyRecord,
     Page,
     StoredDecision,

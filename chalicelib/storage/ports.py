@@ -2,6 +2,8 @@
 
 Two adapters implement it with one contract (tests/contract/): `memory.MemoryStorage` and
 `dynamodb.DynamoStorage`. Records are plain JSON-able dicts or models; only adapters know keys.
+Adapters raise the storage errors of `chalicelib/errors.py`: `AlreadyExistsError` (a conditional
+write lost), `StorageUnavailableError` (an outage, a 503 by class) and `InvalidCursorError`.
 """
 
 from __future__ import annotations
@@ -53,18 +55,6 @@ class IdempotencyRecord:
 class Page:
     items: list[StoredDecision]
     next_cursor: str | None
-
-
-class AlreadyExistsError(Exception):
-    """A conditional write found the item already there: nothing was overwritten."""
-
-
-class StorageUnavailableError(Exception):
-    """The database did not answer in time, after retries."""
-
-
-class InvalidCursorError(ValueError):
-    """A pagination cursor that this storage did not hand out."""
 
 
 class BatchStorage(Protocol):

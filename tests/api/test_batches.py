@@ -14,12 +14,12 @@ from typing import Any
 import pytest
 
 from chalicelib import wiring
-from chalicelib.batch.chunks import ChunkBusyError
-from chalicelib.batch.formats import CSV_COLUMNS
-from chalicelib.batch.pipeline import Batches
-from chalicelib.batch.transport import DirectoryBlobStore, InProcessQueue
+from chalicelib.errors import StorageUnavailableError
+from chalicelib.services.batches.chunks import ChunkBusyError
+from chalicelib.services.batches.formats import CSV_COLUMNS
+from chalicelib.services.batches.pipeline import Batches
 from chalicelib.storage.faults import AFTER, THROTTLE, TIMEOUT, FaultPlan, FaultyStorage
-from chalicelib.storage.ports import StorageUnavailableError
+from chalicelib.storage.transport import DirectoryBlobStore, InProcessQueue
 from tests.api.conftest import Api, request_body
 
 COMPARED = ("outcome", "eligible_for", "arrangement", "criteria", "phase", "explanation",
@@ -218,7 +218,6 @@ def test_throttling_in_the_middle_of_a_batch_loses_and_doubles_nothing(batch_api
     })  # fmt: skip
     faulty = FaultyStorage(batch_api.services.storage, plan)
     batch_api.services.storage = faulty  # type: ignore[assignment]
-    batch_api.services.regional.storage = faulty  # type: ignore[assignment]
     batches = wiring.batches()
     batches.storage = faulty  # type: ignore[assignment]
     batches.chunk_rows = 10  # four chunks; no message fails five times (SQS's maxReceiveCount)
@@ -344,7 +343,6 @@ def test_a_chunk_reads_the_region_and_its_criteria_once(batch_api: Api) -> None:
     counting = Flaky(batch_api.services.storage, {"get_region": set(),
                                                   "list_region_documents": set()})  # fmt: skip
     batch_api.services.storage = counting  # type: ignore[assignment]
-    batch_api.services.regional.storage = counting  # type: ignore[assignment]
     wiring.batches().storage = counting  # type: ignore[assignment]
     dossiers = [dict(d, student={**d["student"], "ref": f"ll-{i}"})
                 for i, d in enumerate(cohort() * 5)]  # fmt: skip

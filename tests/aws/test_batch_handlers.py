@@ -20,13 +20,13 @@ from moto import mock_aws
 
 from app import app
 from chalicelib import wiring
-from chalicelib.batch.pipeline import Batches
-from chalicelib.batch.transport import S3BlobStore, SqsQueue
 from chalicelib.config import BATCH_QUEUE_NAME, Settings
 from chalicelib.errors import ServiceUnavailableError
 from chalicelib.services import Services
+from chalicelib.services.batches.pipeline import Batches
 from chalicelib.storage.dynamodb import DynamoStorage
 from chalicelib.storage.schema import ensure_table
+from chalicelib.storage.transport import S3BlobStore, SqsQueue
 from tests.api.conftest import ADMIN, Api
 from tests.api.test_batches import as_csv, cohort
 from tests.contract.conftest import fake_credentials

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib.report import COLOURS
+from chalicelib.render.report_html import COLOURS
 from tests.api.conftest import ADMIN, ROOT, Api
 
 OUTPUT = ROOT / "test-output"

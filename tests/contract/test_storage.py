@@ -7,10 +7,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from chalicelib.errors import AlreadyExistsError, InvalidCursorError
 from chalicelib.storage.ports import (
-    AlreadyExistsError,
     IdempotencyRecord,
-    InvalidCursorError,
     Storage,
     StoredDecision,
     TokenRecord,

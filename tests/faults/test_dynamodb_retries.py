@@ -29,9 +29,9 @@ from chalice.test import Client
 from app import app
 from chalicelib import wiring
 from chalicelib.config import Settings
+from chalicelib.errors import StorageUnavailableError
 from chalicelib.services import Services
 from chalicelib.storage.dynamodb import DynamoStorage
-from chalicelib.storage.ports import StorageUnavailableError
 from tests.api.conftest import ADMIN, REGION
 from tests.contract.conftest import fake_credentials
 

@@ -44,7 +44,7 @@ def services_on(storage: Any) -> Services:
 def region_services(plan: FaultPlan) -> tuple[Services, FaultyStorage]:
     faulty = FaultyStorage(MemoryStorage())
     svc = services_on(faulty)
-    svc.put_region(
+    svc.regions.put_region(
         "VO2001",
         __import__("chalicelib.models.region", fromlist=["RegionIn"]).RegionIn.model_validate(
             REGION
@@ -59,7 +59,7 @@ def decide_with_retries(svc: Services, ref: str, key: str, tries: int = 10) -> d
     body = DecisionRequest.model_validate(request_body(student__ref=ref))
     for _ in range(tries):
         try:
-            decision, _ = svc.create_decision("VO2001", body, key)
+            decision, _ = svc.decisions.create_decision("VO2001", body, key)
             return decision
         except (ServiceUnavailableError, ConflictError):
             continue
@@ -105,9 +105,9 @@ def test_a_race_on_put_decision_without_a_stored_winner_is_a_409_not_a_duplicate
     svc, faulty = region_services(FaultPlan({"put_decision": {1: RACE}}))
     body = DecisionRequest.model_validate(request_body())
     with pytest.raises(ConflictError):
-        svc.create_decision("VO2001", body, "racing-key")
+        svc.decisions.create_decision("VO2001", body, "racing-key")
     assert faulty.inner._decisions == {}
-    _, replayed = svc.create_decision("VO2001", body, "racing-key")
+    _, replayed = svc.decisions.create_decision("VO2001", body, "racing-key")
     assert not replayed and len(faulty.inner._decisions) == 1
 
 

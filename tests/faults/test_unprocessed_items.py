@@ -16,8 +16,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from chalicelib.storage.dynamodb import WRITE_ATTEMPTS, DynamoStorage
-from chalicelib.storage.ports import StorageUnavailableError
+from chalicelib.errors import StorageUnavailableError
+from chalicelib.storage.dynamodb import DynamoStorage
+from chalicelib.storage.dynamodb_table import WRITE_ATTEMPTS
 from chalicelib.storage.schema import ensure_table
 from tests.contract.conftest import fake_credentials
 from tests.contract.test_storage import TODAY, decision

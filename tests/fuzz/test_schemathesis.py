@@ -27,7 +27,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from chalicelib.openapi import openapi_document
+from chalicelib.web.openapi import openapi_document
 from tests.fuzz.conftest import ADMIN_TOKEN
 from tests.support.local_server import LocalServer
 

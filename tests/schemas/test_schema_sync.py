@@ -19,9 +19,9 @@ import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 from pydantic import BaseModel, ValidationError
 
+from chalicelib.documents import parse_json
 from chalicelib.models.criteria import CriteriaDefinition
 from chalicelib.models.request import DecisionRequest
-from chalicelib.problems import parse_json
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_DIR = ROOT / "criteria_schemas"

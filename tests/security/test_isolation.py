@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.openapi import openapi_document
+from chalicelib.web.openapi import openapi_document
 from tests.api.conftest import Api
 
 FILL = {"decision_id": "0" * 32, "batch_id": "0" * 32, "plan_id": "0" * 32,

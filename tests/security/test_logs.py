@@ -65,7 +65,7 @@ def test_an_unhandled_error_is_logged_without_the_request(
     def boom(*_: object) -> None:
         raise RuntimeError("storage exploded")
 
-    monkeypatch.setattr(api.services, "create_decision", boom)
+    monkeypatch.setattr(api.services.decisions, "create_decision", boom)
     body = request_body(student__ref="ll-geheim-456")
     status, error, _ = api.call("POST", "/v1/regions/VO2001/decisions", body)
     assert status == 500 and error["error"]["code"] == "internal_error"

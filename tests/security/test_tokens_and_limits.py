@@ -11,10 +11,11 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from chalicelib import http, services
+from chalicelib.services import auth as services
 from chalicelib.storage.dynamodb import DynamoStorage
 from chalicelib.storage.ports import TokenRecord
 from chalicelib.storage.schema import ensure_table
+from chalicelib.web import http
 from tests.api.conftest import ADMIN, Api, request_body
 from tests.contract.conftest import fake_credentials
 

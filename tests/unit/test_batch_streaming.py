@@ -10,11 +10,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from chalicelib.batch.pipeline import Batches
-from chalicelib.batch.transport import DirectoryBlobStore
 from chalicelib.config import Settings
 from chalicelib.services import Services
+from chalicelib.services.batches.pipeline import Batches
 from chalicelib.storage.memory import MemoryStorage
+from chalicelib.storage.transport import DirectoryBlobStore
 from tests.api.test_batches import as_csv, cohort
 
 MB = 1024 * 1024

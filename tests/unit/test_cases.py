@@ -87,7 +87,7 @@ from chalicelib.models.common import Citation
 from chalicelib.models.criteria import CriteriaDefinition
 from chalicelib.models.decision import Evaluation
 from chalicelib.models.request import DecisionRequest
-from chalicelib.national import decide_national
+from chalicelib.services.decisions import decide_national
 
 CASES_DIR = Path(__file__).resolve().parent.parent / "cases"
 REQUIRED_FILES = {

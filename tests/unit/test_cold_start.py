@@ -18,11 +18,12 @@ THIN_LAYER = {
     "chalicelib",
     "chalicelib.config",
     "chalicelib.errors",
-    "chalicelib.http",
+    "chalicelib.web.http",
     "chalicelib.logs",
-    "chalicelib.problems",
+    "chalicelib.documents",
     "chalicelib.wiring",
-    "chalicelib.routes",
+    "chalicelib.web",
+    "chalicelib.web.routes",
 }
 HEAVY = ("boto3", "botocore", "pydantic", "pydantic_core")
 # One GET /v1/health, as API Gateway sends it to the Lambda function.
@@ -68,12 +69,12 @@ def heavy(modules: set[str]) -> set[str]:
 
 
 def is_thin(module: str) -> bool:
-    return module in THIN_LAYER or module.startswith("chalicelib.routes.")
+    return module in THIN_LAYER or module.startswith("chalicelib.web.routes.")
 
 
 def test_import_app_loads_only_the_thin_layer() -> None:
     modules = loaded_after("import app")
-    assert "chalice" in modules and "chalicelib.routes.decisions" in modules
+    assert "chalice" in modules and "chalicelib.web.routes.decisions" in modules
     assert sorted(m for m in ours(modules) if not is_thin(m)) == []
     assert sorted(heavy(modules)) == []
     assert not any(m.startswith(("chalicelib.domain", "chalicelib.models")) for m in modules)

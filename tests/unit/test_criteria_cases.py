@@ -62,7 +62,7 @@ def test_criteria_case(case: dict[str, Any]) -> None:
     definition = CriteriaDefinition.model_validate(jsonpatch.apply_patch(document, case["patch"]))
     start = definition.effective_from
     services = offline_region(region_with(case["opt_out"], start.year), start)
-    result = services.validate_criteria("VO2001", definition, case["framework"])
+    result = services.criteria.validate_criteria("VO2001", definition, case["framework"])
     found = {(f["code"], f["path"]) for f in result["findings"]}
     expected = case["expected"]
     assert result["valid"] is expected["valid"], result["findings"]

@@ -12,14 +12,14 @@ from typing import Any
 import pytest
 from dossiers import build_request, request_for
 
+from chalicelib.documents import parse_json
 from chalicelib.domain.duration import valid_until
 from chalicelib.domain.eligibility import compile_criteria, decide
 from chalicelib.legal.timeline import national_criteria, phase_at
 from chalicelib.models.criteria import CriteriaDefinition, SchoolCareer, SchoolYears
 from chalicelib.models.decision import CriteriaRef, Evaluation
 from chalicelib.models.request import DecisionRequest
-from chalicelib.national import decide_national
-from chalicelib.problems import parse_json
+from chalicelib.services.decisions import decide_national
 
 D = dt.date.fromisoformat
 REGION = CriteriaRef("region", "VO2001-v1")
@@ -76,7 +76,7 @@ def test_delay_just_under_an_exact_bound_does_not_count() -> None:
 
 
 def test_ratio_given_as_a_json_number_is_exact_too() -> None:
-    # GIVEN the bound as a number 0.1 (parsed as Decimal by problems.parse_json, not a float)
+    # GIVEN the bound as a number 0.1 (parsed as Decimal by documents.parse_json, not a float)
     document = parse_json(
         '{"effective_from": "2017-01-01", "arrangements": {"lwoo": {"routes": [{"id": "r",'
         ' "conditions": [{"kind": "learning_delay", "min_ratio": 0.1}]}]}}}'

@@ -21,13 +21,13 @@ from pydantic import TypeAdapter
 
 from chalicelib.domain import conditions, eligibility, evidence
 from chalicelib.domain.eligibility import CompiledCriteria, compile_criteria, decide, merge_sides
-from chalicelib.health_data import split_health_data
 from chalicelib.legal.model import Phase
 from chalicelib.legal.timeline import national_criteria, phase_at
 from chalicelib.models.common import DOMAINS
 from chalicelib.models.criteria import CriteriaDefinition, LearningDelayCondition
 from chalicelib.models.decision import CriteriaRef, Evaluation
 from chalicelib.models.request import DecisionRequest
+from chalicelib.services.decisions import split_health_data
 
 DATE = dt.date(2017, 3, 1)
 NATIONAL = CriteriaRef("national", "national-2016")

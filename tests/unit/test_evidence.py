@@ -23,7 +23,7 @@ from chalicelib.legal.instruments import DidacticRecency, InstrumentRegulations
 from chalicelib.legal.timeline import instrument_rules_at, phase_at
 from chalicelib.models.common import Finding, Profession
 from chalicelib.models.decision import Evaluation
-from chalicelib.national import decide_national
+from chalicelib.services.decisions import decide_national
 
 D = dt.date.fromisoformat
 LWOO_DELAYS: dict[str, Any] = {"begrijpend_lezen": [60, 42], "inzichtelijk_rekenen": [60, 39]}

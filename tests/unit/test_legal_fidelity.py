@@ -13,7 +13,7 @@ from chalicelib.legal.timeline import national_criteria, phase_at, phases_spanne
 from chalicelib.models.criteria import CriteriaDefinition
 from chalicelib.models.optout import OptOutNotice
 from chalicelib.models.region import RegionIn
-from chalicelib.national import decide_national
+from chalicelib.services.decisions import decide_national
 
 REGION = RegionIn.model_validate(
     {

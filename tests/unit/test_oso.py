@@ -19,16 +19,16 @@ from typing import Any
 import pytest
 
 from chalicelib.errors import PayloadTooLargeError, RequestValidationError
-from chalicelib.models.request import IqResult, LearningDelayResult
-from chalicelib.oso import OsoImport, import_dossier
-from chalicelib.oso_mapping import (
+from chalicelib.importers.oso.dossier import OsoImport, import_dossier
+from chalicelib.importers.oso.vocabulary import (
     OSO_NAMESPACE,
     derive_dl,
     domain_for,
     months_completed,
     profession_for,
 )
-from chalicelib.safe_xml import MAX_DEPTH, MAX_ELEMENTS, MAX_XML_BYTES
+from chalicelib.importers.safe_xml import MAX_DEPTH, MAX_ELEMENTS, MAX_XML_BYTES
+from chalicelib.models.request import IqResult, LearningDelayResult
 
 SHARED_OSO = Path(__file__).resolve().parents[3] / "shared" / "oso"
 HOSTILE = Path(__file__).resolve().parents[1] / "data" / "oso"

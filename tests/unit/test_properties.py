@@ -19,13 +19,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from chalicelib.documents import pointer, validation_details
 from chalicelib.legal.timeline import national_criteria
 from chalicelib.models.common import DOMAINS
 from chalicelib.models.criteria import CriteriaDefinition
 from chalicelib.models.decision import Evaluation
 from chalicelib.models.request import DecisionRequest
-from chalicelib.national import decide_national
-from chalicelib.problems import pointer, validation_details
+from chalicelib.services.decisions import decide_national
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 CORE = ("begrijpend_lezen", "inzichtelijk_rekenen")

@@ -29,8 +29,8 @@ from chalicelib.legal.timeline import national_criteria, phase_at
 from chalicelib.models.criteria import CriteriaDefinition
 from chalicelib.models.region import RegionIn
 from chalicelib.models.support_plan import PlanPublication, SupportPlan
-from chalicelib.regional import content_hash
-from chalicelib.render import percent, route_words
+from chalicelib.render.markdown import percent, route_words
+from chalicelib.services.criteria import content_hash
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "criteria_schemas" / "examples" / "support-plan"
 Document = dict[str, Any]

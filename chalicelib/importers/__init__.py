@@ -1,0 +1,1 @@
+"""Reading what others send us: OSO dossiers (XML) into decision requests, safely."""

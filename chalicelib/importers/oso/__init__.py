@@ -1,0 +1,1 @@
+"""OSO dossiers (the Dutch school-transfer exchange): the dossier reader and its vocabulary."""

@@ -1,0 +1,1 @@
+"""Presentation: Markdown for support plans and criteria, HTML for monitoring reports."""

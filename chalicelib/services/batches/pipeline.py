@@ -1,0 +1,244 @@
+"""The batch use cases: accept, split into chunks, decide a chunk, report status and results.
+
+Nothing is lost and nothing is doubled: a chunk is decided by one worker at a time, under the
+chunk's lease, and each row's decision id is derived from the batch and the row, so a
+redelivered chunk finds what it wrote before (`chunks.py`); a chunk's summary is written once,
+after its rows, and the batch's counts are the sum of the summaries. A failure in the middle
+of a chunk (throttling, a crash) makes the whole chunk come back, and the rows already done
+are found, not done again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from chalicelib.errors import (
+    NotFoundError,
+    RequestValidationError,
+    ServiceUnavailableError,
+    UploadsUnavailableError,
+)
+from chalicelib.models.common import OUTCOMES
+from chalicelib.services import Services
+from chalicelib.services.batches import formats
+from chalicelib.services.batches.chunks import ChunkDecider
+from chalicelib.storage.caching import CachingStorage
+from chalicelib.storage.transport import BlobStore, Message, Queue
+
+log = logging.getLogger("toewijzing.batch")
+CHUNK_ROWS = 100
+CHUNK_BYTES = 200_000  # SQS takes 256 KB a message
+
+
+def blob_key(region_id: str, batch_id: str) -> str:
+    return f"batches/{region_id}/{batch_id}"
+
+
+class Batches:
+    """Batch submissions of one deployment: the API side and the worker side."""
+
+    def __init__(
+        self,
+        services: Services,
+        blobs: BlobStore,
+        queue: Queue | None,
+        pseudonym_secret: Callable[[str], bytes],
+    ) -> None:
+        self.storage = services.storage
+        self.settings = services.settings
+        self.clock = services.clock
+        self.new_id = services.new_id
+        self.regions = services.regions
+        self.blobs = blobs
+        self.queue = queue
+        self.pseudonym_secret = pseudonym_secret
+        self.chunk_rows = CHUNK_ROWS
+
+    # The API side
+
+    def accept(
+        self, region_id: str, media: str, body: bytes | None, params: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Record a batch, check what can be checked at once, queue it; 202 with its URL."""
+        self.regions.get_region(region_id)
+        if media not in formats.FORMATS:
+            raise RequestValidationError(f"A batch is one of {', '.join(formats.FORMATS)}.")
+        batch_id = self.new_id()
+        key = params.pop("upload_key", None) or blob_key(region_id, batch_id)
+        if body is not None:
+            formats.precheck(media, body)
+            self.blobs.put(key, body)
+        self._oso_parameters(region_id, media, params)  # 400 now rather than per row later
+        record = {
+            "batch_id": batch_id,
+            "region_id": region_id,
+            "format": media,
+            "status": "accepted",
+            "accepted_at": self.clock().isoformat(timespec="seconds"),
+            "parameters": params,
+            "blob": key,
+        }
+        self.storage.put_batch(region_id, batch_id, record)
+        self._send([{"kind": "split", "region_id": region_id, "batch_id": batch_id}])
+        url = f"/v1/regions/{region_id}/batches/{batch_id}"
+        return {"batch_id": batch_id, "status_url": url, "results_url": f"{url}/results"}
+
+    def upload(self, region_id: str, media: str) -> dict[str, Any]:
+        """A presigned URL for a body larger than the API takes, and how to submit it after."""
+        self.regions.get_region(region_id)
+        upload_id = self.new_id()
+        key = f"uploads/{region_id}/{upload_id}"
+        url = self.blobs.upload_url(key, media)
+        if url is None:
+            raise UploadsUnavailableError(
+                "This deployment has no large uploads; send the body itself."
+            )
+        return {"upload_id": upload_id, "upload_url": url, "method": "PUT",
+                "headers": {"Content-Type": media}}  # fmt: skip
+
+    def _send(self, messages: Iterable[Message]) -> None:
+        if self.queue is None:
+            raise ServiceUnavailableError("Batches cannot be queued in this deployment.")
+        self.queue.send(messages)
+
+    def _oso_parameters(
+        self, region_id: str, media: str, params: dict[str, Any]
+    ) -> formats.OsoParameters | None:
+        if media not in (formats.XML, formats.ZIP):
+            return None
+        missing = [p for p in ("arrangement", "date") if not params.get(p)]
+        if missing or params.get("arrangement") not in ("lwoo", "pro"):
+            raise RequestValidationError(
+                "OSO dossiers need ?arrangement=lwoo|pro and ?date=YYYY-MM-DD.",
+                [{"path": f"?{p}", "code": "missing", "message": "Field required"}
+                 for p in missing or ["arrangement"]],
+            )  # fmt: skip
+        try:
+            date = dt.date.fromisoformat(params["date"])
+        except ValueError as exc:
+            raise RequestValidationError("?date must be YYYY-MM-DD.") from exc
+        advice = [a for a in str(params.get("expert_advice", "")).split(",") if a]
+        evidence = {
+            "board_motivation": params.get("board_motivation") in ("true", "ja", "1"),
+            "parent_view": params.get("parent_view") in ("true", "ja", "1"),
+            "expert_advice": advice,
+        }
+        return formats.OsoParameters(
+            params["arrangement"], date, evidence, self.pseudonym_secret(region_id)
+        )
+
+    def status(self, region_id: str, batch_id: str) -> dict[str, Any]:
+        record = self._record(region_id, batch_id)
+        summaries = self.storage.chunk_summaries(region_id, batch_id)
+        decided = Counter[str]()
+        rejected = 0
+        for summary in summaries:
+            decided.update(summary["decided"])
+            rejected += summary["rejected"]
+        total = record.get("total")
+        done = sum(decided.values()) + rejected
+        if record["status"] == "failed":
+            status = "failed"
+        elif total is not None and len(summaries) == record.get("chunks"):
+            status = "completed"
+        elif summaries or total is not None:
+            status = "processing"
+        else:
+            status = record["status"]
+        return {
+            "batch_id": batch_id,
+            "status": status,
+            "format": record["format"],
+            "accepted_at": record["accepted_at"],
+            "counts": {
+                "total": total,
+                "decided": {o: decided.get(o, 0) for o in OUTCOMES},
+                "rejected": rejected,
+                "pending": None if total is None else total - done,
+            },
+            "results_url": f"/v1/regions/{region_id}/batches/{batch_id}/results",
+            **({"error": record["error"]} if "error" in record else {}),
+        }
+
+    def results(
+        self, region_id: str, batch_id: str, cursor: str | None, limit: int
+    ) -> dict[str, Any]:
+        self._record(region_id, batch_id)
+        after = 0
+        if cursor:
+            if not cursor.isdigit():
+                raise RequestValidationError(
+                    "The cursor is not one this service handed out.",
+                    [{"path": "?cursor", "code": "cursor", "message": "Use the `next` value."}],
+                )
+            after = int(cursor)
+        items, last = self.storage.list_row_results(region_id, batch_id, after, limit)
+        return {"items": items, "next": None if last is None else str(last)}
+
+    def _record(self, region_id: str, batch_id: str) -> dict[str, Any]:
+        record = self.storage.get_batch(region_id, batch_id)
+        if record is None:
+            raise NotFoundError(f"Region {region_id} has no batch {batch_id}.")
+        return record
+
+    # The worker side
+
+    def handle(self, message: Message) -> None:
+        """One queued message: `split` a batch into chunks, or decide one `chunk` of rows."""
+        if message["kind"] == "split":
+            self.split(message["region_id"], message["batch_id"])
+        else:
+            self.process_chunk(message)
+
+    def split(self, region_id: str, batch_id: str) -> None:
+        """Stream the batch's body into chunk messages; then record the total and delete the
+        body, which may hold names (an OSO dossier) that are never to be kept."""
+        record = self._record(region_id, batch_id)
+        if record.get("total") is not None:
+            return  # split before: the chunks were sent
+        params = self._oso_parameters(region_id, record["format"], dict(record["parameters"]))
+        total, chunks = 0, 0
+        outcome: dict[str, Any] = {"status": "processing"}
+        try:
+            with self.blobs.open(record["blob"]) as stream:
+                for chunk in self._chunks(formats.rows(record["format"], stream, params)):
+                    self._send([{"kind": "chunk", "region_id": region_id, "batch_id": batch_id,
+                                 "chunk": chunks, "rows": chunk}])  # fmt: skip
+                    total += len(chunk)
+                    chunks += 1
+        except RequestValidationError as exc:  # an uploaded body that is not what it says
+            outcome = {"status": "failed", "error": {"code": exc.code, "message": exc.message}}
+        self.storage.update_batch(
+            region_id, batch_id, {**outcome, "total": total, "chunks": chunks}
+        )
+        self.blobs.delete(record["blob"])
+
+    def _chunks(self, rows: Iterator[formats.Row]) -> Iterator[list[dict[str, Any]]]:
+        chunk: list[dict[str, Any]] = []
+        size = 0
+        for row in rows:
+            item = {"row": row.number, "document": row.document, "errors": row.errors,
+                    "warnings": row.warnings}  # fmt: skip
+            chunk.append(item)
+            size += len(json.dumps(item))
+            if len(chunk) >= self.chunk_rows or size >= CHUNK_BYTES:
+                yield chunk
+                chunk, size = [], 0
+        if chunk:
+            yield chunk
+
+    def process_chunk(self, message: Message) -> None:
+        """Decide one chunk, over use cases whose storage reads the region, its opt-outs and
+        criteria once a chunk (not once a row)."""
+        cached = Services(CachingStorage(self.storage), self.settings, self.clock, self.new_id)
+        decider = ChunkDecider(
+            self.storage, cached.regions, cached.decisions, self.clock, self.new_id
+        )
+        decider.process(
+            message["region_id"], message["batch_id"], message["chunk"], message["rows"]
+        )

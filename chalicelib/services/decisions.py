@@ -1,0 +1,237 @@
+"""Use cases of decisions: decide and store (idempotently, numbered), read, list; the health
+data kept apart; and deciding under the national criteria alone (no region, no storage).
+
+Pure of chalice; storage comes in through the port, time through `clock`, ids through `new_id`.
+
+Health data: a decision's explanation shows, per condition, the measured value (`actual`: an IQ,
+delays, SEP indicators). Those are health data (WVO 2020 art. 2.47 lid 16): the stored decision
+keeps its explanation without them, and a separate health record keeps them with the dossier
+until three years after the decision. Reads put them back while the record is kept.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+from pydantic import TypeAdapter
+
+from chalicelib.domain.in_force import decide_in_force, national_in_force
+from chalicelib.errors import (
+    AlreadyExistsError,
+    ConflictError,
+    InvalidCursorError,
+    NotFoundError,
+    RequestValidationError,
+)
+from chalicelib.models.decision import Decision, Evaluation
+from chalicelib.models.request import DecisionRequest
+from chalicelib.services.criteria import Criteria
+from chalicelib.services.regions import Regions
+from chalicelib.storage.ports import IdempotencyRecord, Storage, StoredDecision
+
+IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
+HEALTH_RETENTION_YEARS = 3  # WVO 2020 art. 2.47 lid 16
+
+
+@cache
+def decisions_adapter() -> TypeAdapter[Decision]:
+    """Built on first use rather than at import (cold start)."""
+    return TypeAdapter(Decision)
+
+
+def decide_national(request: DecisionRequest, framework_id: str = "enacted") -> Evaluation:
+    """Decide under the national criteria of the phase in force on the application date: the
+    mechanism the API uses for a region without criteria of its own, for the command line and
+    the case tables.
+
+    Raises:
+        NoLegalPhaseError: the date lies before 2016-01-01.
+        NoCriteriaInForceError: the phase has no national criteria for the arrangement
+            (the `loslaten` phase of `kamerbrief-2014`: the region's own criteria apply).
+    """
+    return decide_in_force(request, national_in_force(framework_id, request.application.date))
+
+
+class Decisions:
+    """Decisions of regions, on the storage port."""
+
+    def __init__(
+        self,
+        storage: Storage,
+        regions: Regions,
+        criteria: Criteria,
+        clock: Callable[[], dt.datetime],
+        new_id: Callable[[], str],
+    ) -> None:
+        self.storage = storage
+        self.regions = regions
+        self.criteria = criteria
+        self.clock = clock
+        self.new_id = new_id
+
+    def today(self) -> dt.date:
+        return self.clock().date()
+
+    def evaluate(self, region_id: str, request: DecisionRequest, framework: str) -> Evaluation:
+        """The decision under the criteria in force for this region on the application date."""
+        criteria = self.criteria.in_force(region_id, request.application.date, framework)
+        return decide_in_force(request, criteria)
+
+    def create_decision(
+        self,
+        region_id: str,
+        request: DecisionRequest,
+        idempotency_key: str | None,
+        framework: str = "enacted",
+    ) -> tuple[dict[str, Any], bool]:
+        """Decide, number and store; returns the decision and whether it is a replay.
+
+        With an `Idempotency-Key`, the first decision made with that key is returned again for
+        the same body, and a different body is refused (409). A stored decision is never
+        overwritten: every write is conditional.
+        """
+        self.regions.get_region(region_id)
+        evaluation = self.evaluate(region_id, request, framework)
+        decision_id = self.new_id()
+        if idempotency_key is not None:
+            claimed = self._claim(region_id, idempotency_key, request, decision_id)
+            # A fresh claim holds our new id: nothing can be stored under it yet. An earlier
+            # claim may have its decision stored (a replay), or not (the first request died).
+            existing = None
+            if claimed != decision_id:
+                decision_id = claimed
+                existing = self.storage.get_decision(region_id, decision_id, self.today())
+            if existing is not None:
+                return join_health_data(existing), True
+        stored = self._number_and_store(region_id, decision_id, request, evaluation)
+        return join_health_data(stored), False
+
+    def _claim(self, region_id: str, key: str, request: DecisionRequest, decision_id: str) -> str:
+        if not IDEMPOTENCY_KEY.match(key):
+            raise RequestValidationError(
+                "The Idempotency-Key header must be 1-100 characters of A-Z a-z 0-9 . _ : -.",
+                [{"path": "", "code": "idempotency_key", "message": "Invalid Idempotency-Key."}],
+            )
+        body_hash = hashlib.sha256(request.model_dump_json().encode()).hexdigest()
+        claim = IdempotencyRecord(region_id, key, body_hash, decision_id)
+        held = self.storage.claim_idempotency(claim)
+        if held.body_hash != body_hash:
+            raise ConflictError(
+                "This Idempotency-Key was used before with another body; use a new key."
+            )
+        return held.decision_id
+
+    def _number_and_store(
+        self, region_id: str, decision_id: str, request: DecisionRequest, evaluation: Evaluation
+    ) -> StoredDecision:
+        year = evaluation.decided_on.year
+        number = self.storage.next_volgnummer(region_id, year)
+        stored, expires_at = self.stored_decision(
+            region_id, decision_id, request, evaluation, number
+        )
+        try:
+            self.storage.put_decision(stored, expires_at)
+        except AlreadyExistsError:
+            # Another request with the same idempotency key stored it first: return that one.
+            existing = self.storage.get_decision(region_id, decision_id, self.today())
+            if existing is None:
+                raise ConflictError("The decision is being stored by another request.") from None
+            return existing
+        return self.visible(stored)
+
+    def stored_decision(
+        self,
+        region_id: str,
+        decision_id: str,
+        request: DecisionRequest,
+        evaluation: Evaluation,
+        number: int,
+    ) -> tuple[StoredDecision, int]:
+        """The decision as it is stored, with volgnummer `number`; and the epoch second its
+        health record expires (the DynamoDB TTL)."""
+        decided_on = evaluation.decided_on
+        health_until = years_after(decided_on, HEALTH_RETENTION_YEARS)
+        decision = Decision(
+            decision_id=decision_id,
+            volgnummer=f"{region_id}-{decided_on.year}-{number:06d}",
+            region_id=region_id,
+            student_ref=request.student.ref,
+            health_data_until=health_until,
+            school_brin=request.application.school_brin,
+            **{f: getattr(evaluation, f) for f in evaluation.__dataclass_fields__},
+        )
+        document, actuals = split_health_data(
+            decisions_adapter().dump_python(decision, mode="json")
+        )
+        health = {"actuals": actuals, "dossier": request.model_dump(mode="json")}
+        stored = StoredDecision(
+            region_id, decision_id, request.student.ref, decided_on, document, health, health_until
+        )
+        expires_at = int(dt.datetime.combine(health_until, dt.time(), dt.UTC).timestamp())
+        return stored, expires_at
+
+    def visible(self, stored: StoredDecision) -> StoredDecision:
+        """As a reader sees it today: without health data once its retention has passed."""
+        if self.today() >= stored.health_expires_on:
+            return StoredDecision(**{**stored.__dict__, "health": None})
+        return stored
+
+    def get_decision(self, region_id: str, decision_id: str) -> dict[str, Any]:
+        stored = self.storage.get_decision(region_id, decision_id, self.today())
+        if stored is None:
+            raise NotFoundError(f"Region {region_id} has no decision {decision_id}.")
+        return join_health_data(stored)
+
+    def list_decisions(
+        self, region_id: str, student_ref: str, cursor: str | None, limit: int
+    ) -> dict[str, Any]:
+        try:
+            page = self.storage.list_decisions(region_id, student_ref, self.today(), limit, cursor)
+        except InvalidCursorError as exc:
+            raise RequestValidationError(
+                "The cursor is not one this service handed out.",
+                [{"path": "?cursor", "code": "cursor", "message": str(exc)}],
+            ) from exc
+        return {"items": [join_health_data(d) for d in page.items], "next": page.next_cursor}
+
+
+# Health data
+
+
+def years_after(date: dt.date, years: int) -> dt.date:
+    try:
+        return date.replace(year=date.year + years)
+    except ValueError:  # 29 February
+        return date.replace(year=date.year + years, day=28)
+
+
+def split_health_data(document: dict[str, Any]) -> tuple[dict[str, Any], list[list[Any]]]:
+    """The decision without the measured values of its explanation, and those values."""
+    actuals: list[list[Any]] = []
+    routes = []
+    for route in document["explanation"]:
+        actuals.append([c["actual"] for c in route["conditions"]])
+        routes.append({**route, "conditions": [{**c, "actual": None} for c in route["conditions"]]})
+    return {**document, "explanation": routes}, actuals
+
+
+def join_health_data(stored: StoredDecision) -> dict[str, Any]:
+    """The decision as the API shows it: measured values back in while they are kept."""
+    document = stored.document
+    if stored.health is None:
+        return document
+    routes = [
+        {
+            **route,
+            "conditions": [
+                {**c, "actual": a} for c, a in zip(route["conditions"], values, strict=True)
+            ],
+        }
+        for route, values in zip(document["explanation"], stored.health["actuals"], strict=True)
+    ]
+    return {**document, "explanation": routes}

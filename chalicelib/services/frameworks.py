@@ -1,0 +1,42 @@
+"""Read-only views of the legal framework for the API: the phase in force and its national
+criteria, as data and in words (Markdown)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from chalicelib.errors import NoCriteriaInForceError
+from chalicelib.legal.timeline import national_criteria, national_criteria_at, phase_at
+
+
+def framework_view(framework_id: str, date: dt.date) -> dict[str, Any]:
+    """`GET /v1/framework`: the phase of the framework in force on the date."""
+    phase = phase_at(framework_id, date)
+    return {
+        "framework": framework_id,
+        "date": date.isoformat(),
+        "phase": phase.model_dump(mode="json"),
+    }
+
+
+def national_criteria_view(framework_id: str, date: dt.date) -> tuple[str, dict[str, Any]]:
+    """`GET /v1/framework/national-criteria`: the version id and the definition itself."""
+    criteria = national_criteria_at(framework_id, date)
+    if criteria is None:
+        raise NoCriteriaInForceError(
+            f"On {date.isoformat()} framework {framework_id} has no national criteria: "
+            "each region sets its own."
+        )
+    return criteria.version_id, criteria.definition.model_dump(mode="json", exclude_none=True)
+
+
+def national_criteria_markdown(framework_id: str, date: dt.date) -> tuple[str, str]:
+    """`GET /v1/framework/national-criteria.md`: the version id, and the criteria in words."""
+    from chalicelib.render.markdown import national_markdown  # only this route renders
+
+    version, _ = national_criteria_view(framework_id, date)  # 422 where there are none
+    phase = phase_at(framework_id, date)
+    criteria = national_criteria(version)
+    context = f"Fase `{phase.id}` van het kader `{framework_id}`, peildatum {date.isoformat()}."
+    return version, national_markdown(criteria.title, version, criteria.definition, context)

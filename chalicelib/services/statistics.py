@@ -1,0 +1,185 @@
+"""Use cases of monitoring: enrolments, budget shares, and the statistics of regions and of the
+country on a count date (1 October). Storage-backed, pure of chalice; the counting itself is in
+`chalicelib/domain/statistics.py`.
+
+Storage: an enrolment is region document kind `enrolment` key `{teldatum}#{stored_at}#{id}` and a
+budget-share table is national document kind `budgetshares` key `{year}#{stored_at}#{id}`; nothing
+is overwritten, a later PUT adds a version and the newest version wins.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from chalicelib.domain.statistics import is_teldatum, national_statistics, region_statistics
+from chalicelib.errors import (
+    NotFoundError,
+    RequestValidationError,
+    UnknownRegionError,
+    UnknownSchoolError,
+)
+from chalicelib.models.statistics import BudgetSharesIn, EnrolmentIn
+from chalicelib.services.regions import Regions
+from chalicelib.storage.ports import Storage
+
+ENROLMENT, BUDGET_SHARES = "enrolment", "budgetshares"
+YEAR_PATTERN = r"^(19|20)[0-9]{2}$"
+
+
+def parse_teldatum(value: str | None, where: str) -> dt.date:
+    """A count date: an ISO date that is a 1 October; 400 otherwise."""
+    if value is None:
+        raise RequestValidationError(
+            f"{where} is required: a count date (teldatum) YYYY-10-01.",
+            [{"path": where, "code": "missing", "message": "Field required"}],
+        )
+    try:
+        date = dt.date.fromisoformat(value) if len(value) == 10 else None
+    except ValueError:
+        date = None
+    if date is None or not is_teldatum(date):
+        raise RequestValidationError(
+            f"{where} must be a count date (teldatum), 1 October, as YYYY-10-01, not "
+            f"{value[:40]!r}: funding follows the allocations in force on 1 October "
+            "(WVO 2020 art. 5.5).",
+            [{"path": where, "code": "teldatum", "message": "Use YYYY-10-01."}],
+        )
+    return date
+
+
+def parse_year(value: str) -> int:
+    if not re.fullmatch(YEAR_PATTERN, value):
+        raise RequestValidationError(
+            f"year must be a year YYYY, not {value[:40]!r}.",
+            [{"path": "{year}", "code": "string_pattern_mismatch", "message": YEAR_PATTERN}],
+        )
+    return int(value)
+
+
+def newest(documents: list[dict[str, Any]], field: str) -> dict[str, dict[str, Any]]:
+    """The newest document per value of `field` (documents come in key order, oldest first)."""
+    found: dict[str, dict[str, Any]] = {}
+    for document in documents:
+        found[str(document[field])] = document
+    return found
+
+
+class Statistics:
+    """Monitoring on the storage port."""
+
+    def __init__(
+        self,
+        storage: Storage,
+        regions: Regions,
+        clock: Callable[[], dt.datetime],
+        new_id: Callable[[], str],
+    ) -> None:
+        self.storage = storage
+        self.regions = regions
+        self.clock = clock
+        self.new_id = new_id
+
+    def _version_key(self, first: str) -> tuple[str, str]:
+        stored_at = self.clock().isoformat()
+        return f"{first}#{stored_at}#{self.new_id()}", stored_at
+
+    # Enrolments
+
+    def put_enrolment(
+        self, region_id: str, teldatum: dt.date, body: EnrolmentIn
+    ) -> tuple[dict[str, Any], bool]:
+        region = self.regions.get_region(region_id)
+        known = {s["brin"] for s in region.get("schools", [])}
+        unknown = [s.brin for s in body.schools if s.brin not in known]
+        if unknown:
+            raise UnknownSchoolError(
+                f"Region {region_id} has no school {', '.join(sorted(unknown))}: add it to the "
+                f"region (PUT /v1/regions/{region_id}) first."
+            )
+        created = teldatum.isoformat() not in self._enrolments(region_id)
+        key, stored_at = self._version_key(teldatum.isoformat())
+        document = {
+            "region_id": region_id,
+            "teldatum": teldatum.isoformat(),
+            "schools": [s.model_dump() for s in body.schools],
+            "source": body.source,
+            "students": sum(s.students for s in body.schools),
+            "stored_at": stored_at,
+        }
+        self.storage.put_region_document(region_id, ENROLMENT, key, document)
+        return document, created
+
+    def _enrolments(self, region_id: str) -> dict[str, dict[str, Any]]:
+        documents = self.storage.list_region_documents(region_id, ENROLMENT)
+        return newest(documents, "teldatum")
+
+    def enrolment(self, region_id: str, teldatum: dt.date) -> dict[str, Any]:
+        self.regions.get_region(region_id)
+        found = self._enrolments(region_id).get(teldatum.isoformat())
+        if found is None:
+            raise NotFoundError(f"Region {region_id} has no enrolment on {teldatum.isoformat()}.")
+        return found
+
+    def enrolments_by_date(self, region_id: str) -> dict[dt.date, dict[str, int]]:
+        return {
+            dt.date.fromisoformat(date): {s["brin"]: int(s["students"]) for s in doc["schools"]}
+            for date, doc in self._enrolments(region_id).items()
+        }
+
+    # Budget shares
+
+    def put_budget_shares(self, year: int, body: BudgetSharesIn) -> tuple[dict[str, Any], bool]:
+        unknown = [r for r in sorted(body.shares) if self.storage.get_region(r) is None]
+        if unknown:
+            raise UnknownRegionError(f"There is no region {', '.join(unknown)}.")
+        created = str(year) not in self._budget_shares()
+        key, stored_at = self._version_key(f"{year:04d}")
+        document = {
+            "year": year,
+            "shares": {r: str(s) for r, s in sorted(body.decimal_shares().items())},
+            "basis": body.basis,
+            "stored_at": stored_at,
+        }
+        self.storage.put_national_document(BUDGET_SHARES, key, document)
+        return document, created
+
+    def _budget_shares(self) -> dict[str, dict[str, Any]]:
+        documents = self.storage.list_national_documents(BUDGET_SHARES)
+        return newest(documents, "year")
+
+    def budget_shares(self, year: int) -> dict[str, Any]:
+        found = self._budget_shares().get(str(year))
+        if found is None:
+            raise NotFoundError(f"There are no budget shares for {year}.")
+        return found
+
+    def budget_for(self, teldatum: dt.date) -> dict[str, Any] | None:
+        """The budget shares of the count date's year, or else of the latest earlier year."""
+        years = [int(y) for y in self._budget_shares() if int(y) <= teldatum.year]
+        return self._budget_shares()[str(max(years))] if years else None
+
+    # Statistics
+
+    def region(self, region_id: str, teldatum: dt.date) -> dict[str, Any]:
+        region = self.regions.get_region(region_id)
+        return self._region(region, teldatum)
+
+    def _region(self, region: Mapping[str, Any], teldatum: dt.date) -> dict[str, Any]:
+        region_id = region["region_id"]
+        documents = self.storage.list_region_decisions(region_id)
+        return region_statistics(region, documents, self.enrolments_by_date(region_id), teldatum)
+
+    def national(self, teldatum: dt.date) -> dict[str, Any]:
+        regions = self.storage.list_regions()
+        per_region = [self._region(r, teldatum) for r in regions]
+        budget = self.budget_for(teldatum)
+        shares = None
+        info = None
+        if budget is not None:
+            shares = {r: Decimal(s) for r, s in budget["shares"].items()}
+            info = {"year": budget["year"], "basis": budget["basis"]}
+        return national_statistics(per_region, shares, info, teldatum)

@@ -1,0 +1,42 @@
+"""AWS errors as storage errors, for every AWS adapter (DynamoDB, S3, SQS): one translation.
+
+botocore retries throttling and 5xx answers itself (wiring.py sets how often); what is still
+failing after that is an outage, `StorageUnavailableError` (a 503 with Retry-After, by class),
+and a lost conditional write is `AlreadyExistsError`. Anything else is raised as it came.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from chalicelib.errors import AlreadyExistsError, StorageUnavailableError
+
+UNAVAILABLE = frozenset(
+    {
+        "ProvisionedThroughputExceededException",  # DynamoDB
+        "ThrottlingException",  # DynamoDB, SQS
+        "RequestLimitExceeded",  # DynamoDB
+        "InternalServerError",  # DynamoDB
+        "ServiceUnavailable",  # DynamoDB, S3
+        "SlowDown",  # S3: too many requests to a prefix
+    }
+)
+
+
+@contextmanager
+def translated_errors() -> Iterator[None]:
+    """boto3 errors become storage errors (`raise ... from`), as in Powertools."""
+    try:
+        yield
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        if code == "ConditionalCheckFailedException":
+            raise AlreadyExistsError(code) from exc
+        if code in UNAVAILABLE:
+            raise StorageUnavailableError(code) from exc
+        raise
+    except BotoCoreError as exc:  # connection refused, timeouts, after botocore's retries
+        raise StorageUnavailableError(type(exc).__name__) from exc

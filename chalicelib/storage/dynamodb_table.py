@@ -1,0 +1,158 @@
+"""The DynamoDB table under the adapter: keys, item shapes, and the requests every part of
+the adapter makes (conditional puts, paginated queries, batched reads and writes).
+
+Documents are stored as JSON strings (`doc`), so no float ever reaches boto3 and no `Decimal`
+comes back out; the only numbers are counters and the TTL, written as DynamoDB `N` strings.
+AWS errors become storage errors in `aws_errors.py`. The key design is in `KEYS.md`.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from chalicelib.errors import AlreadyExistsError, StorageUnavailableError
+from chalicelib.storage.aws_errors import translated_errors
+from chalicelib.storage.ports import StoredDecision
+from chalicelib.storage.schema import GSI1PK, GSI1SK, PK, SK, TTL_ATTRIBUTE
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+T = TypeVar("T")
+Item = dict[str, Any]
+
+BATCH_GET_KEYS = 100  # DynamoDB's limits per BatchGetItem and BatchWriteItem request
+BATCH_WRITE_ITEMS = 25
+WRITE_ATTEMPTS = 8  # about 7 s of pauses in all before unprocessed items count as an outage
+
+
+def _s(value: str) -> dict[str, str]:
+    return {"S": value}
+
+
+def region_pk(region_id: str) -> str:
+    return f"REGION#{region_id}"
+
+
+def batch_pk(region_id: str, batch_id: str) -> str:
+    return f"BATCH#{region_id}#{batch_id}"
+
+
+def student_key(region_id: str, student_ref: str) -> str:
+    return f"REGION#{region_id}#STUDENT#{student_ref}"
+
+
+def _health_item(decision: StoredDecision, expires_at: int) -> Item | None:
+    if decision.health is None:
+        return None
+    return {
+        PK: _s(region_pk(decision.region_id)),
+        SK: _s(f"HEALTH#{decision.decision_id}"),
+        "doc": _s(json.dumps(decision.health, sort_keys=True)),
+        TTL_ATTRIBUTE: {"N": str(expires_at)},
+    }
+
+
+def _decision_item(decision: StoredDecision) -> Item:
+    return {
+        PK: _s(region_pk(decision.region_id)),
+        SK: _s(f"DECISION#{decision.decision_id}"),
+        GSI1PK: _s(student_key(decision.region_id, decision.student_ref)),
+        GSI1SK: _s(f"{decision.decided_on.isoformat()}#{decision.decision_id}"),
+        "student_ref": _s(decision.student_ref),
+        "decided_on": _s(decision.decided_on.isoformat()),
+        "health_expires_on": _s(decision.health_expires_on.isoformat()),
+        "doc": _s(json.dumps(decision.document, sort_keys=True)),
+    }
+
+
+class DynamoTable:
+    """One DynamoDB table, and the requests on it that the adapter's parts share."""
+
+    def __init__(
+        self,
+        client: DynamoDBClient,
+        table_name: str,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._client = client
+        self._table = table_name
+        self._sleep = sleep  # the pause before unprocessed items are sent again
+
+    def _call(self, operation: Callable[..., T], **kwargs: Any) -> T:
+        with translated_errors():
+            return operation(TableName=self._table, **kwargs)
+
+    def _get(self, pk: str, sk: str) -> Item | None:
+        response = self._call(
+            self._client.get_item, Key={PK: _s(pk), SK: _s(sk)}, ConsistentRead=True
+        )
+        return response.get("Item")
+
+    def _put_new(self, item: Item) -> None:
+        self._call(self._client.put_item, Item=item, ConditionExpression="attribute_not_exists(PK)")
+
+    def _put_once(self, pk: str, sk: str, document: dict[str, Any]) -> bool:
+        try:
+            self._put_new({PK: _s(pk), SK: _s(sk), "doc": _s(json.dumps(document, sort_keys=True))})
+        except AlreadyExistsError:
+            return False
+        return True
+
+    def _query(self, limit: int | None = None, **kwargs: Any) -> list[Item]:
+        """Every item a query matches, or its first `limit`, page after page (botocore's
+        paginator follows `LastEvaluatedKey`)."""
+        if limit is not None:
+            kwargs["PaginationConfig"] = {"MaxItems": limit, "PageSize": limit}
+        items: list[Item] = []
+        with translated_errors():
+            for page in self._client.get_paginator("query").paginate(
+                TableName=self._table, **kwargs
+            ):
+                items += page.get("Items", [])
+        return items
+
+    def _query_prefix(self, pk: str, prefix: str) -> list[Item]:
+        return self._query(
+            KeyConditionExpression=f"{PK} = :pk AND begins_with({SK}, :prefix)",
+            ExpressionAttributeValues={":pk": _s(pk), ":prefix": _s(prefix)},
+            ConsistentRead=True,
+        )
+
+    def _get_many(self, region_id: str, sks: list[str]) -> dict[str, Item]:
+        """Items of the region's partition by sort key (BatchGetItem, 100 keys a request,
+        unprocessed keys asked again); those that exist, by sort key."""
+        found: dict[str, Item] = {}
+        pk = _s(region_pk(region_id))
+        for start in range(0, len(sks), BATCH_GET_KEYS):
+            keys = [{PK: pk, SK: _s(sk)} for sk in sks[start : start + BATCH_GET_KEYS]]
+            request: dict[str, Any] = {self._table: {"Keys": keys, "ConsistentRead": True}}
+            while request:
+                with translated_errors():
+                    response = self._client.batch_get_item(RequestItems=request)
+                for item in response.get("Responses", {}).get(self._table, []):
+                    found[item[SK]["S"]] = item
+                request = dict(response.get("UnprocessedKeys") or {})
+        return found
+
+    def _write_all(self, items: list[Item]) -> None:
+        """BatchWriteItem, 25 items a request; what DynamoDB leaves unprocessed (throttling)
+        is sent again after a growing pause, and after `WRITE_ATTEMPTS` it is a storage
+        outage: the caller's chunk comes back and finds what was written."""
+        for start in range(0, len(items), BATCH_WRITE_ITEMS):
+            pending: list[Any] = [
+                {"PutRequest": {"Item": i}} for i in items[start : start + BATCH_WRITE_ITEMS]
+            ]
+            for attempt in range(WRITE_ATTEMPTS):
+                if attempt:
+                    self._sleep(min(0.05 * 2**attempt, 2.0))
+                with translated_errors():
+                    response = self._client.batch_write_item(RequestItems={self._table: pending})
+                pending = (response.get("UnprocessedItems") or {}).get(self._table, [])
+                if not pending:
+                    break
+            else:
+                raise StorageUnavailableError("UnprocessedItems")

@@ -1,0 +1,175 @@
+"""Where batch bodies and messages go: ports with in-process and AWS (S3, SQS) adapters."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any, Protocol
+
+Message = dict[str, Any]
+Handler = Callable[[Message], None]
+
+
+class BlobStore(Protocol):
+    def put(self, key: str, data: bytes) -> None: ...
+
+    @contextmanager
+    def open(self, key: str) -> Iterator[IO[bytes]]:
+        """A binary stream of the blob: read it in pieces, never whole."""
+        yield  # type: ignore[misc]
+
+    def delete(self, key: str) -> None: ...
+
+    def upload_url(self, key: str, content_type: str) -> str | None:
+        """A presigned URL to PUT a large body to, where the store has one."""
+
+
+class Queue(Protocol):
+    def send(self, messages: Iterable[Message]) -> None: ...
+
+
+class DirectoryBlobStore:
+    """Blobs as files under a directory (local runs and tests)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def _path(self, key: str) -> Path:
+        path = (self.root / key).resolve()
+        if self.root.resolve() not in path.parents:
+            raise ValueError(f"blob key {key!r} leaves the store")
+        return path
+
+    def put(self, key: str, data: bytes) -> None:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+
+    @contextmanager
+    def open(self, key: str) -> Iterator[IO[bytes]]:
+        with self._path(key).open("rb") as stream:
+            yield stream
+
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
+
+    def upload_url(self, key: str, content_type: str) -> str | None:
+        return None
+
+
+def translated_errors() -> Any:
+    """AWS errors as storage errors (`aws_errors.py`); imported on use, so that botocore is
+    loaded only where S3 or SQS are (not at the API's import)."""
+    from chalicelib.storage.aws_errors import translated_errors as translate
+
+    return translate()
+
+
+class S3BlobStore:
+    """Blobs in an S3 bucket; large bodies come in through presigned PUT URLs."""
+
+    def __init__(self, client: Any, bucket: str) -> None:
+        self.client = client
+        self.bucket = bucket
+
+    def put(self, key: str, data: bytes) -> None:
+        with translated_errors():
+            self.client.put_object(Bucket=self.bucket, Key=key, Body=data)
+
+    @contextmanager
+    def open(self, key: str) -> Iterator[IO[bytes]]:
+        with translated_errors():
+            body = self.client.get_object(Bucket=self.bucket, Key=key)["Body"]
+        try:
+            yield body
+        finally:
+            body.close()
+
+    def delete(self, key: str) -> None:
+        with translated_errors():
+            self.client.delete_object(Bucket=self.bucket, Key=key)
+
+    def upload_url(self, key: str, content_type: str) -> str | None:
+        url: str = self.client.generate_presigned_url(
+            "put_object",
+            Params={"Bucket": self.bucket, "Key": key, "ContentType": content_type},
+            ExpiresIn=900,
+        )
+        return url
+
+
+class SqsQueue:
+    """Messages to the worker Lambda over SQS, ten to a request."""
+
+    def __init__(self, client: Any, queue_url: str) -> None:
+        self.client = client
+        self.queue_url = queue_url
+
+    def send(self, messages: Iterable[Message]) -> None:
+        batch: list[dict[str, str]] = []
+        for message in messages:
+            batch.append({"Id": str(len(batch)), "MessageBody": json.dumps(message)})
+            if len(batch) == 10:
+                self._flush(batch)
+                batch = []
+        if batch:
+            self._flush(batch)
+
+    def _flush(self, batch: list[dict[str, str]]) -> None:
+        with translated_errors():
+            response = self.client.send_message_batch(QueueUrl=self.queue_url, Entries=batch)
+        failed = response.get("Failed") or []
+        if failed:
+            retry = [e for e in batch if e["Id"] in {f["Id"] for f in failed}]
+            with translated_errors():
+                self.client.send_message_batch(QueueUrl=self.queue_url, Entries=retry)
+
+
+class InProcessQueue:
+    """The worker in this process: at once (tests) or on background threads (`make run`).
+
+    Like SQS, a message whose handling fails is delivered again, up to `max_receives` times
+    (in the background after a doubling pause, as SQS waits out a visibility timeout); after
+    that it is dropped and logged (SQS would move it to the dead-letter queue). In the
+    background, `workers` messages are handled at once, as the worker Lambda runs several
+    chunks at a time: while one thread decides a chunk, others wait on the database.
+    """
+
+    def __init__(
+        self,
+        handler: Handler,
+        background: bool,
+        max_receives: int = 5,
+        workers: int = 4,
+        pause: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.handler = handler
+        self.max_receives = max_receives
+        self._pool = ThreadPoolExecutor(max_workers=workers) if background else None
+        self._pause = pause
+        self.dead_letters: list[Message] = []
+        self._lock = threading.Lock()
+
+    def send(self, messages: Iterable[Message]) -> None:
+        for message in list(messages):
+            if self._pool is None:
+                self._deliver(message)
+            else:
+                self._pool.submit(self._deliver, message)
+
+    def _deliver(self, message: Message) -> None:
+        for receive in range(self.max_receives):
+            if receive and self._pool is not None:
+                self._pause(0.1 * 2**receive)
+            try:
+                self.handler(json.loads(json.dumps(message)))  # as over the wire
+                return
+            except Exception:  # a failed delivery is retried, as SQS does
+                continue
+        with self._lock:
+            self.dead_letters.append(message)

@@ -1,0 +1,218 @@
+"""The HTTP glue shared by the route blueprints: bodies in, errors and JSON out.
+
+Every route is wrapped by `@handled`, which answers an error of `chalicelib/errors.py` with its
+class's status and the contract's error body. An error without a status of its own, and any
+other exception, is a bug: chalice logs it with its stack trace and answers 500, which the
+middleware (`to_contract_shape`) turns into `internal_error` with only the request id.
+
+Part of what `import app` loads, so it loads no pydantic itself (chalicelib/wiring.py says why):
+`parse_body` is handed a model class, whose import has loaded pydantic already.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import logging
+import re
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from chalice.app import Request, Response
+
+from chalicelib import errors, logs
+from chalicelib.documents import error_body, parse_json, validation_details
+from chalicelib.errors import MalformedJsonError
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+log = logging.getLogger("toewijzing")
+M = TypeVar("M", bound="BaseModel")
+ANY_CONTENT_TYPE = ["*/*"]  # we check media types ourselves, to answer in our error shape
+MAX_BODY_BYTES = 1_000_000
+
+CHALICE_CODES = {
+    400: "validation_error",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    500: "internal_error",
+}
+
+
+def request_id(request: Request | None) -> str:
+    context = getattr(request, "context", None) or {}
+    value = context.get("requestId")
+    if isinstance(value, str):
+        return value  # API Gateway's
+    import uuid  # here, not at import: on Lambda (ids from API Gateway) it is never needed
+
+    return uuid.uuid4().hex
+
+
+def log_request(request: Request, rid: str, status: int, started: float) -> None:
+    """The request's one access log line: its route template, never the concrete path."""
+    context = getattr(request, "context", None) or {}
+    route = context.get("resourcePath")
+    logs.access(
+        rid,
+        str(getattr(request, "method", "")),
+        route if isinstance(route, str) else "(unknown)",
+        status,
+        (time.perf_counter() - started) * 1e3,
+    )
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        body=json.dumps(body, ensure_ascii=False),
+        status_code=status,
+        headers={"Content-Type": "application/json; charset=utf-8", **(headers or {})},
+    )
+
+
+def markdown_response(text: str, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        body=text,
+        status_code=200,
+        headers={"Content-Type": "text/markdown; charset=utf-8", **(headers or {})},
+    )
+
+
+def error_response(exc: errors.ToewijzingError) -> Response:
+    status = exc.status
+    details = exc.details if isinstance(exc, errors.RequestValidationError) else ()
+    headers = {"Retry-After": "5"} if status == 503 else None
+    return json_response(
+        error_body(exc.code, exc.message, details=details, findings=exc.findings), status, headers
+    )
+
+
+def handled(view: Callable[..., Response]) -> Callable[..., Response]:
+    """Map errors raised by a route to the contract's error responses; an error whose class
+    has no status of its own (the base's 500) goes on to chalice, as any other bug does."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Response:
+        try:
+            return view(*args, **kwargs)
+        except errors.ToewijzingError as exc:
+            if exc.status == errors.ToewijzingError.status:
+                raise
+            return error_response(exc)
+
+    return wrapper
+
+
+def to_contract_shape(response: Response, rid: str) -> Response:
+    """Chalice's own errors (`{"Code", "Message"}`) and unhandled 500s in our error shape."""
+    body = response.body
+    if response.status_code >= 400 and isinstance(body, dict) and "Code" in body:
+        code = CHALICE_CODES.get(response.status_code, "error")
+        message = str(body.get("Message", ""))
+        if response.status_code >= 500:
+            message = f"An internal error occurred; quote request id {rid}."
+        headers = {
+            k: v if isinstance(v, str) else ", ".join(v)
+            for k, v in response.headers.items()
+            if k.lower() != "content-type"
+        }
+        response = json_response(
+            {"error": {"code": code, "message": message}}, response.status_code, headers
+        )
+    response.headers["X-Request-Id"] = rid
+    return response
+
+
+def body_bytes(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
+    raw = request.raw_body
+    data = raw.encode("utf-8") if isinstance(raw, str) else raw
+    if len(data) > limit:
+        raise errors.PayloadTooLargeError(f"The body is larger than {limit} bytes.")
+    return data
+
+
+def json_document(request: Request) -> Any:
+    """The request's JSON body, parsed exactly; 415 for another media type, 400 when broken."""
+    content_type = (request.headers.get("content-type") or "application/json").lower()
+    if content_type.split(";")[0].strip() != "application/json":
+        raise errors.UnsupportedMediaTypeError(
+            f"Send application/json, not {content_type.split(';')[0].strip() or 'nothing'}."
+        )
+    data = body_bytes(request)
+    if not data.strip():
+        raise errors.RequestValidationError("The request needs a JSON body.")
+    try:
+        return parse_json(data)
+    except MalformedJsonError as exc:
+        raise errors.RequestValidationError(f"The body is not valid JSON: {exc}.") from exc
+
+
+def parse_body(request: Request, model: type[M]) -> M:
+    from pydantic import ValidationError  # loaded already, with `model`
+
+    document = json_document(request)
+    try:
+        return model.model_validate(document)
+    except ValidationError as exc:
+        details = validation_details(exc, document)
+        raise errors.RequestValidationError(
+            f"The {model.__name__} body is invalid: see details.", details
+        ) from exc
+
+
+def query(request: Request, name: str) -> str | None:
+    params = request.query_params
+    value = params.get(name) if params is not None else None
+    return value if isinstance(value, str) else None
+
+
+def query_date(request: Request, name: str = "date") -> dt.date | None:
+    value = query(request, name)
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value) if len(value) == 10 else _bad_date(name, value)
+    except ValueError:
+        return _bad_date(name, value)
+
+
+def _bad_date(name: str, value: str) -> dt.date:
+    raise errors.RequestValidationError(
+        f"The query parameter {name} must be a date YYYY-MM-DD, not {value[:40]!r}.",
+        [{"path": f"?{name}", "code": "date_parsing", "message": "Input should be a valid date"}],
+    )
+
+
+def query_limit(request: Request, default: int = 20, maximum: int = 100) -> int:
+    value = query(request, "limit")
+    if value is None:
+        return default
+    if not value.isdigit() or not 1 <= int(value) <= maximum:
+        raise errors.RequestValidationError(
+            f"The query parameter limit must be a whole number from 1 to {maximum}.",
+            [{"path": "?limit", "code": "limit", "message": f"Use 1 to {maximum}."}],
+        )
+    return int(value)
+
+
+def path_id(value: str, pattern: str, what: str) -> str:
+    """A path parameter checked against its pattern (no traversal, no odd characters)."""
+    if not re.fullmatch(pattern, value):
+        raise errors.RequestValidationError(
+            f"{what} {value[:40]!r} does not match {pattern}.",
+            [{"path": f"{{{what}}}", "code": "string_pattern_mismatch", "message": pattern}],
+        )
+    return value
+
+
+def missing_query(name: str) -> errors.RequestValidationError:
+    return errors.RequestValidationError(
+        f"The query parameter {name} is required.",
+        [{"path": f"?{name}", "code": "missing", "message": "Field required"}],
+    )

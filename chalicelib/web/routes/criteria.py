@@ -1,0 +1,65 @@
+"""A region's own criteria: validate (dry run), store a version, list, in force, impact."""
+
+from __future__ import annotations
+
+from chalice.app import Blueprint, Response
+
+from chalicelib.web import http
+from chalicelib.web.http import ANY_CONTENT_TYPE, handled, json_response
+from chalicelib.web.routes.common import REGION_ROLES, caller, current, framework_param
+
+bp = Blueprint(__name__)
+BASE = "/v1/regions/{region_id}/criteria"
+
+
+@bp.route(f"{BASE}/validate", methods=["POST"], content_types=ANY_CONTENT_TYPE)
+@handled
+def validate(region_id: str) -> Response:
+    from chalicelib.models.criteria import CriteriaDefinition
+
+    svc = caller(bp, REGION_ROLES, region_id)
+    definition = http.parse_body(current(bp), CriteriaDefinition)
+    date = http.query_date(current(bp))
+    return json_response(
+        svc.criteria.validate_criteria(region_id, definition, framework_param(bp), date)
+    )
+
+
+@bp.route(BASE, methods=["POST"], content_types=ANY_CONTENT_TYPE)
+@handled
+def store(region_id: str) -> Response:
+    from chalicelib.models.criteria import CriteriaDefinition
+
+    svc = caller(bp, REGION_ROLES, region_id)
+    definition = http.parse_body(current(bp), CriteriaDefinition)
+    version, created = svc.criteria.store_criteria(region_id, definition, framework_param(bp))
+    return json_response(version, 201 if created else 200)
+
+
+@bp.route(BASE, methods=["GET"])
+@handled
+def list_versions(region_id: str) -> Response:
+    return json_response(caller(bp, REGION_ROLES, region_id).criteria.list_criteria(region_id))
+
+
+@bp.route(f"{BASE}/in-force", methods=["GET"])
+@handled
+def in_force(region_id: str) -> Response:
+    svc = caller(bp, REGION_ROLES, region_id)
+    date = http.query_date(current(bp)) or svc.today()
+    return json_response(svc.criteria.criteria_in_force(region_id, date, framework_param(bp)))
+
+
+@bp.route(f"{BASE}/impact", methods=["POST"], content_types=ANY_CONTENT_TYPE)
+@handled
+def impact(region_id: str) -> Response:
+    from chalicelib.models.impact import ImpactRequest
+
+    svc = caller(bp, REGION_ROLES, region_id)
+    body = http.parse_body(current(bp), ImpactRequest)
+    dossiers = list(body.dossiers) if body.dossiers is not None else None
+    date = http.query_date(current(bp))
+    report = svc.impact.criteria_impact(
+        region_id, body.definition, dossiers, framework_param(bp), date
+    )
+    return json_response(report)

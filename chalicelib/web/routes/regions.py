@@ -1,0 +1,52 @@
+"""Regions and their tokens (the opt-out notices of a region: `optout.py`)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from chalice.app import Blueprint, Response
+
+from chalicelib.web import http
+from chalicelib.web.http import ANY_CONTENT_TYPE, handled, json_response
+from chalicelib.web.routes.common import ADMIN, REGION_ROLES, caller, current
+
+if TYPE_CHECKING:
+    from chalicelib.models.region import TokenIn
+
+bp = Blueprint(__name__)
+
+
+@bp.route("/v1/regions/{region_id}", methods=["PUT"], content_types=ANY_CONTENT_TYPE)
+@handled
+def put_region(region_id: str) -> Response:
+    from chalicelib.models.region import RegionIn
+
+    svc = caller(bp, ADMIN, region_id)
+    region, created = svc.regions.put_region(region_id, http.parse_body(current(bp), RegionIn))
+    return json_response(region, 201 if created else 200)
+
+
+@bp.route("/v1/regions/{region_id}", methods=["GET"])
+@handled
+def get_region(region_id: str) -> Response:
+    return json_response(caller(bp, REGION_ROLES, region_id).regions.get_region(region_id))
+
+
+def token_body() -> TokenIn:
+    from chalicelib.models.region import TokenIn
+
+    has_body = bool(http.body_bytes(current(bp)).strip())
+    return http.parse_body(current(bp), TokenIn) if has_body else TokenIn()
+
+
+@bp.route("/v1/regions/{region_id}/tokens", methods=["POST"], content_types=ANY_CONTENT_TYPE)
+@handled
+def create_region_token(region_id: str) -> Response:
+    svc = caller(bp, ADMIN, region_id)
+    return json_response(svc.auth.create_token(region_id, token_body()), 201)
+
+
+@bp.route("/v1/tokens", methods=["POST"], content_types=ANY_CONTENT_TYPE)
+@handled
+def create_token() -> Response:
+    return json_response(caller(bp, ADMIN).auth.create_token(None, token_body()), 201)

@@ -1,0 +1,135 @@
+"""Monitoring: enrolments, budget shares, statistics and report pages of a region and the country.
+
+Who may do what: enrolments are written by the region (or admin) and read by the region, the
+ministry and admin; a region's statistics and report are read by that region, the ministry (every
+region) and admin; the national statistics, report and budget shares are read by the ministry
+and admin; budget shares are written by admin only. The ministry writes nothing and never reaches
+decisions (their routes need admin or the region).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from chalice.app import Blueprint, Response
+
+from chalicelib.web import http
+from chalicelib.web.http import ANY_CONTENT_TYPE, handled, json_response
+from chalicelib.web.routes.common import ADMIN, REGION_ROLES, caller, current
+
+if TYPE_CHECKING:
+    from chalicelib.services.statistics import Statistics
+    from chalicelib.storage.ports import Role
+
+bp = Blueprint(__name__)
+READERS: tuple[Role, ...] = ("admin", "region", "ministry")
+NATIONAL: tuple[Role, ...] = ("admin", "ministry")
+HTML = "text/html; charset=utf-8"
+# The report loads nothing: no scripts at all, styles and pictures only inline.
+REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+
+
+def html_response(text: str) -> Response:
+    return Response(
+        body=text,
+        status_code=200,
+        headers={"Content-Type": HTML, "Content-Security-Policy": REPORT_CSP},
+    )
+
+
+def _stats(roles: tuple[Role, ...], region_id: str | None = None) -> Statistics:
+    """The statistics use cases, once the caller is authenticated and allowed."""
+    return caller(bp, roles, region_id).statistics
+
+
+def _teldatum_query(stats: Statistics) -> dt.date:
+    """`?teldatum=YYYY-10-01`; default the latest 1 October on or before today."""
+    from chalicelib.services.statistics import parse_teldatum
+
+    value = http.query(current(bp), "teldatum")
+    if value is not None:
+        return parse_teldatum(value, "?teldatum")
+    today = stats.clock().date()
+    this_year = dt.date(today.year, 10, 1)
+    return this_year if this_year <= today else dt.date(today.year - 1, 10, 1)
+
+
+@bp.route(
+    "/v1/regions/{region_id}/enrolments/{teldatum}",
+    methods=["PUT"],
+    content_types=ANY_CONTENT_TYPE,
+)
+@handled
+def put_enrolment(region_id: str, teldatum: str) -> Response:
+    from chalicelib.models.statistics import EnrolmentIn
+    from chalicelib.services.statistics import parse_teldatum
+
+    stats = _stats(REGION_ROLES, region_id)
+    date = parse_teldatum(teldatum, "{teldatum}")
+    body = http.parse_body(current(bp), EnrolmentIn)
+    document, created = stats.put_enrolment(region_id, date, body)
+    return json_response(document, 201 if created else 200)
+
+
+@bp.route("/v1/regions/{region_id}/enrolments/{teldatum}", methods=["GET"])
+@handled
+def get_enrolment(region_id: str, teldatum: str) -> Response:
+    from chalicelib.services.statistics import parse_teldatum
+
+    stats = _stats(READERS, region_id)
+    return json_response(stats.enrolment(region_id, parse_teldatum(teldatum, "{teldatum}")))
+
+
+@bp.route("/v1/regions/{region_id}/statistics", methods=["GET"])
+@handled
+def region_statistics(region_id: str) -> Response:
+    stats = _stats(READERS, region_id)
+    return json_response(stats.region(region_id, _teldatum_query(stats)))
+
+
+@bp.route("/v1/regions/{region_id}/report", methods=["GET"])
+@handled
+def region_report_page(region_id: str) -> Response:
+    from chalicelib.render.report_html import region_report
+
+    stats = _stats(READERS, region_id)
+    return html_response(region_report(stats.region(region_id, _teldatum_query(stats))))
+
+
+@bp.route("/v1/statistics", methods=["GET"])
+@handled
+def national_statistics() -> Response:
+    stats = _stats(NATIONAL)
+    return json_response(stats.national(_teldatum_query(stats)))
+
+
+@bp.route("/v1/report", methods=["GET"])
+@handled
+def national_report_page() -> Response:
+    from chalicelib.render.report_html import national_report
+
+    stats = _stats(NATIONAL)
+    return html_response(national_report(stats.national(_teldatum_query(stats))))
+
+
+@bp.route("/v1/budget-shares/{year}", methods=["PUT"], content_types=ANY_CONTENT_TYPE)
+@handled
+def put_budget_shares(year: str) -> Response:
+    from chalicelib.models.statistics import BudgetSharesIn
+    from chalicelib.services.statistics import parse_year
+
+    stats = _stats(ADMIN)
+    number = parse_year(year)
+    body = http.parse_body(current(bp), BudgetSharesIn)
+    document, created = stats.put_budget_shares(number, body)
+    return json_response(document, 201 if created else 200)
+
+
+@bp.route("/v1/budget-shares/{year}", methods=["GET"])
+@handled
+def get_budget_shares(year: str) -> Response:
+    from chalicelib.services.statistics import parse_year
+
+    stats = _stats(NATIONAL)
+    return json_response(stats.budget_shares(parse_year(year)))
