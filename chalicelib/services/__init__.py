@@ -65,4 +65,4 @@ class Services:
     def statistics(self) -> Statistics:
         from chalicelib.services.statistics import Statistics
 
-        return Statistics(self.storage, self.regions, self.clock, self.new_id)
+        return Statistics(self.storage, self.regions, self.criteria, self.clock, self.new_id)

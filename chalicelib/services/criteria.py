@@ -30,8 +30,8 @@ from chalicelib.domain.optout import opt_out_state
 from chalicelib.domain.support_plan import plan_in_force
 from chalicelib.errors import AlreadyExistsError, CriteriaNotPermittedError
 from chalicelib.legal.model import Phase
-from chalicelib.legal.timeline import phase_at, phases_spanned
-from chalicelib.models.common import ARRANGEMENTS, Finding
+from chalicelib.legal.timeline import DEFAULT_FRAMEWORK, phase_at, phases_spanned
+from chalicelib.models.common import ARRANGEMENTS, Arrangement, Finding
 from chalicelib.models.criteria import CriteriaDefinition
 from chalicelib.models.optout import OptOutNotice
 from chalicelib.models.support_plan import PlanPublication
@@ -95,6 +95,27 @@ class Criteria:
         version = candidate or version_in_force(versions, date)
         national = national_source(phase.national_criteria.version)
         return resolve(framework, phase, date, scope, version, national)
+
+    def schools_allocation(self, region_id: str) -> Callable[[dt.date], tuple[Arrangement, ...]]:
+        """Per date, the arrangements the region allocates to its schools under the law as
+        enacted (the statistics' `allocated_to_schools`). Reads the region's documents once."""
+        versions = self.versions(region_id, DEFAULT_FRAMEWORK)
+        if not any(
+            (lwoo := v.definition.arrangements.lwoo) and lwoo.allocation == "schools"
+            for v in versions
+        ):
+            return lambda _: ()
+        history = self.optout.opt_outs(region_id)
+
+        def on(date: dt.date) -> tuple[Arrangement, ...]:
+            phase = phase_at(DEFAULT_FRAMEWORK, date)
+            scope = opt_out_state(history, date).scope
+            national = national_source(phase.national_criteria.version)
+            version = version_in_force(versions, date)
+            criteria = resolve(DEFAULT_FRAMEWORK, phase, date, scope, version, national)
+            return tuple(a for a in ARRANGEMENTS if criteria.allocation(a) == "schools")
+
+        return on
 
     def validate(
         self,

@@ -23,6 +23,7 @@ from chalicelib.errors import (
     UnknownSchoolError,
 )
 from chalicelib.models.statistics import BudgetSharesIn, EnrolmentIn
+from chalicelib.services.criteria import Criteria
 from chalicelib.services.regions import Regions
 from chalicelib.storage.ports import Storage
 
@@ -75,11 +76,13 @@ class Statistics:
         self,
         storage: Storage,
         regions: Regions,
+        criteria: Criteria,
         clock: Callable[[], dt.datetime],
         new_id: Callable[[], str],
     ) -> None:
         self.storage = storage
         self.regions = regions
+        self.criteria = criteria
         self.clock = clock
         self.new_id = new_id
 
@@ -171,7 +174,9 @@ class Statistics:
     def _region(self, region: Mapping[str, Any], teldatum: dt.date) -> dict[str, Any]:
         region_id = region["region_id"]
         documents = self.storage.list_region_decisions(region_id)
-        return region_statistics(region, documents, self.enrolments_by_date(region_id), teldatum)
+        enrolments = self.enrolments_by_date(region_id)
+        by_schools = self.criteria.schools_allocation(region_id)
+        return region_statistics(region, documents, enrolments, teldatum, by_schools)
 
     def national(self, teldatum: dt.date) -> dict[str, Any]:
         regions = self.storage.list_regions()
