@@ -280,7 +280,7 @@ def test_a_chunk_held_by_another_worker_is_not_decided_twice(batch_api: Api) -> 
     assert len(storage._decisions) == 1  # type: ignore[attr-defined]
 
 
-OSO = Path(__file__).resolve().parents[3] / "shared" / "oso"
+OSO = Path(__file__).resolve().parents[1] / "data" / "oso" / "examples"
 DATA = Path(__file__).resolve().parents[1] / "data" / "oso"
 OSO_QUERY = ("?arrangement=lwoo&date=2016-03-01&board_motivation=true&parent_view=true"
              "&expert_advice=orthopedagoog,maatschappelijk_werker")  # fmt: skip

@@ -20,7 +20,7 @@ from tests.support.local_server import LocalServer
 
 pytestmark = pytest.mark.dynalite
 TOKEN = "local-admin-token"
-OSO = Path(__file__).resolve().parents[3] / "shared" / "oso"
+OSO = Path(__file__).resolve().parents[1] / "data" / "oso" / "examples"
 
 
 @pytest.fixture(scope="module")

@@ -1,8 +1,8 @@
 """OSO import: GIVEN an OSO dossier (XML), WHEN importing it, THEN a decision request with the
 values the XML holds, no personal data, and a 400 for anything hostile or wrong.
 
-The example dossiers are Edustandaard's own (standard 2019.1), in `shared/oso/` beside the
-repository; the hostile documents are in `tests/data/oso/`.
+The example dossiers are Edustandaard's own (standard 2019.1), copied into
+`tests/data/oso/examples/` (see the README there); the hostile documents are in `tests/data/oso/`.
 """
 
 from __future__ import annotations
@@ -29,13 +29,14 @@ from chalicelib.importers.oso.vocabulary import (
 )
 from chalicelib.importers.safe_xml import MAX_DEPTH, MAX_ELEMENTS, MAX_XML_BYTES
 from chalicelib.models.request import IqResult, LearningDelayResult
+from chalicelib.services.decisions import decide_national
 
-SHARED_OSO = Path(__file__).resolve().parents[3] / "shared" / "oso"
+EXAMPLE_OSO = Path(__file__).resolve().parents[1] / "data" / "oso" / "examples"
 HOSTILE = Path(__file__).resolve().parents[1] / "data" / "oso"
-FULL = SHARED_OSO / "Voorbeelddossier_PaO_POSWV_full.xml"
-PO_OPT_OUT = SHARED_OSO / "Voorbeelddossier_PaO_POSWV_opt_out.xml"
-VO_OPT_OUT = SHARED_OSO / "Voorbeelddossier_PaO_VOSWV_opt_out.xml"
-EXAMPLES = sorted(SHARED_OSO.glob("*.xml"))
+FULL = EXAMPLE_OSO / "Voorbeelddossier_PaO_POSWV_full.xml"
+PO_OPT_OUT = EXAMPLE_OSO / "Voorbeelddossier_PaO_POSWV_opt_out.xml"
+VO_OPT_OUT = EXAMPLE_OSO / "Voorbeelddossier_PaO_VOSWV_opt_out.xml"
+EXAMPLES = sorted(EXAMPLE_OSO.glob("*.xml"))
 
 SECRET = b"region-VO2001-secret-0123456789"
 OTHER_SECRET = b"region-PO2002-secret-9876543210"
@@ -592,3 +593,18 @@ def test_months_completed_since_september(date: str, months: int) -> None:
 )
 def test_derive_dl(jaargroep: str | None, date: str, dl: int | None) -> None:
     assert derive_dl(jaargroep, D(date)).dl == dl
+
+
+def test_a_real_dossier_with_a_kinder_en_jeugdpsycholoog_is_not_refused_for_its_tester() -> None:
+    # GIVEN the full example, its IQ test administered by a kinder- en jeugdpsycholoog, as real
+    # dossiers say it (legal-rules 2.2: UB WVO 2020 art. 2.46 lid 2, 2.51)
+    xml = FULL.read_bytes().replace(
+        b"<functie>orthopedagoog</functie>", b"<functie>Kinder- en jeugdpsycholoog</functie>"
+    )
+    request = run(xml, evidence=EVIDENCE | {"expert_advice": ["kinder_en_jeugdpsycholoog", "arts"]})
+    assert request.request.student.iq is not None
+    assert request.request.student.iq.administered_by == "kinder_en_jeugdpsycholoog"
+    # WHEN decided THEN neither the tester nor the advice makes the dossier incomplete
+    evaluation = decide_national(request.request)
+    found = {f.code for f in evaluation.findings}
+    assert not found & {"tester_not_qualified", "expert_advice_insufficient"}, found

@@ -57,7 +57,8 @@ What is taken (paths below `dossier/huidigeschool/leerling/toetslijst/toets`, `t
     law asks for a total IQ (verbal and non-verbal), and a subtest's DLE is not the domain's.
     When several tests give a DLE for one domain, the most recent by afnamedatum is used (on the
     same date, the first in the dossier); the others get a `test_superseded` warning. When
-    several give an IQ, one administered by a psycholoog or orthopedagoog is preferred, then
+    several give an IQ, one administered by a qualified tester (a psycholoog, orthopedagoog or
+    kinder- en jeugdpsycholoog: the legal data) is preferred, then
     the most recent; the others get a `test_superseded` warning. A toets that cannot be used
     (no DLE or IQ, a leergebied that names none of the four domains, no usable date, value or
     DL) gets a `test_ignored` warning. `no_iq` and `no_delay` say what the dossier lacks, and

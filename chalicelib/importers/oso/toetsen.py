@@ -24,9 +24,9 @@ from chalicelib.importers.oso.vocabulary import (
     CODE_DLE,
     CODE_IQ,
     MONTHS_PER_SCHOOL_YEAR,
-    PREFERRED_IQ_TESTERS,
     derive_dl,
     domain_for,
+    preferred_iq_testers,
     profession_for,
 )
 from chalicelib.models.common import DOMAINS, Finding
@@ -217,7 +217,7 @@ def _choose_delays(
 
 
 def _preferred(result: IqResult) -> bool:
-    return result.administered_by in PREFERRED_IQ_TESTERS
+    return result.administered_by in preferred_iq_testers()
 
 
 def _choose_iq(
@@ -235,8 +235,8 @@ def _choose_iq(
             continue
         if _preferred(best) and not _preferred(result):
             why = (
-                f"was administered by: {best.administered_by}, and this one by no psycholoog "
-                "or orthopedagoog"
+                f"was administered by: {best.administered_by}, and this one by none of "
+                f"{', '.join(sorted(preferred_iq_testers()))}"
             )
         elif best.test_date > result.test_date:
             why = "is more recent"
@@ -246,7 +246,8 @@ def _choose_iq(
     if not _preferred(best):
         message = (
             f"The IQ of test {best_toets.code} has administered_by {best.administered_by!r}: "
-            "the dossier names no psycholoog or orthopedagoog in afgenomendoor/functie, and an "
+            "the dossier names none of "
+            f"{', '.join(sorted(preferred_iq_testers()))} in afgenomendoor/functie, and an "
             "IQ test must be administered under one."
         )
         warnings.append(_warning("iq_tester_unknown", best_toets.path, message))

@@ -13,8 +13,10 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import get_args
 
+from chalicelib.legal.timeline import DEFAULT_FRAMEWORK, framework
 from chalicelib.models.common import Domain, Profession
 
 OSO_NAMESPACE = "http://www.edustandaard.nl/oso_gegevensset/2019/dossier"
@@ -43,9 +45,16 @@ LEERGEBIED_DOMAINS: Mapping[str, Domain] = {
 "rekenen". Nothing else maps: "woordenschat", "tempo rekenen" or an empty leergebied name no
 domain of UB WVO 2020 art. 2.46 lid 1 b, and guessing from a test code would be a guess."""
 
-PREFERRED_IQ_TESTERS: tuple[Profession, ...] = ("psycholoog", "orthopedagoog")
-"""Who may administer an IQ test (UB WVO 2020 art. 2.46 lid 2). Only a preference when a dossier
-holds several IQ scores; the decision itself checks the tester against the phase's data."""
+
+@cache
+def preferred_iq_testers() -> frozenset[Profession]:
+    """Who may administer an IQ test (UB WVO 2020 art. 2.46 lid 2: a psycholoog or orthopedagoog,
+    a kinder- en jeugdpsycholoog included), as the legal data of every phase says. Only a
+    preference when a dossier holds several IQ scores; the decision itself checks the tester
+    against the phase of its date."""
+    phases = framework(DEFAULT_FRAMEWORK).phases
+    return frozenset(p for phase in phases for p in phase.evidence.tester_professions)
+
 
 MONTHS_PER_SCHOOL_YEAR = 10
 """September to June: the months that count towards the DL (UB WVO 2020 art. 2.46 lid 3)."""
