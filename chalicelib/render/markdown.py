@@ -175,6 +175,14 @@ def arrangement_markdown(
     arrangement: Arrangement, criteria: ArrangementCriteria, level: int = 2
 ) -> list[str]:
     lines = [f"{'#' * level} {ARRANGEMENT_TITLES[arrangement]}", ""]
+    if criteria.allocation == "schools":
+        lines.append(
+            "Het samenwerkingsverband neemt geen besluiten per leerling: het budget gaat naar de "
+            "scholen, die zelf bepalen welke leerlingen deze ondersteuning krijgen."
+        )
+        if criteria.legal_basis:
+            lines += ["", f"Grondslag: {citations(criteria.legal_basis)}."]
+        return [*lines, ""]
     lines.append(f"{ARRANGEMENT_RULE[arrangement]} een van deze routes:")
     lines.append("")
     for i, route in enumerate(criteria.routes, 1):

@@ -12,6 +12,7 @@ from chalicelib.domain.conformance import check_criteria
 from chalicelib.domain.statistics import national_statistics, region_statistics
 from chalicelib.legal.timeline import national_criteria, phases_spanned
 from chalicelib.models.criteria import CriteriaDefinition
+from chalicelib.render.markdown import definition_markdown
 from tests.unit.test_statistics import doc
 from tests.unit.test_support_plan import findings, integratie_2016
 
@@ -105,3 +106,10 @@ def test_the_figures_show_lwoo_allocated_to_schools_not_zero_allocations() -> No
     national = national_statistics([after], None, None, dt.date(2018, 10, 1))
     assert national["national"]["lwoo_allocated_to_schools"] == ["VO2001"]
     assert national["national"]["allocations"] == {"lwoo": 0, "pro": 1, "total": 1}
+
+
+def test_the_published_criteria_say_that_the_schools_choose() -> None:
+    chosen = definition({**SCHOOLS_ALLOCATE, "legal_basis": []})
+    text = "\n".join(definition_markdown(chosen, ("lwoo",)))
+    assert "geen besluiten per leerling" in text
+    assert "route" not in text
