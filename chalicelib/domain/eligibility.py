@@ -349,7 +349,8 @@ def _above_band_findings(
         if result.met or not above:
             continue
         condition = criteria.conditions.conditions[i]
-        assert isinstance(condition, LearningDelayCondition)
+        if not isinstance(condition, LearningDelayCondition):  # upper_band holds only these
+            continue
         counted = [*result.actual["counted"], *above]
         core = condition.required_one_of
         if len(counted) >= condition.min_domains and (not core or any(d in counted for d in core)):
