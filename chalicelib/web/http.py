@@ -33,6 +33,9 @@ log = logging.getLogger("toewijzing")
 M = TypeVar("M", bound="BaseModel")
 ANY_CONTENT_TYPE = ["*/*"]  # we check media types ourselves, to answer in our error shape
 MAX_BODY_BYTES = 1_000_000
+# On every response: no MIME sniffing; and no copy in any cache (decisions, tokens and figures
+# are about children or are secrets; the few public documents are cheap to compute again).
+SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
 
 CHALICE_CODES = {
     400: "validation_error",
@@ -87,7 +90,9 @@ def markdown_response(text: str, headers: dict[str, str] | None = None) -> Respo
 def error_response(exc: errors.ToewijzingError) -> Response:
     status = exc.status
     details = exc.details if isinstance(exc, errors.RequestValidationError) else ()
-    headers = {"Retry-After": "5"} if status == 503 else None
+    headers = (
+        {"Retry-After": str(exc.extra.get("retry_after", 5))} if status in (429, 503) else None
+    )
     return json_response(
         error_body(exc.code, exc.message, details=details, findings=exc.findings), status, headers
     )
@@ -126,6 +131,7 @@ def to_contract_shape(response: Response, rid: str) -> Response:
             {"error": {"code": code, "message": message}}, response.status_code, headers
         )
     response.headers["X-Request-Id"] = rid
+    response.headers.update(SECURITY_HEADERS)
     return response
 
 

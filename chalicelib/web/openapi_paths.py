@@ -314,6 +314,8 @@ def statistics_paths(region: dict[str, Any], authed: tuple[int, ...]) -> dict[st
                        (*authed, 415, 422), "EnrolmentIn", [region, teldatum_path]),
             "get": _op("The enrolment on a count date", ("200", None), authed,
                        params=[region, teldatum_path]),
+            "delete": _op("Withdraw the enrolment of a count date (any 1 October)",
+                          ("204", None), authed, params=[region, teldatum_path]),
         },
         f"{base}/statistics": {
             "get": _op("Allocations in force, shares, schools by kind, decisions and trend",
