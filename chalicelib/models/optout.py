@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from pydantic import Field
 
 from chalicelib.models.common import InputDate, StrictModel
@@ -34,6 +36,6 @@ class OptOutNotice(StrictModel):
 class OptOutState(StrictModel):
     """Which opt-out holds on a date: the scope in force, and the notice it comes from."""
 
-    date: InputDate
+    date: dt.date
     scope: tuple[str, ...]
     notice: OptOutNotice | None

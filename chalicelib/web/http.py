@@ -33,6 +33,7 @@ log = logging.getLogger("toewijzing")
 M = TypeVar("M", bound="BaseModel")
 ANY_CONTENT_TYPE = ["*/*"]  # we check media types ourselves, to answer in our error shape
 MAX_BODY_BYTES = 1_000_000
+EARLIEST_DATE, LATEST_DATE = dt.date(1900, 1, 1), dt.date(2099, 12, 31)  # as models/common.py
 # On every response: no MIME sniffing; and no copy in any cache (decisions, tokens and figures
 # are about children or are secrets; the few public documents are cheap to compute again).
 SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
@@ -179,13 +180,21 @@ def query(request: Request, name: str) -> str | None:
 
 
 def query_date(request: Request, name: str = "date") -> dt.date | None:
+    """A date in the query, within 1900-2099 as every date a client sends
+    (`chalicelib/models/common.py` `InputDate`)."""
     value = query(request, name)
     if value is None:
         return None
     try:
-        return dt.date.fromisoformat(value) if len(value) == 10 else _bad_date(name, value)
+        date = dt.date.fromisoformat(value) if len(value) == 10 else _bad_date(name, value)
     except ValueError:
         return _bad_date(name, value)
+    if not EARLIEST_DATE <= date <= LATEST_DATE:
+        raise errors.RequestValidationError(
+            f"The query parameter {name} must lie from 1900-01-01 to 2099-12-31, not {value}.",
+            [{"path": f"?{name}", "code": "date_range", "message": "Use 1900 to 2099."}],
+        )
+    return date
 
 
 def _bad_date(name: str, value: str) -> dt.date:

@@ -129,3 +129,20 @@ def test_an_application_date_more_than_ten_years_ahead_is_a_400(api: Api) -> Non
     assert body["error"]["details"][0] == {
         "path": "/application/date", "code": "date_range",
         "message": "Use a date up to 2027-03-01."}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/framework?date=0001-01-01",
+        "/v1/framework/national-criteria?date=9999-12-31",
+        "/v1/regions/VO2001/opt-out?date=0001-01-01",
+        "/v1/regions/VO2001/criteria/in-force?date=2100-01-01",
+    ],
+)
+def test_a_query_date_outside_the_calendar_is_a_400(api: Api, path: str) -> None:
+    api.region()
+    status, body, _ = api.call("GET", path)
+    assert status == 400, body
+    assert body["error"]["details"][0]["code"] == "date_range"
+    assert body["error"]["details"][0]["path"] == "?date"
