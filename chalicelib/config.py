@@ -17,6 +17,9 @@ BUCKET = "TOEWIJZING_BUCKET"
 QUEUE_URL = "TOEWIJZING_QUEUE_URL"
 BLOB_DIR = "TOEWIJZING_BLOB_DIR"
 PSEUDONYM_KEY = "TOEWIJZING_PSEUDONYM_KEY"
+REGION_QUOTA = "TOEWIJZING_REGION_QUOTA"  # requests per region per quota window
+QUOTA_WINDOW = "TOEWIJZING_QUOTA_WINDOW_SECONDS"
+DEFAULT_REGION_QUOTA, DEFAULT_QUOTA_WINDOW = 600, 60  # 10 requests/s on average, per region
 LOCAL_ADMIN_TOKEN = "local-admin-token"
 LOCAL_PSEUDONYM_KEY = "local-pseudonym-key"
 BATCH_QUEUE_NAME = "toewijzing-batches"  # the worker's SQS queue (resources.json)
@@ -33,6 +36,8 @@ class Settings(NamedTuple):
     queue_url: str | None = None
     blob_dir: str | None = None
     pseudonym_key: str | None = None
+    region_quota: int = DEFAULT_REGION_QUOTA
+    quota_window: int = DEFAULT_QUOTA_WINDOW
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -49,4 +54,11 @@ class Settings(NamedTuple):
             queue_url=environ.get(QUEUE_URL) or None,
             blob_dir=environ.get(BLOB_DIR) or None,
             pseudonym_key=environ.get(PSEUDONYM_KEY) or (LOCAL_PSEUDONYM_KEY if local else None),
+            region_quota=_positive(environ.get(REGION_QUOTA), DEFAULT_REGION_QUOTA),
+            quota_window=_positive(environ.get(QUOTA_WINDOW), DEFAULT_QUOTA_WINDOW),
         )
+
+
+def _positive(value: str | None, default: int) -> int:
+    """A whole number above 0 from the environment; the default when unset or not one."""
+    return int(value) if value is not None and value.isdigit() and int(value) > 0 else default

@@ -57,7 +57,7 @@ class UnknownFrameworkError(ToewijzingError):
     code = "unknown_framework"
 
 
-# 401, 403, 404, 409, 413, 415: who may do what, and to what
+# 401, 403, 404, 409, 413, 415, 429: who may do what, and to what, and how often
 
 
 class UnauthenticatedError(ToewijzingError):
@@ -88,6 +88,14 @@ class PayloadTooLargeError(ToewijzingError):
 class UnsupportedMediaTypeError(ToewijzingError):
     status = 415
     code = "unsupported_media_type"
+
+
+class TooManyRequestsError(ToewijzingError):
+    """A region over its quota (`chalicelib/services/quotas.py`); `extra["retry_after"]` is the
+    seconds until its window ends (the `Retry-After` header)."""
+
+    status = 429
+    code = "too_many_requests"
 
 
 # 422: well-formed, but the law or the region's data does not allow it

@@ -13,7 +13,8 @@ in AWS is what the code and tests use.
   `@app.on_sqs_message` subscribes to, encrypted, a day's retention, a dead-letter queue after
   five receives) and partial batch responses (`ReportBatchItemFailures`) on the worker's event
   source; a log group per function; the table, bucket, queue URL and pseudonym key (the
-  `PseudonymKey` NoEcho parameter) in both functions' environment; throttling on the API stage.
+  `PseudonymKey` NoEcho parameter) and the per-region quota (`RegionQuota`, `QuotaWindowSeconds`)
+  in both functions' environment; throttling on the API stage.
 - `.chalice/policy-dev.json` is the API function's only policy (`autogen_policy` is false): items
   of that one table, Query on its indexes, putting and reading batch bodies in the bucket,
   sending to the queue, writing to its own log group.
@@ -57,6 +58,7 @@ BUCKET_POLICY = "BatchBucketPolicy"
 QUEUE = "BatchQueue"
 DEAD_LETTERS = "BatchDeadLetterQueue"
 PSEUDONYM_KEY = "PseudonymKey"  # template parameter
+REGION_QUOTA, QUOTA_WINDOW = "RegionQuota", "QuotaWindowSeconds"  # template parameters
 FUNCTION = "APIHandler"  # chalice's
 WORKER = "BatchWorker"  # chalice's, from app.batch_worker
 WORKER_NAME = "batch_worker"  # the function's name in app.py and .chalice/config.json
@@ -212,6 +214,8 @@ def environment() -> dict[str, Any]:
             config.BUCKET: {"Ref": BUCKET},
             config.QUEUE_URL: {"Ref": QUEUE},  # Ref of a queue is its URL
             config.PSEUDONYM_KEY: {"Ref": PSEUDONYM_KEY},
+            config.REGION_QUOTA: {"Ref": REGION_QUOTA},
+            config.QUOTA_WINDOW: {"Ref": QUOTA_WINDOW},
         }
     }
 
@@ -235,6 +239,21 @@ def resources() -> dict[str, Any]:
                 "Default": THROTTLING_BURST,
                 "MinValue": 1,
                 "Description": "Burst capacity (requests) for the whole API stage.",
+            },
+            REGION_QUOTA: {
+                "Type": "Number",
+                "Default": config.DEFAULT_REGION_QUOTA,
+                "MinValue": 1,
+                "Description": (
+                    "Requests per region (its tokens) per quota window; over it a 429 with "
+                    "Retry-After for that region only (chalicelib/services/quotas.py)."
+                ),
+            },
+            QUOTA_WINDOW: {
+                "Type": "Number",
+                "Default": config.DEFAULT_QUOTA_WINDOW,
+                "MinValue": 1,
+                "Description": "Length of a region's quota window in seconds.",
             },
             PSEUDONYM_KEY: {
                 "Type": "String",

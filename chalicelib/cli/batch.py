@@ -37,6 +37,7 @@ from typing import IO, Any
 from chalicelib.cli.api_client import Api, ApiError
 from chalicelib.cli.common import EXIT_OK, InputError, fail, print_json
 from chalicelib.documents import error_body
+from chalicelib.render.safe_text import csv_row
 
 EXIT_FAILED = 1
 MEDIA = {
@@ -231,7 +232,8 @@ def write_results(api: Api, results_url: str, out: Path) -> int:
             if cursor is None and header is not None:
                 writer.writerow(header)
             for row in reader:
-                writer.writerow(row)
+                # the service neutralises formulas already; an older one did not
+                writer.writerow(csv_row(row))
                 rows += 1
             cursor = next_cursor(page.headers.get("Link") or page.headers.get("link"))
             if cursor is None:

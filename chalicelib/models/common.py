@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import datetime as dt
+import re
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 Arrangement = Literal["lwoo", "pro"]
 """lwoo: leerwegondersteunend onderwijs; pro: praktijkonderwijs."""
@@ -43,14 +45,60 @@ Profession = Literal[
 Severity = Literal["error", "warning"]
 
 
+# NUL, and the bidirectional controls that make text read otherwise than it is stored (the
+# "Trojan Source" characters: embeddings, overrides, isolates, marks). Refused in any text.
+HIDDEN_CHARACTERS = re.compile("[\x00\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+EARLIEST_DATE, LATEST_DATE = dt.date(1900, 1, 1), dt.date(2099, 12, 31)
+
+
+def refuse_hidden_characters(value: Any) -> Any:
+    """The one check of free text: every string of every input model (in lists and mappings
+    too) goes through it. A `ValueError` is a 400 that names the field."""
+    if isinstance(value, str):
+        found = HIDDEN_CHARACTERS.search(value)
+        if found is not None:
+            raise ValueError(
+                f"text must not contain NUL or bidirectional control characters "
+                f"(U+{ord(found.group()):04X} at position {found.start()})"
+            )
+    elif isinstance(value, list | tuple | frozenset | set):
+        for item in value:
+            refuse_hidden_characters(item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            refuse_hidden_characters(key)
+            refuse_hidden_characters(item)
+    return value
+
+
+def _sane_date(value: dt.date) -> dt.date:
+    if not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise ValueError(
+            f"date must lie from {EARLIEST_DATE.isoformat()} to {LATEST_DATE.isoformat()}"
+        )
+    return value
+
+
+InputDate = Annotated[dt.date, AfterValidator(_sane_date)]
+"""Any date a client sends: within 1900-2099, so no date arithmetic (retention, validity, school
+years) leaves the calendar. Dates with a narrower meaning are checked further where they are
+used (an application date against the framework's phases and the clock, a count date)."""
+
+
 class StrictModel(BaseModel):
-    """Base of every input model: unknown fields are refused, instances are immutable.
+    """Base of every input model: unknown fields are refused, instances are immutable, text
+    holds no NUL or bidirectional control characters (`refuse_hidden_characters`).
 
     `defer_build`: a model's validator is built on first use, not at import, so a Lambda cold
     start pays only for the models its first request needs.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_hidden_characters(cls, value: Any) -> Any:
+        return refuse_hidden_characters(value)
 
 
 class Citation(StrictModel):

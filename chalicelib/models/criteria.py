@@ -7,13 +7,12 @@ only: whether a definition is *permitted* in the legal phase in force is a separ
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from chalicelib.models.common import Citation, Domain, StrictModel
+from chalicelib.models.common import Citation, Domain, InputDate, StrictModel
 
 Ratio = Annotated[
     Decimal,
@@ -131,8 +130,8 @@ class CriteriaDefinition(StrictModel):
     definition with 422 when the legal phase in force does not allow it.
     """
 
-    effective_from: dt.date
-    effective_until: dt.date | None = None
+    effective_from: InputDate
+    effective_until: InputDate | None = None
     mixed_profile: Literal["either", "none"] = Field(
         default="none",
         description=(

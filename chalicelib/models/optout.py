@@ -6,14 +6,14 @@ import datetime as dt
 
 from pydantic import Field
 
-from chalicelib.models.common import StrictModel
+from chalicelib.models.common import InputDate, StrictModel
 
 
 class Consent(StrictModel):
     """One board's consent (instemming), signed on a date."""
 
     board_id: str = Field(min_length=1, max_length=20)
-    signed_on: dt.date
+    signed_on: InputDate
 
 
 class OptOutNotice(StrictModel):
@@ -24,11 +24,11 @@ class OptOutNotice(StrictModel):
     finding with its legal basis.
     """
 
-    effective_from: dt.date
+    effective_from: InputDate
     scope: tuple[str, ...] = Field(
         max_length=10, description="Any of criteria, duration, licences; empty: re-entry."
     )
-    notified_on: dt.date = Field(description="The date of the notice to the inspectorate.")
+    notified_on: InputDate = Field(description="The date of the notice to the inspectorate.")
     consents: tuple[Consent, ...] = Field(default=(), max_length=500)
     nominated_schools: tuple[str, ...] = Field(default=(), max_length=500)
 

@@ -74,3 +74,6 @@ class TokenIn(StrictModel):
 
     role: Literal["region", "ministry", "admin"] = "region"
     label: str | None = Field(default=None, max_length=100)
+    expires_in_days: int = Field(
+        default=365, ge=1, le=365, description="Days until the token expires (at most a year)."
+    )

@@ -6,11 +6,9 @@ and there is no field for a name.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from pydantic import Field, field_validator
 
-from chalicelib.models.common import Arrangement, Domain, Profession, StrictModel
+from chalicelib.models.common import Arrangement, Domain, InputDate, Profession, StrictModel
 
 
 def looks_like_bsn(value: str) -> bool:
@@ -26,7 +24,7 @@ class Application(StrictModel):
     """The aanvraag: which arrangement the school board applies for, and when."""
 
     arrangement: Arrangement
-    date: dt.date
+    date: InputDate
     school_brin: str | None = Field(default=None, pattern=r"^[0-9]{2}[A-Z0-9]{2}$")
 
 
@@ -34,7 +32,7 @@ class IqResult(StrictModel):
     """A total IQ (verbal and non-verbal), with who administered the test."""
 
     score: int = Field(ge=0, le=200)
-    test_date: dt.date
+    test_date: InputDate
     instrument: str | None = Field(default=None, max_length=100)
     administered_by: Profession
 
@@ -45,7 +43,7 @@ class LearningDelayResult(StrictModel):
     domain: Domain
     dl: int = Field(gt=0, le=200, description="Didactische leeftijd in months (from groep 3).")
     dle: int = Field(ge=0, le=200, description="Didactische leeftijdseenheden reached.")
-    test_date: dt.date
+    test_date: InputDate
     instrument: str | None = Field(default=None, max_length=100)
 
 
@@ -58,7 +56,7 @@ class SepResult(StrictModel):
     hinders_learning: bool = Field(
         description="The problems substantially hinder the onderwijsleerproces."
     )
-    test_date: dt.date
+    test_date: InputDate
     administered_by: Profession
 
 

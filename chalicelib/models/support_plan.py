@@ -10,13 +10,12 @@ optional here.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from typing import Annotated
 
 from pydantic import Field, model_validator
 
-from chalicelib.models.common import StrictModel
+from chalicelib.models.common import InputDate, StrictModel
 from chalicelib.models.criteria import CriteriaDefinition
 from chalicelib.models.region import REGION_ID_PATTERN
 
@@ -28,8 +27,8 @@ MAX_STORED_CHARS = 350_000  # a stored document is one DynamoDB item (at most 40
 class Period(StrictModel):
     """The school years the plan covers: from 1 August to 31 July, at most four school years."""
 
-    start: dt.date = Field(description="The first day of the first school year (1 August).")
-    end: dt.date = Field(description="The last day of the last school year (31 July).")
+    start: InputDate = Field(description="The first day of the first school year (1 August).")
+    end: InputDate = Field(description="The last day of the last school year (31 July).")
 
 
 class Section(StrictModel):
@@ -43,21 +42,21 @@ class Oogo(StrictModel):
     """Op overeenstemming gericht overleg (OOGO) with one municipality on a draft of the plan."""
 
     municipality: str = Field(min_length=1, max_length=100)
-    held_on: dt.date
+    held_on: InputDate
 
 
 class PoOverleg(StrictModel):
     """Overleg with a primary-education partnership (WPO art. 18a) whose area overlaps."""
 
     partnership: str = Field(min_length=1, max_length=200, examples=["PO2001"])
-    held_on: dt.date
+    held_on: InputDate
 
 
 class MboInvitation(StrictModel):
     """An MBO institution with a location in the region, invited to the OOGO on section a."""
 
     institution: str = Field(min_length=1, max_length=200)
-    invited_on: dt.date
+    invited_on: InputDate
 
 
 class Consultations(StrictModel):
@@ -101,14 +100,14 @@ class SupportPlan(StrictModel):
     region_id: str = Field(pattern=REGION_ID_PATTERN)
     title: str | None = Field(default=None, max_length=300)
     period: Period
-    adopted_on: dt.date | None = Field(default=None, description="Vastgesteld op.")
+    adopted_on: InputDate | None = Field(default=None, description="Vastgesteld op.")
     sections: dict[SectionId, Section] = Field(
         default_factory=dict,
         description="The sections by their letter: a-g (WVO 2020 art. 2.47 lid 9) or a-h (WVO "
         "art. 17a lid 8).",
     )
     consultations: Consultations = Consultations()
-    sent_to_inspectorate_on: dt.date | None = None
+    sent_to_inspectorate_on: InputDate | None = None
     lwoo_pro: LwooPro = LwooPro()
 
     @model_validator(mode="after")
@@ -132,7 +131,7 @@ class PlanPublication(StrictModel):
     plan_id: str
     framework: str
     sequence: int = Field(ge=1)
-    published_on: dt.date
+    published_on: InputDate
     published_at: str
     period: Period
     content_hash: str

@@ -25,6 +25,7 @@ from chalicelib.models.criteria import (
 )
 from chalicelib.models.region import RegionIn
 from chalicelib.models.support_plan import SupportPlan
+from chalicelib.render.safe_text import publication_markdown
 
 DOMAIN_WORDS: dict[Domain, str] = {
     "technisch_lezen": "technisch lezen",
@@ -291,7 +292,7 @@ def plan_lwoo_pro_markdown(
     lines += ["## Wettelijke grondslag", ""]
     lines += [f"- [{c.citation}]({c.url})" for c in _unique(basis)]
     lines += ["", "## Leerachterstand", "", DELAY_NOTE, ""]
-    return "\n".join(lines)
+    return publication_markdown("\n".join(lines))  # the region's texts: no HTML, no javascript:
 
 
 def _unique(basis: Iterable[Citation]) -> list[Citation]:

@@ -44,7 +44,7 @@ class Services:
         self.clock = clock
         self.new_id = new_id
         self.regions = Regions(storage)
-        self.auth = Auth(storage, settings, self.regions)
+        self.auth = Auth(storage, settings, self.regions, clock, new_id)
         self.optout = OptOut(storage, self.regions, clock)
         self.criteria = Criteria(storage, self.regions, self.optout, clock)
         self.impact = Impact(storage, self.regions, self.criteria, clock)

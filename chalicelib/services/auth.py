@@ -1,15 +1,29 @@
-"""Use cases of authentication and tenancy: who is calling, what they may reach, new tokens."""
+"""Use cases of authentication and tenancy: who is calling, what they may reach, and the
+lifecycle of tokens (made with an expiry, listed without their secret, revoked at once).
+
+No token is cached anywhere: every request looks its token up by hash, so a revoked or expired
+token is refused (401) from the next request on.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from chalicelib.config import Settings
-from chalicelib.errors import ForbiddenError, RequestValidationError, UnauthenticatedError
+from chalicelib.errors import (
+    ForbiddenError,
+    NotFoundError,
+    RequestValidationError,
+    UnauthenticatedError,
+)
 from chalicelib.models.region import TokenIn
+from chalicelib.services.quotas import Quotas
 from chalicelib.services.regions import Regions
 from chalicelib.storage.ports import Role, Storage, TokenRecord
 
@@ -26,13 +40,39 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+def token_view(record: TokenRecord) -> dict[str, Any]:
+    """A token as it is listed: never its secret (nor its hash)."""
+    return {
+        "token_id": record.token_id,
+        "role": record.role,
+        "region_id": record.region_id,
+        "label": record.label,
+        "created_at": record.created_at,
+        "expires_at": record.expires_at,
+    }
+
+
 class Auth:
     """Bearer tokens: the deployment's admin token, and tokens stored by their hash only."""
 
-    def __init__(self, storage: Storage, settings: Settings, regions: Regions) -> None:
+    def __init__(
+        self,
+        storage: Storage,
+        settings: Settings,
+        regions: Regions,
+        clock: Callable[[], dt.datetime],
+        new_id: Callable[[], str],
+    ) -> None:
         self.storage = storage
         self.settings = settings
         self.regions = regions
+        self.clock = clock
+        self.new_id = new_id
+        self.quotas = Quotas(storage, settings, clock)
+
+    def _now(self) -> dt.datetime:
+        now = self.clock()
+        return now if now.tzinfo is not None else now.replace(tzinfo=dt.UTC)
 
     def authenticate(self, authorization: str | None) -> Principal:
         scheme, _, token = (authorization or "").partition(" ")
@@ -45,6 +85,10 @@ class Auth:
         record = self.storage.get_token(token_hash(token))
         if record is None:
             raise UnauthenticatedError("The bearer token is not valid.")
+        if record.expires_at is None or dt.datetime.fromisoformat(record.expires_at) <= self._now():
+            raise UnauthenticatedError("The bearer token has expired; ask for a new one.")
+        if record.role == "region" and record.region_id is not None:
+            self.quotas.count(record.region_id)  # 429 over the region's rate
         return Principal(record.role, record.region_id)
 
     def authorize(
@@ -62,7 +106,7 @@ class Auth:
         ):
             raise ForbiddenError("A region token can only reach its own region's data.")
 
-    def create_token(self, region_id: str | None, body: TokenIn) -> dict[str, str]:
+    def create_token(self, region_id: str | None, body: TokenIn) -> dict[str, Any]:
         if region_id is not None:
             self.regions.get_region(region_id)
             if body.role != "region":
@@ -76,6 +120,22 @@ class Auth:
                 [{"path": "/role", "code": "literal_error", "message": "Use ministry or admin."}],
             )
         token = "tw_" + secrets.token_urlsafe(32)
-        record = TokenRecord(token_hash(token), body.role, region_id, body.label)
+        now = self._now().replace(microsecond=0)
+        expires = now + dt.timedelta(days=body.expires_in_days)
+        record = TokenRecord(token_hash(token), body.role, region_id, body.label, self.new_id(),
+                             now.isoformat(), expires.isoformat())  # fmt: skip
         self.storage.put_token(record)
-        return {"token": token, "role": body.role}
+        return {"token": token, **token_view(record)}
+
+    def list_tokens(self, region_id: str | None) -> dict[str, Any]:
+        """A region's tokens, or (None) the ministry and admin tokens; expired ones too (until
+        the table's TTL removes them), marked by `expires_at`."""
+        if region_id is not None:
+            self.regions.get_region(region_id)
+        return {"items": [token_view(t) for t in self.storage.list_tokens(region_id)]}
+
+    def revoke_token(self, region_id: str | None, token_id: str) -> None:
+        """Delete the token: the next request with it is a 401."""
+        if not self.storage.delete_token(region_id, token_id):
+            where = f"region {region_id}" if region_id else "the ministry and admin tokens"
+            raise NotFoundError(f"There is no token {token_id} among {where}.")

@@ -36,6 +36,7 @@ from chalicelib.storage.ports import IdempotencyRecord, Storage, StoredDecision
 
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
 HEALTH_RETENTION_YEARS = 3  # WVO 2020 art. 2.47 lid 16
+YEARS_AHEAD = 10  # an application date later than this after today is a mistake, not a plan
 
 
 @cache
@@ -96,10 +97,11 @@ class Decisions:
         overwritten: every write is conditional.
         """
         self.regions.get_region(region_id)
+        self.check_application_date(request.application.date)
         evaluation = self.evaluate(region_id, request, framework)
         decision_id = self.new_id()
         if idempotency_key is not None:
-            claimed = self._claim(region_id, idempotency_key, request, decision_id)
+            claimed = self._claim(region_id, idempotency_key, request, framework, decision_id)
             # A fresh claim holds our new id: nothing can be stored under it yet. An earlier
             # claim may have its decision stored (a replay), or not (the first request died).
             existing = None
@@ -111,18 +113,34 @@ class Decisions:
         stored = self._number_and_store(region_id, decision_id, request, evaluation)
         return join_health_data(stored), False
 
-    def _claim(self, region_id: str, key: str, request: DecisionRequest, decision_id: str) -> str:
+    def check_application_date(self, date: dt.date) -> None:
+        """Not absurdly far ahead (before 2016 is the framework's own 422, no_legal_phase)."""
+        latest = years_after(self.today(), YEARS_AHEAD)
+        if date > latest:
+            raise RequestValidationError(
+                f"The application date {date.isoformat()} lies more than {YEARS_AHEAD} years "
+                f"ahead; use a date up to {latest.isoformat()}.",
+                [{"path": "/application/date", "code": "date_range",
+                  "message": f"Use a date up to {latest.isoformat()}."}],
+            )  # fmt: skip
+
+    def _claim(
+        self, region_id: str, key: str, request: DecisionRequest, framework: str, decision_id: str
+    ) -> str:
         if not IDEMPOTENCY_KEY.match(key):
             raise RequestValidationError(
                 "The Idempotency-Key header must be 1-100 characters of A-Z a-z 0-9 . _ : -.",
                 [{"path": "", "code": "idempotency_key", "message": "Invalid Idempotency-Key."}],
             )
-        body_hash = hashlib.sha256(request.model_dump_json().encode()).hexdigest()
+        # Every input that changes the decision: the body and the framework (`?framework=`).
+        fingerprint = f"{framework}\n{request.model_dump_json()}"
+        body_hash = hashlib.sha256(fingerprint.encode()).hexdigest()
         claim = IdempotencyRecord(region_id, key, body_hash, decision_id)
         held = self.storage.claim_idempotency(claim)
         if held.body_hash != body_hash:
             raise ConflictError(
-                "This Idempotency-Key was used before with another body; use a new key."
+                "This Idempotency-Key was used before with another body or framework; "
+                "use a new key."
             )
         return held.decision_id
 

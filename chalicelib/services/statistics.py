@@ -23,16 +23,19 @@ from chalicelib.errors import (
     UnknownSchoolError,
 )
 from chalicelib.models.statistics import BudgetSharesIn, EnrolmentIn
+from chalicelib.services import stored_figures
 from chalicelib.services.criteria import Criteria
 from chalicelib.services.regions import Regions
+from chalicelib.services.stored_figures import DELETED, FIRST_TELDATUM_YEAR
 from chalicelib.storage.ports import Storage
 
 ENROLMENT, BUDGET_SHARES = "enrolment", "budgetshares"
 YEAR_PATTERN = r"^(19|20)[0-9]{2}$"
 
 
-def parse_teldatum(value: str | None, where: str) -> dt.date:
-    """A count date: an ISO date that is a 1 October; 400 otherwise."""
+def parse_teldatum(value: str | None, where: str, today: dt.date | None = None) -> dt.date:
+    """A count date: an ISO date that is a 1 October; 400 otherwise. With `today`, also from
+    2016-10-01 (the first under the enacted framework) to 1 October of next year."""
     if value is None:
         raise RequestValidationError(
             f"{where} is required: a count date (teldatum) YYYY-10-01.",
@@ -48,6 +51,12 @@ def parse_teldatum(value: str | None, where: str) -> dt.date:
             f"{value[:40]!r}: funding follows the allocations in force on 1 October "
             "(WVO 2020 art. 5.5).",
             [{"path": where, "code": "teldatum", "message": "Use YYYY-10-01."}],
+        )
+    if today is not None and not FIRST_TELDATUM_YEAR <= date.year <= today.year + 1:
+        raise RequestValidationError(
+            f"{where} must be a count date from {FIRST_TELDATUM_YEAR}-10-01 to "
+            f"{today.year + 1}-10-01 (next year), not {value}.",
+            [{"path": where, "code": "date_range", "message": "Use 2016 to next year."}],
         )
     return date
 
@@ -118,7 +127,20 @@ class Statistics:
 
     def _enrolments(self, region_id: str) -> dict[str, dict[str, Any]]:
         documents = self.storage.list_region_documents(region_id, ENROLMENT)
-        return newest(documents, "teldatum")
+        found = newest(
+            [d for d in documents if isinstance(d, dict) and "teldatum" in d], "teldatum"
+        )
+        return {date: d for date, d in found.items() if not d.get(DELETED)}
+
+    def delete_enrolment(self, region_id: str, teldatum: dt.date) -> None:
+        """Withdraw the enrolment of a count date: a new version that says so (nothing stored
+        is overwritten), after which the count date has no enrolment (404) until a new PUT."""
+        if teldatum.isoformat() not in self._enrolments(region_id):
+            self.enrolment(region_id, teldatum)  # 404 for an unknown region or count date
+        key, stored_at = self._version_key(teldatum.isoformat())
+        document = {"region_id": region_id, "teldatum": teldatum.isoformat(), DELETED: True,
+                    "stored_at": stored_at}  # fmt: skip
+        self.storage.put_region_document(region_id, ENROLMENT, key, document)
 
     def enrolment(self, region_id: str, teldatum: dt.date) -> dict[str, Any]:
         self.regions.get_region(region_id)
@@ -127,11 +149,11 @@ class Statistics:
             raise NotFoundError(f"Region {region_id} has no enrolment on {teldatum.isoformat()}.")
         return found
 
-    def enrolments_by_date(self, region_id: str) -> dict[dt.date, dict[str, int]]:
-        return {
-            dt.date.fromisoformat(date): {s["brin"]: int(s["students"]) for s in doc["schools"]}
-            for date, doc in self._enrolments(region_id).items()
-        }
+    def enrolments_by_date(
+        self, region_id: str, warnings: list[dict[str, str]] | None = None
+    ) -> dict[dt.date, dict[str, int]]:
+        documents = self.storage.list_region_documents(region_id, ENROLMENT)
+        return stored_figures.enrolments(region_id, documents, [] if warnings is None else warnings)
 
     # Budget shares
 
@@ -172,19 +194,32 @@ class Statistics:
         return self._region(region, teldatum)
 
     def _region(self, region: Mapping[str, Any], teldatum: dt.date) -> dict[str, Any]:
+        """The figures of what can be counted; `warnings` names each stored document left out."""
         region_id = region["region_id"]
-        documents = self.storage.list_region_decisions(region_id)
-        enrolments = self.enrolments_by_date(region_id)
+        warnings: list[dict[str, str]] = []
+        stored = self.storage.list_region_decisions(region_id)
+        documents = stored_figures.decisions(region_id, stored, warnings)
+        enrolments = self.enrolments_by_date(region_id, warnings)
         by_schools = self.criteria.schools_allocation(region_id)
-        return region_statistics(region, documents, enrolments, teldatum, by_schools)
+        figures = region_statistics(region, documents, enrolments, teldatum, by_schools)
+        return {**figures, "warnings": warnings}
 
     def national(self, teldatum: dt.date) -> dict[str, Any]:
-        regions = self.storage.list_regions()
-        per_region = [self._region(r, teldatum) for r in regions]
+        per_region, warnings = [], []
+        for region in self.storage.list_regions():
+            try:
+                figures = self._region(region, teldatum)
+            except (KeyError, TypeError, ValueError) as exc:  # a broken region document
+                name = str(region.get("region_id", "?"))[:40]
+                what = f"Region {name} is not counted: {str(exc)[:200]}."
+                warnings.append(stored_figures.warning("region_ignored", name, what))
+                continue
+            per_region.append(figures)
+            warnings += figures["warnings"]
         budget = self.budget_for(teldatum)
         shares = None
         info = None
         if budget is not None:
             shares = {r: Decimal(s) for r, s in budget["shares"].items()}
             info = {"year": budget["year"], "basis": budget["basis"]}
-        return national_statistics(per_region, shares, info, teldatum)
+        return {**national_statistics(per_region, shares, info, teldatum), "warnings": warnings}

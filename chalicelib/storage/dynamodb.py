@@ -39,6 +39,22 @@ REGIONS_KEY = "REGIONS"
 NATIONAL_PK = "NATIONAL"
 
 
+def tokens_key(region_id: str | None) -> str:
+    """The index key of a region's tokens; `TOKENS` alone for ministry and admin tokens."""
+    return "TOKENS" if region_id is None else f"TOKENS#{region_id}"
+
+
+def _token(item: Item) -> TokenRecord:
+    def text(name: str) -> str | None:
+        value = item.get(name, {}).get("S")
+        return value if isinstance(value, str) else None
+
+    role: Role = item["role"]["S"]  # written only by put_token
+    token_hash = item[PK]["S"].removeprefix("TOKEN#")
+    return TokenRecord(token_hash, role, text("region_id"), text("label"), text("token_id"),
+                       text("created"), text("expires"))  # fmt: skip
+
+
 class DynamoStorage(DynamoBatches):
     """The storage port on one DynamoDB table (see chalicelib/storage/schema.py)."""
 
@@ -66,20 +82,58 @@ class DynamoStorage(DynamoBatches):
             SK: _s("TOKEN"),
             "role": _s(token.role),
         }
-        if token.region_id is not None:
-            item["region_id"] = _s(token.region_id)
-        if token.label is not None:
-            item["label"] = _s(token.label)
+        optional = {"region_id": token.region_id, "label": token.label,
+                    "token_id": token.token_id, "created": token.created_at,
+                    "expires": token.expires_at}  # fmt: skip
+        item.update({name: _s(value) for name, value in optional.items() if value is not None})
+        if token.token_id is not None:  # listed per region (or national) on the index
+            item[GSI1PK] = _s(tokens_key(token.region_id))
+            item[GSI1SK] = _s(token.token_id)
+        if token.expires_at is not None:  # the table's TTL removes it 90 days after expiry
+            expiry = dt.datetime.fromisoformat(token.expires_at) + dt.timedelta(days=90)
+            item[TTL_ATTRIBUTE] = {"N": str(int(expiry.timestamp()))}
         self._put_new(item)
 
     def get_token(self, token_hash: str) -> TokenRecord | None:
         item = self._get(f"TOKEN#{token_hash}", "TOKEN")
-        if item is None:
-            return None
-        region = item.get("region_id", {}).get("S")
-        label = item.get("label", {}).get("S")
-        role: Role = item["role"]["S"]  # written only by put_token
-        return TokenRecord(token_hash, role, region, label)
+        return None if item is None else _token(item)
+
+    def _token_items(self, region_id: str | None, token_id: str | None = None) -> list[Item]:
+        condition, values = f"{GSI1PK} = :p", {":p": _s(tokens_key(region_id))}
+        if token_id is not None:
+            condition += f" AND {GSI1SK} = :id"
+            values[":id"] = _s(token_id)
+        return self._query(
+            IndexName=GSI1, KeyConditionExpression=condition, ExpressionAttributeValues=values
+        )
+
+    def list_tokens(self, region_id: str | None) -> list[TokenRecord]:
+        return [_token(item) for item in self._token_items(region_id)]
+
+    def delete_token(self, region_id: str | None, token_id: str) -> bool:
+        deleted = False
+        for item in self._token_items(region_id, token_id):
+            try:
+                self._call(
+                    self._client.delete_item,
+                    Key={PK: item[PK], SK: item[SK]},
+                    ConditionExpression="attribute_exists(PK)",
+                )
+                deleted = True
+            except AlreadyExistsError:  # a failed condition: revoked by another request
+                pass
+        return deleted
+
+    def count_request(self, region_id: str, window: int, expires_at: int) -> int:
+        response = self._call(
+            self._client.update_item,
+            Key={PK: _s(f"QUOTA#{region_id}"), SK: _s(f"WINDOW#{window}")},
+            UpdateExpression="ADD n :one SET #ttl = :ttl",
+            ExpressionAttributeNames={"#ttl": TTL_ATTRIBUTE},
+            ExpressionAttributeValues={":one": {"N": "1"}, ":ttl": {"N": str(expires_at)}},
+            ReturnValues="UPDATED_NEW",
+        )
+        return int(response["Attributes"]["n"]["N"])
 
     # Decisions
 

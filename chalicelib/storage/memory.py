@@ -37,6 +37,7 @@ class MemoryStorage:
         self._chunks: dict[tuple[str, str], dict[int, dict[str, Any]]] = {}
         self._leases: dict[tuple[str, str, int], tuple[str, int]] = {}  # holder, until
         self._national: dict[tuple[str, str], dict[str, Any]] = {}
+        self._quota: dict[tuple[str, int], int] = {}
 
     def put_region(self, region: dict[str, Any]) -> bool:
         with self._lock:
@@ -57,6 +58,26 @@ class MemoryStorage:
     def get_token(self, token_hash: str) -> TokenRecord | None:
         with self._lock:
             return self._tokens.get(token_hash)
+
+    def list_tokens(self, region_id: str | None) -> list[TokenRecord]:
+        with self._lock:
+            found = [t for t in self._tokens.values() if t.region_id == region_id and t.token_id]
+        return sorted(found, key=lambda t: t.token_id or "")
+
+    def delete_token(self, region_id: str | None, token_id: str) -> bool:
+        with self._lock:
+            for token_hash, token in list(self._tokens.items()):
+                if token.region_id == region_id and token.token_id == token_id:
+                    del self._tokens[token_hash]
+                    return True
+            return False
+
+    def count_request(self, region_id: str, window: int, expires_at: int) -> int:
+        with self._lock:
+            self._quota = {k: n for k, n in self._quota.items() if k[1] >= window}  # the TTL
+            count = self._quota.get((region_id, window), 0) + 1
+            self._quota[(region_id, window)] = count
+            return count
 
     def next_volgnummer(self, region_id: str, year: int) -> int:
         return self.reserve_volgnummers(region_id, year, 1)

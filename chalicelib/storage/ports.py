@@ -17,12 +17,17 @@ Role = Literal["admin", "region", "ministry"]
 
 @dataclass(frozen=True)
 class TokenRecord:
-    """A bearer token, known only by the SHA-256 hash of its value."""
+    """A bearer token, known only by the SHA-256 hash of its value; `token_id` names it in
+    lists and revocations; `created_at` and `expires_at` are ISO date-times (UTC). A record
+    without `expires_at` (made before tokens expired) is never valid."""
 
     token_hash: str
     role: Role
     region_id: str | None
     label: str | None = None
+    token_id: str | None = None
+    created_at: str | None = None
+    expires_at: str | None = None
 
 
 @dataclass(frozen=True)
@@ -129,6 +134,16 @@ class Storage(BatchStorage, Protocol):
     def put_token(self, token: TokenRecord) -> None: ...
 
     def get_token(self, token_hash: str) -> TokenRecord | None: ...
+
+    def list_tokens(self, region_id: str | None) -> list[TokenRecord]:
+        """The tokens of a region, or (None) the ministry and admin tokens; by `token_id`."""
+
+    def delete_token(self, region_id: str | None, token_id: str) -> bool:
+        """Revoke at once: the token is gone for every later `get_token`; False if unknown."""
+
+    def count_request(self, region_id: str, window: int, expires_at: int) -> int:
+        """Count one request of the region in the quota window (its number, from epoch
+        seconds); returns the region's count in that window so far, this one included."""
 
     def next_volgnummer(self, region_id: str, year: int) -> int:
         """Atomically allocate the next number of this region and year (1, 2, 3, ...)."""

@@ -33,6 +33,10 @@ log = logging.getLogger("toewijzing")
 M = TypeVar("M", bound="BaseModel")
 ANY_CONTENT_TYPE = ["*/*"]  # we check media types ourselves, to answer in our error shape
 MAX_BODY_BYTES = 1_000_000
+EARLIEST_DATE, LATEST_DATE = dt.date(1900, 1, 1), dt.date(2099, 12, 31)  # as models/common.py
+# On every response: no MIME sniffing; and no copy in any cache (decisions, tokens and figures
+# are about children or are secrets; the few public documents are cheap to compute again).
+SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
 
 CHALICE_CODES = {
     400: "validation_error",
@@ -87,7 +91,9 @@ def markdown_response(text: str, headers: dict[str, str] | None = None) -> Respo
 def error_response(exc: errors.ToewijzingError) -> Response:
     status = exc.status
     details = exc.details if isinstance(exc, errors.RequestValidationError) else ()
-    headers = {"Retry-After": "5"} if status == 503 else None
+    headers = (
+        {"Retry-After": str(exc.extra.get("retry_after", 5))} if status in (429, 503) else None
+    )
     return json_response(
         error_body(exc.code, exc.message, details=details, findings=exc.findings), status, headers
     )
@@ -126,6 +132,7 @@ def to_contract_shape(response: Response, rid: str) -> Response:
             {"error": {"code": code, "message": message}}, response.status_code, headers
         )
     response.headers["X-Request-Id"] = rid
+    response.headers.update(SECURITY_HEADERS)
     return response
 
 
@@ -173,13 +180,21 @@ def query(request: Request, name: str) -> str | None:
 
 
 def query_date(request: Request, name: str = "date") -> dt.date | None:
+    """A date in the query, within 1900-2099 as every date a client sends
+    (`chalicelib/models/common.py` `InputDate`)."""
     value = query(request, name)
     if value is None:
         return None
     try:
-        return dt.date.fromisoformat(value) if len(value) == 10 else _bad_date(name, value)
+        date = dt.date.fromisoformat(value) if len(value) == 10 else _bad_date(name, value)
     except ValueError:
         return _bad_date(name, value)
+    if not EARLIEST_DATE <= date <= LATEST_DATE:
+        raise errors.RequestValidationError(
+            f"The query parameter {name} must lie from 1900-01-01 to 2099-12-31, not {value}.",
+            [{"path": f"?{name}", "code": "date_range", "message": "Use 1900 to 2099."}],
+        )
+    return date
 
 
 def _bad_date(name: str, value: str) -> dt.date:

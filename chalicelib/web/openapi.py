@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import TypeAdapter
 
+from chalicelib.models.common import ID_PATTERN
 from chalicelib.models.criteria import CriteriaDefinition
 from chalicelib.models.decision import Decision
 from chalicelib.models.impact import ImpactRequest
@@ -22,10 +23,10 @@ from chalicelib.web.openapi_paths import (
     markdown_paths,
     path_parameter,
     plan_paths,
-    region_paths,
     regional_paths,
     statistics_paths,
 )
+from chalicelib.web.openapi_regions import region_paths
 
 ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -83,10 +84,32 @@ def _schemas() -> dict[str, Any]:
             "next": {"type": ["string", "null"]},
         },
     }
+    token_fields = {
+        "token_id": {"type": "string", "pattern": ID_PATTERN},
+        "role": {"type": "string", "enum": ["region", "ministry", "admin"]},
+        "region_id": {"type": ["string", "null"]},
+        "label": {"type": ["string", "null"]},
+        "created_at": {"type": "string", "format": "date-time"},
+        "expires_at": {"type": "string", "format": "date-time"},
+    }
     components["Token"] = {
         "type": "object",
-        "required": ["token", "role"],
-        "properties": {"token": {"type": "string"}, "role": {"type": "string"}},
+        "required": ["token", "token_id", "role", "created_at", "expires_at"],
+        "properties": {"token": {"type": "string"}, **token_fields},
+    }
+    info = "TokenInfo"
+    components[info] = {
+        "type": "object",
+        "required": ["token_id", "role", "created_at", "expires_at"],
+        "properties": token_fields,
+        "additionalProperties": False,
+    }
+    components["TokenList"] = {
+        "type": "object",
+        "required": ["items"],
+        "properties": {
+            "items": {"type": "array", "items": {"$ref": REF.format(model="TokenInfo")}}
+        },
     }
     return components
 
@@ -99,7 +122,7 @@ def openapi_document() -> dict[str, Any]:
         "in": "query",
         "schema": {"enum": ["enacted", "kamerbrief-2014"]},
     }
-    authed = (400, 401, 403, 404)
+    authed = (400, 401, 403, 404, 429)  # 429: a region token over its region's quota
     paths: dict[str, Any] = {}
     paths.update(framework_paths(framework))
     paths.update(region_paths(region, authed))

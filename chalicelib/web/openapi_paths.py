@@ -104,24 +104,6 @@ def framework_paths(framework: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def region_paths(region: dict[str, Any], authed: tuple[int, ...]) -> dict[str, Any]:
-    """Regions and tokens (admin)."""
-    return {
-        "/v1/regions/{region_id}": {
-            "put": _created_too(
-                _op("Create or replace a region", ("200", "Region"), authed, "RegionIn", [region])
-            ),
-            "get": _op("A region", ("200", "Region"), authed, params=[region]),
-        },
-        "/v1/regions/{region_id}/tokens": {
-            "post": _op("A token for the region", ("201", "Token"), authed, "TokenIn", [region]),
-        },
-        "/v1/tokens": {
-            "post": _op("A ministry or admin token", ("201", "Token"), authed, "TokenIn")
-        },
-    }
-
-
 def decision_paths(
     region: dict[str, Any], framework: dict[str, Any], authed: tuple[int, ...]
 ) -> dict[str, Any]:
@@ -314,6 +296,8 @@ def statistics_paths(region: dict[str, Any], authed: tuple[int, ...]) -> dict[st
                        (*authed, 415, 422), "EnrolmentIn", [region, teldatum_path]),
             "get": _op("The enrolment on a count date", ("200", None), authed,
                        params=[region, teldatum_path]),
+            "delete": _op("Withdraw the enrolment of a count date (any 1 October)",
+                          ("204", None), authed, params=[region, teldatum_path]),
         },
         f"{base}/statistics": {
             "get": _op("Allocations in force, shares, schools by kind, decisions and trend",

@@ -21,7 +21,7 @@ from chalicelib.storage.transport import InProcessQueue, S3BlobStore
 from tests.api.conftest import Api
 
 # Every status the contract documents for an error (chalicelib/web/openapi.py)
-CONTRACT = {400, 401, 403, 404, 409, 413, 415, 422, 500, 503}
+CONTRACT = {400, 401, 403, 404, 409, 413, 415, 422, 429, 500, 503}
 ERROR_CLASSES = [
     cls
     for _, cls in inspect.getmembers(errors, inspect.isclass)

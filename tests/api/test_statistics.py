@@ -112,6 +112,8 @@ PLAN = [
 
 @pytest.fixture
 def world(api: Api) -> dict[str, list[dict[str, Any]]]:
+    # a count date is at most next year's: the world's figures run to 2019-10-01
+    api.clock[0] = dt.datetime(2018, 12, 1, 12, tzinfo=dt.UTC)
     api.region("VO2001")
     assert api.call("PUT", "/v1/regions/VO2002", SECOND_REGION)[0] == 201
     made: dict[str, list[dict[str, Any]]] = {"VO2001": [], "VO2002": []}

@@ -221,3 +221,31 @@ def test_a_chunk_is_written_in_bulk_and_read_back_as_single_writes_are(storage: 
     later = storage.get_decisions("VO2001", ["d001"], dt.date(2020, 3, 1))
     assert later["d001"].health is None  # as get_decision: gone from the expiry date
     assert storage.get_decisions("VO2002", ids, TODAY) == {}  # another region's partition
+
+
+def test_tokens_are_listed_per_region_and_revoked_at_once(storage: Storage) -> None:
+    made_at, expires = "2017-03-01T12:00:00+00:00", "2018-03-01T12:00:00+00:00"
+    made = [
+        TokenRecord(f"{n:064x}", "region", "VO2001", None, f"{n:032x}", made_at, expires)
+        for n in (2, 1)
+    ]
+    other = TokenRecord("e" * 64, "region", "VO2002", "x", "e" * 32, made_at, expires)
+    ministry = TokenRecord("f" * 64, "ministry", None, None, "f" * 32, made_at, expires)
+    for token in (*made, other, ministry):
+        storage.put_token(token)
+    assert storage.list_tokens("VO2001") == sorted(made, key=lambda t: t.token_id or "")
+    assert storage.list_tokens(None) == [ministry]
+    assert storage.get_token(made[0].token_hash) == made[0]
+    assert storage.delete_token("VO2002", made[0].token_id or "") is False  # not its region
+    assert storage.delete_token("VO2001", made[0].token_id or "") is True
+    assert storage.get_token(made[0].token_hash) is None
+    assert storage.delete_token("VO2001", made[0].token_id or "") is False
+    assert storage.list_tokens("VO2001") == [made[1]]
+    assert storage.delete_token(None, "f" * 32) is True
+    assert storage.list_tokens(None) == []
+
+
+def test_requests_are_counted_per_region_and_window(storage: Storage) -> None:
+    assert [storage.count_request("VO2001", 100, 9_999_999_999) for _ in range(3)] == [1, 2, 3]
+    assert storage.count_request("VO2002", 100, 9_999_999_999) == 1
+    assert storage.count_request("VO2001", 101, 9_999_999_999) == 1

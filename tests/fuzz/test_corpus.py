@@ -6,6 +6,10 @@ to all three; the extension gives the Content-Type (.json application/json, .xml
 application/xml, .csv text/csv, .urlencoded application/x-www-form-urlencoded). `generated.json`
 describes the inputs too big to keep as files (10 MB, deep nesting): prefix + repeat * times +
 middle + close * times. `paths.txt` lists hostile paths (traversal, NUL, CR/LF, 5000 chars).
+`expected.json` names the exact status of some bodies (any other: a 4xx). `requests.json` holds
+whole exchanges (issue 17: dates, enrolments, tokens, idempotency, free text), each a list of
+steps with method, path, body, headers and the exact status; a step with `save` keeps the
+`token` and `token_id` of its answer for later steps' `{token}` and `{token_id}`.
 """
 
 from __future__ import annotations
@@ -38,8 +42,16 @@ MEDIA = {
 MAY_SUCCEED = {"any-bom-prefixed.json", "any-utf16.json"}
 
 
+NOT_BODIES = {"generated.json", "expected.json", "requests.json"}
+EXPECTED: dict[str, int] = {
+    name: status
+    for name, status in json.loads((CORPUS / "expected.json").read_text(encoding="utf-8")).items()
+    if not name.startswith("_")
+}
+
+
 def corpus_files() -> list[Path]:
-    return sorted(p for p in CORPUS.iterdir() if p.suffix in MEDIA and p.name != "generated.json")
+    return sorted(p for p in CORPUS.iterdir() if p.suffix in MEDIA and p.name not in NOT_BODIES)
 
 
 def generated() -> dict[str, bytes]:
@@ -67,10 +79,15 @@ def cases() -> list[Any]:
 
 
 def send(
-    server: LocalServer, method: str, path: str, body: bytes = b"", content_type: str | None = None
+    server: LocalServer,
+    method: str,
+    path: str,
+    body: bytes = b"",
+    content_type: str | None = None,
+    extra: dict[str, str] | None = None,
 ) -> tuple[int, bytes, str]:
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
-    headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    headers = {"Authorization": f"Bearer {ADMIN_TOKEN}", **(extra or {})}
     if content_type is not None:
         headers["Content-Type"] = content_type
     try:
@@ -103,6 +120,8 @@ def test_every_hostile_body_gets_a_4xx_in_the_error_shape(
     if name in MAY_SUCCEED and status in (200, 201):
         return
     assert_contract_error(status, raw, content_type)
+    if name in EXPECTED:
+        assert status == EXPECTED[name], raw[:300]
     if len(body) > 1_000_000:
         assert status == 413
     if media != "application/json":
@@ -145,3 +164,27 @@ def test_hostile_paths_are_refused_without_reaching_data(
     assert 400 <= status < 500, (status, raw[:300])
     if status != 403:
         assert_contract_error(status, raw, media)
+
+
+def exchanges() -> list[Any]:
+    found = json.loads((CORPUS / "requests.json").read_text(encoding="utf-8"))
+    return [pytest.param(e["steps"], id=e["name"]) for e in found]
+
+
+@pytest.mark.parametrize("steps", exchanges())
+def test_every_exchange_gets_its_status(stack: LocalServer, steps: list[dict[str, Any]]) -> None:
+    saved: dict[str, str] = {}
+    for step in steps:
+        path = step["path"].format(**saved)
+        headers = dict(step.get("headers", {}))
+        if "token" in step:
+            headers["Authorization"] = "Bearer " + step["token"].format(**saved)
+        body = json.dumps(step["body"]).encode() if "body" in step else b""
+        media = "application/json" if "body" in step else None
+        status, raw, content_type = send(stack, step["method"], path, body, media, headers)
+        assert status == step["status"], (step["method"], path, raw[:300])
+        if status >= 400:
+            assert_contract_error(status, raw, content_type)
+        if step.get("save"):
+            answer = json.loads(raw)
+            saved.update(token=answer["token"], token_id=answer["token_id"])

@@ -82,6 +82,8 @@ def results(region_id: str, batch_id: str) -> Response:
 def csv_response(page: dict[str, Any]) -> Response:
     import csv
 
+    from chalicelib.render.safe_text import csv_row
+
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(RESULT_COLUMNS)
@@ -91,7 +93,7 @@ def csv_response(page: dict[str, Any]) -> Response:
         cells["errors"] = "; ".join(
             f"{e.get('path', '')} {e.get('message', '')}".strip() for e in item.get("errors", [])
         )
-        writer.writerow(cells[c] for c in RESULT_COLUMNS)
+        writer.writerow(csv_row(cells[c] for c in RESULT_COLUMNS))  # no formulas
     headers: dict[str, str | list[str]] = {"Content-Type": "text/csv; charset=utf-8"}
     if page["next"]:
         headers["Link"] = f'<?cursor={page["next"]}>; rel="next"'

@@ -1,4 +1,8 @@
-"""Regions and their tokens (the opt-out notices of a region: `optout.py`)."""
+"""Regions and their tokens (the opt-out notices of a region: `optout.py`).
+
+Tokens (admin only): made with an expiry (`expires_in_days`, at most a year), listed without
+their secret, revoked at once; region tokens under the region, ministry and admin tokens under
+`/v1/tokens`."""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from chalice.app import Blueprint, Response
 
 from chalicelib.web import http
 from chalicelib.web.http import ANY_CONTENT_TYPE, handled, json_response
-from chalicelib.web.routes.common import ADMIN, REGION_ROLES, caller, current
+from chalicelib.web.routes.common import ADMIN, REGION_ROLES, caller, current, object_id
 
 if TYPE_CHECKING:
     from chalicelib.models.region import TokenIn
@@ -50,3 +54,31 @@ def create_region_token(region_id: str) -> Response:
 @handled
 def create_token() -> Response:
     return json_response(caller(bp, ADMIN).auth.create_token(None, token_body()), 201)
+
+
+@bp.route("/v1/regions/{region_id}/tokens", methods=["GET"])
+@handled
+def list_region_tokens(region_id: str) -> Response:
+    return json_response(caller(bp, ADMIN, region_id).auth.list_tokens(region_id))
+
+
+@bp.route("/v1/regions/{region_id}/tokens/{token_id}", methods=["DELETE"])
+@handled
+def revoke_region_token(region_id: str, token_id: str) -> Response:
+    svc = caller(bp, ADMIN, region_id)
+    svc.auth.revoke_token(region_id, object_id(token_id, "token_id"))
+    return Response(body="", status_code=204)
+
+
+@bp.route("/v1/tokens", methods=["GET"])
+@handled
+def list_tokens() -> Response:
+    return json_response(caller(bp, ADMIN).auth.list_tokens(None))
+
+
+@bp.route("/v1/tokens/{token_id}", methods=["DELETE"])
+@handled
+def revoke_token(token_id: str) -> Response:
+    svc = caller(bp, ADMIN)
+    svc.auth.revoke_token(None, object_id(token_id, "token_id"))
+    return Response(body="", status_code=204)

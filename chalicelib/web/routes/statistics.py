@@ -26,8 +26,9 @@ bp = Blueprint(__name__)
 READERS: tuple[Role, ...] = ("admin", "region", "ministry")
 NATIONAL: tuple[Role, ...] = ("admin", "ministry")
 HTML = "text/html; charset=utf-8"
-# The report loads nothing: no scripts at all, styles and pictures only inline.
-REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+# The report loads nothing: no scripts at all, styles and pictures only inline; no page may
+# frame it (clickjacking).
+REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
 
 
 def html_response(text: str) -> Response:
@@ -48,9 +49,9 @@ def _teldatum_query(stats: Statistics) -> dt.date:
     from chalicelib.services.statistics import parse_teldatum
 
     value = http.query(current(bp), "teldatum")
-    if value is not None:
-        return parse_teldatum(value, "?teldatum")
     today = stats.clock().date()
+    if value is not None:
+        return parse_teldatum(value, "?teldatum", today)
     this_year = dt.date(today.year, 10, 1)
     return this_year if this_year <= today else dt.date(today.year - 1, 10, 1)
 
@@ -66,7 +67,7 @@ def put_enrolment(region_id: str, teldatum: str) -> Response:
     from chalicelib.services.statistics import parse_teldatum
 
     stats = _stats(REGION_ROLES, region_id)
-    date = parse_teldatum(teldatum, "{teldatum}")
+    date = parse_teldatum(teldatum, "{teldatum}", stats.clock().date())
     body = http.parse_body(current(bp), EnrolmentIn)
     document, created = stats.put_enrolment(region_id, date, body)
     return json_response(document, 201 if created else 200)
@@ -78,7 +79,20 @@ def get_enrolment(region_id: str, teldatum: str) -> Response:
     from chalicelib.services.statistics import parse_teldatum
 
     stats = _stats(READERS, region_id)
-    return json_response(stats.enrolment(region_id, parse_teldatum(teldatum, "{teldatum}")))
+    date = parse_teldatum(teldatum, "{teldatum}", stats.clock().date())
+    return json_response(stats.enrolment(region_id, date))
+
+
+@bp.route("/v1/regions/{region_id}/enrolments/{teldatum}", methods=["DELETE"])
+@handled
+def delete_enrolment(region_id: str, teldatum: str) -> Response:
+    """Withdraw a count date's enrolment. Any 1 October, without the range of a new one: a
+    version stored before dates were checked (0001-10-01) can be withdrawn too."""
+    from chalicelib.services.statistics import parse_teldatum
+
+    stats = _stats(REGION_ROLES, region_id)
+    stats.delete_enrolment(region_id, parse_teldatum(teldatum, "{teldatum}"))
+    return Response(body="", status_code=204)
 
 
 @bp.route("/v1/regions/{region_id}/statistics", methods=["GET"])
