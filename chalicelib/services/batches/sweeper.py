@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from chalicelib.services.batches.pipeline import Batches
@@ -32,10 +33,10 @@ SWEEP_MINUTES = 5  # how often the scheduled sweeper runs (app.py)
 
 
 class Sweeper:
-    def __init__(self, batches: Batches) -> None:
+    def __init__(self, batches: Batches, clock: Callable[[], dt.datetime] | None = None) -> None:
         self.batches = batches
         self.storage = batches.storage
-        self.clock = batches.clock
+        self.clock = clock or batches.clock
 
     def sweep(self, stalled_after: float = STALL_SECONDS) -> dict[str, int]:
         """One round over every open batch; how many were requeued, finished, left alone."""
