@@ -179,10 +179,10 @@ LOCAL_STALL_SECONDS = 60.0
 
 def start_local_sweeper() -> None:
     """With `make run` (TOEWIJZING_SWEEP_SECONDS set), the batch sweeper on a thread of the
-    server: first at once, queueing the work of every open batch again (the in-process queue
-    of the last run died with it), then every so many seconds, for batches stalled for a
-    minute (a message the in-process queue gave up on). Nowhere else: Lambda has
-    `app.batch_sweeper` on a schedule."""
+    server. First at once: the work of every open batch is queued again (the in-process queue
+    of the last run died with it, and so did its chunk leases, which are broken). Then every
+    so many seconds, for batches stalled for a minute (a message the in-process queue gave up
+    on). Nowhere else: Lambda has `app.batch_sweeper` on a schedule."""
     every = os.environ.get(SWEEP_SECONDS, "")
     if not every:
         return
@@ -193,10 +193,11 @@ def start_local_sweeper() -> None:
     def loop() -> None:
         from chalicelib.services.batches.sweeper import Sweeper
 
+        started = utc_now()  # batches accepted before: their process (and leases) are gone
         stalled_after = 0.0  # the first round: nothing of the last run is still queued
         while True:
             try:
-                Sweeper(batches()).sweep(stalled_after)
+                Sweeper(batches()).sweep(stalled_after, orphaned_before=started)
                 stalled_after = LOCAL_STALL_SECONDS
             except Exception:  # the database not up yet, or away: the next round retries
                 logging.getLogger("toewijzing.sweeper").exception("sweep failed")

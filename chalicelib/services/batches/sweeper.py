@@ -29,17 +29,26 @@ log = logging.getLogger("toewijzing.sweeper")
 # before it delivers a failed message again (a 360 s visibility timeout): a batch that is
 # merely being retried keeps moving within this time; one that does not has lost a message.
 STALL_SECONDS = 15 * 60
+DEAD_LEASE_NOW = 2**52  # "now" far beyond any lease: breaks the lease of a dead process
 SWEEP_MINUTES = 5  # how often the scheduled sweeper runs (app.py)
 
 
 class Sweeper:
     def __init__(self, batches: Batches, clock: Callable[[], dt.datetime] | None = None) -> None:
+        self.orphaned_before: dt.datetime | None = None
         self.batches = batches
         self.storage = batches.storage
         self.clock = clock or batches.clock
 
-    def sweep(self, stalled_after: float = STALL_SECONDS) -> dict[str, int]:
-        """One round over every open batch; how many were requeued, finished, left alone."""
+    def sweep(
+        self, stalled_after: float = STALL_SECONDS, orphaned_before: dt.datetime | None = None
+    ) -> dict[str, int]:
+        """One round over every open batch; how many were requeued, finished, left alone.
+
+        `orphaned_before` (the local server's start): the batches accepted before it were
+        being decided by a process that is gone, so the chunk leases it held are dead too;
+        they are broken, so that the requeued chunks need not wait for them to run out."""
+        self.orphaned_before = orphaned_before
         counts = {"requeued": 0, "finished": 0, "moving": 0}
         for region in self.storage.list_regions():
             for record in self.storage.list_batches(region["region_id"]):
@@ -73,7 +82,10 @@ class Sweeper:
             return "moving"
         if (now - dt.datetime.fromisoformat(seen["since"])).total_seconds() < stalled_after:
             return "moving"
-        self.requeue(record, done)
+        orphaned = self.orphaned_before is not None and (
+            dt.datetime.fromisoformat(record["accepted_at"]) < self.orphaned_before
+        )
+        self.requeue(record, done, break_leases=orphaned)
         self._seen(region_id, batch_id, progress, now)
         return "requeued"
 
@@ -81,11 +93,14 @@ class Sweeper:
         since = now.isoformat(timespec="seconds")
         self.storage.set_batch_progress(region_id, batch_id, {"progress": progress, "since": since})
 
-    def requeue(self, record: dict[str, Any], done: set[int]) -> None:
+    def requeue(self, record: dict[str, Any], done: set[int], break_leases: bool = False) -> None:
         region_id, batch_id = record["region_id"], record["batch_id"]
         message: dict[str, Any] = {"kind": "split", "region_id": region_id, "batch_id": batch_id}
         if record.get("total") is not None:
             message["chunks"] = [c for c in range(record["chunks"]) if c not in done]
+        for chunk in message.get("chunks", []) if break_leases else []:
+            # a lease that ran out at 0 (epoch): the next claim takes it, whoever holds it
+            self.storage.claim_chunk(region_id, batch_id, chunk, "orphaned", DEAD_LEASE_NOW, 0)
         log.warning(
             "batch made no progress: its work is queued again",
             extra={"batch_id": batch_id, "chunks": len(message.get("chunks", [])) or None},
