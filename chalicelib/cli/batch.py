@@ -36,8 +36,8 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib.cli.api_client import Api, ApiError
-from chalicelib.cli.batch_wait import WaitTimeoutError, timeout_message, wait
-from chalicelib.cli.common import EXIT_OK, InputError, fail, print_json
+from chalicelib.cli.batch_wait import timeout_message, wait
+from chalicelib.cli.common import EXIT_OK, InputError, WaitTimeoutError, fail, print_json
 from chalicelib.documents import error_body
 
 EXIT_FAILED = 1

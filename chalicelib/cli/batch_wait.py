@@ -12,19 +12,11 @@ from pathlib import Path
 from typing import IO, Any
 
 from chalicelib.cli.api_client import Api
+from chalicelib.cli.common import WaitTimeoutError
 
 LINE_EVERY = 10.0  # seconds between progress lines when stderr is not a terminal
 PAGE = 1000  # the API's largest results page
 SHOWN_RANGES = 10  # pending row ranges named in the message; the rest are counted
-
-
-class WaitTimeoutError(Exception):
-    """The batch was not done by the deadline; `status` is the last one seen."""
-
-    def __init__(self, status: dict[str, Any], waited: float) -> None:
-        super().__init__(status.get("batch_id"))
-        self.status = status
-        self.waited = waited
 
 
 def bar(done: int, total: int, width: int = 10) -> str:
