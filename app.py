@@ -12,8 +12,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from chalice import Chalice, Response
-from chalice.app import Request, SQSEvent
+from chalice import Chalice, Rate, Response
+from chalice.app import CloudWatchEvent, Request, SQSEvent
 
 from chalicelib.config import BATCH_QUEUE_NAME
 from chalicelib.web import http
@@ -28,7 +28,7 @@ from chalicelib.web.routes import (
     support_plan,
 )
 from chalicelib.wiring import batches as batch_pipeline
-from chalicelib.wiring import configure_logging
+from chalicelib.wiring import configure_logging, start_local_sweeper
 
 configure_logging()
 app = Chalice(app_name="toewijzing")
@@ -43,6 +43,7 @@ for blueprint in (
     statistics.bp,
 ):
     app.register_blueprint(blueprint)
+start_local_sweeper()  # `make run` only (TOEWIJZING_SWEEP_SECONDS): the batch sweeper's thread
 
 
 @app.middleware("http")
@@ -73,3 +74,12 @@ def batch_worker(event: SQSEvent) -> dict[str, Any]:
     from chalicelib.services.batches.worker import handle_records
 
     return handle_records(batch_pipeline(), (record.to_dict() for record in event))
+
+
+@app.schedule(Rate(5, unit=Rate.MINUTES))
+def batch_sweeper(event: CloudWatchEvent) -> dict[str, int]:
+    """Queues again the work of batches that made no progress for 15 minutes (a lost or
+    dead-lettered message); `chalicelib/services/batches/sweeper.py`."""
+    from chalicelib.services.batches.sweeper import Sweeper
+
+    return Sweeper(batch_pipeline()).sweep()

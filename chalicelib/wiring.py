@@ -25,7 +25,7 @@ import datetime as dt
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from chalicelib import logs
 from chalicelib.config import Settings
@@ -55,23 +55,35 @@ def new_id() -> str:
     return uuid.uuid4().hex
 
 
-def dynamodb_storage(settings: Settings) -> Storage:
-    import boto3  # imported here: boto3 costs ~150 ms of cold start
+def client_config(**changes: object) -> Any:
+    """botocore's configuration for every AWS client we build: standard retry mode
+    (exponential backoff with jitter on throttling, 5xx and connection errors), 3 attempts in
+    all, short timeouts: a throttled or unreachable service gives up (a 503 with Retry-After)
+    well within API Gateway's 29 s."""
     from botocore.config import Config
 
+    settings: dict[str, Any] = {
+        "retries": {"mode": "standard", "total_max_attempts": 3},
+        "connect_timeout": 2,
+        "read_timeout": 4,
+        **changes,
+    }
+    return Config(**settings)
+
+
+def aws_client(service: str, **changes: object) -> Any:
+    import boto3  # imported here: boto3 costs ~150 ms of cold start
+
+    return boto3.client(service, config=client_config(**changes))  # type: ignore[call-overload]
+
+
+def dynamodb_storage(settings: Settings) -> Storage:
     from chalicelib.storage.dynamodb import DynamoStorage
 
-    config = Config(
-        # 3 attempts in all, with standard backoff: a throttled or unreachable table gives up
-        # (a 503 with Retry-After) well within API Gateway's 29 s
-        retries={"mode": "standard", "total_max_attempts": 3},
-        connect_timeout=2,
-        read_timeout=4,
-        # The adapter builds every request itself, and DynamoDB validates them again; botocore's
-        # own check of each parameter costs about a quarter of a batch chunk's client CPU.
-        parameter_validation=False,
-    )
-    return DynamoStorage(boto3.client("dynamodb", config=config), settings.table_name)
+    # The adapter builds every request itself, and DynamoDB validates them again; botocore's
+    # own check of each parameter costs about a quarter of a batch chunk's client CPU.
+    client = aws_client("dynamodb", parameter_validation=False)
+    return DynamoStorage(client, settings.table_name)
 
 
 def build(settings: Settings) -> Services:
@@ -132,18 +144,14 @@ def build_batches(services: Services) -> Batches:
     settings = services.settings
     blobs: BlobStore
     if settings.bucket:
-        import boto3
-
-        blobs = S3BlobStore(boto3.client("s3"), settings.bucket)
+        blobs = S3BlobStore(aws_client("s3"), settings.bucket)
     else:
         root = Path(settings.blob_dir or tempfile.mkdtemp(prefix="toewijzing-blobs-"))
         blobs = DirectoryBlobStore(root)
     batches = Batches(services, blobs, None, pseudonym_secret(settings))
     queue: Queue
     if settings.queue_url:
-        import boto3
-
-        queue = SqsQueue(boto3.client("sqs"), settings.queue_url)
+        queue = SqsQueue(aws_client("sqs"), settings.queue_url)
     else:
         queue = InProcessQueue(batches.handle, background=settings.stage == "local")
     batches.queue = queue
@@ -163,3 +171,36 @@ def override(replacement: Services | None, batch: Batches | None = None) -> None
     global _services, _batches
     _services = replacement
     _batches = batch
+
+
+SWEEP_SECONDS = "TOEWIJZING_SWEEP_SECONDS"  # set by scripts/run_local.py
+LOCAL_STALL_SECONDS = 60.0
+
+
+def start_local_sweeper() -> None:
+    """With `make run` (TOEWIJZING_SWEEP_SECONDS set), the batch sweeper on a thread of the
+    server. First at once: the work of every open batch is queued again (the in-process queue
+    of the last run died with it, and so did its chunk leases, which are broken). Then every
+    so many seconds, for batches stalled for a minute (a message the in-process queue gave up
+    on). Nowhere else: Lambda has `app.batch_sweeper` on a schedule."""
+    every = os.environ.get(SWEEP_SECONDS, "")
+    if not every:
+        return
+    import logging
+    import threading
+    import time
+
+    def loop() -> None:
+        from chalicelib.services.batches.sweeper import Sweeper
+
+        started = utc_now()  # batches accepted before: their process (and leases) are gone
+        stalled_after = 0.0  # the first round: nothing of the last run is still queued
+        while True:
+            try:
+                Sweeper(batches()).sweep(stalled_after, orphaned_before=started)
+                stalled_after = LOCAL_STALL_SECONDS
+            except Exception:  # the database not up yet, or away: the next round retries
+                logging.getLogger("toewijzing.sweeper").exception("sweep failed")
+            time.sleep(float(every))
+
+    threading.Thread(target=loop, name="batch-sweeper", daemon=True).start()

@@ -14,10 +14,13 @@ in AWS is what the code and tests use.
   five receives) and partial batch responses (`ReportBatchItemFailures`) on the worker's event
   source; a log group per function; the table, bucket, queue URL and pseudonym key (the
   `PseudonymKey` NoEcho parameter) and the per-region quota (`RegionQuota`, `QuotaWindowSeconds`)
-  in both functions' environment; throttling on the API stage.
+  in every function's environment; throttling on the API stage.
 - `.chalice/policy-dev.json` is the API function's only policy (`autogen_policy` is false): items
   of that one table, Query on its indexes, putting and reading batch bodies in the bucket,
   sending to the queue, writing to its own log group.
+- `.chalice/policy-dev-sweeper.json` is the batch sweeper's (a function on a 5-minute schedule,
+  `lambda_functions.batch_sweeper.iam_policy_file`): the table rights, deleting the bodies of
+  completed batches, sending to the queue, its own log group.
 - `.chalice/policy-dev-worker.json` is the worker's (`.chalice/config.json`, stage dev,
   `lambda_functions.batch_worker.iam_policy_file`): the same table rights, reading and deleting
   batch bodies, receiving, deleting and sending messages on the queue, its own log group.
@@ -48,11 +51,13 @@ from chalicelib.storage import schema  # noqa: E402
 RESOURCES = ROOT / "resources.json"
 POLICY = ROOT / ".chalice" / "policy-dev.json"
 WORKER_POLICY = ROOT / ".chalice" / "policy-dev-worker.json"
+SWEEPER_POLICY = ROOT / ".chalice" / "policy-dev-sweeper.json"
 CHALICE_CONFIG = ROOT / ".chalice" / "config.json"
 
 TABLE = "Table"  # logical ids in the template
 LOG_GROUP = "APIHandlerLogGroup"
 WORKER_LOG_GROUP = "BatchWorkerLogGroup"
+SWEEPER_LOG_GROUP = "BatchSweeperLogGroup"
 BUCKET = "BatchBucket"
 BUCKET_POLICY = "BatchBucketPolicy"
 QUEUE = "BatchQueue"
@@ -63,7 +68,10 @@ FUNCTION = "APIHandler"  # chalice's
 WORKER = "BatchWorker"  # chalice's, from app.batch_worker
 WORKER_NAME = "batch_worker"  # the function's name in app.py and .chalice/config.json
 WORKER_EVENT = "BatchWorkerSqsEventSource"  # chalice's
-ROLES = {FUNCTION: "ApiHandlerRole", WORKER: "BatchWorkerRole"}  # chalice's
+SWEEPER = "BatchSweeper"  # chalice's, from app.batch_sweeper (a scheduled function)
+SWEEPER_NAME = "batch_sweeper"
+ROLES = {FUNCTION: "ApiHandlerRole", WORKER: "BatchWorkerRole", SWEEPER: "BatchSweeperRole"}
+POLICY_FILES = {WORKER_NAME: WORKER_POLICY, SWEEPER_NAME: SWEEPER_POLICY}  # .chalice/config.json
 REST_API = "RestAPI"  # chalice's
 
 # Everything the storage adapter may do to an item. No Scan, no table administration.
@@ -91,6 +99,11 @@ WORKER_QUEUE_ACTIONS = [
     "sqs:ReceiveMessage",
     "sqs:SendMessage",
 ]
+# The sweeper reads the batch records, requeues the work of stalled batches, and deletes the
+# body of a batch it finds completed.
+SWEEPER_OBJECT_ACTIONS = ["s3:DeleteObject"]
+SWEEPER_QUEUE_ACTIONS = ["sqs:SendMessage"]
+SWEEPER_TIMEOUT = 120  # seconds: one round over every open batch
 BLOB_PREFIXES = ("uploads/", "batches/")  # chalicelib/services/batches/pipeline.py
 
 LOG_RETENTION_DAYS = 90
@@ -277,6 +290,10 @@ def resources() -> dict[str, Any]:
                 "Type": "AWS::Logs::LogGroup",
                 "Properties": {"RetentionInDays": LOG_RETENTION_DAYS},
             },
+            SWEEPER_LOG_GROUP: {
+                "Type": "AWS::Logs::LogGroup",
+                "Properties": {"RetentionInDays": LOG_RETENTION_DAYS},
+            },
             FUNCTION: {
                 "Properties": {
                     "Environment": environment(),
@@ -293,6 +310,13 @@ def resources() -> dict[str, Any]:
                             "Properties": {"FunctionResponseTypes": ["ReportBatchItemFailures"]}
                         }
                     },
+                }
+            },
+            SWEEPER: {
+                "Properties": {
+                    "Timeout": SWEEPER_TIMEOUT,
+                    "Environment": environment(),
+                    "LoggingConfig": {"LogGroup": {"Ref": SWEEPER_LOG_GROUP}, "LogFormat": "Text"},
                 }
             },
             REST_API: {
@@ -388,25 +412,46 @@ def worker_policy() -> dict[str, Any]:
     }
 
 
+def sweeper_policy() -> dict[str, Any]:
+    """The batch sweeper's role."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            *_table_statements(),
+            _blob_statement(SWEEPER_OBJECT_ACTIONS),
+            _queue_statement(SWEEPER_QUEUE_ACTIONS),
+            _log_statement(SWEEPER_LOG_GROUP),
+        ],
+    }
+
+
 def render(document: dict[str, Any]) -> str:
     return json.dumps(document, indent=2) + "\n"
 
 
-FILES = {RESOURCES: resources, POLICY: policy, WORKER_POLICY: worker_policy}
-POLICIES = {FUNCTION: policy, WORKER: worker_policy}  # function -> its role's policy
+FILES = {
+    RESOURCES: resources,
+    POLICY: policy,
+    WORKER_POLICY: worker_policy,
+    SWEEPER_POLICY: sweeper_policy,
+}
+POLICIES = {FUNCTION: policy, WORKER: worker_policy, SWEEPER: sweeper_policy}  # its role's
 
 
 def check_config() -> list[str]:
-    """`.chalice/config.json` gives the worker its own policy file (else it gets the API's)."""
+    """`.chalice/config.json` gives the worker and the sweeper their own policy files (else
+    they get the API's)."""
     stages = json.loads(CHALICE_CONFIG.read_text(encoding="utf-8"))["stages"]
     functions = stages.get("dev", {}).get("lambda_functions", {})
-    policy_file = functions.get(WORKER_NAME, {}).get("iam_policy_file")
-    if policy_file == WORKER_POLICY.name:
-        return []
-    return [
-        f"{CHALICE_CONFIG.relative_to(ROOT)}: stage dev must set lambda_functions."
-        f'{WORKER_NAME}.iam_policy_file to "{WORKER_POLICY.name}" (found {policy_file!r})'
-    ]
+    problems = []
+    for name, wanted in POLICY_FILES.items():
+        policy_file = functions.get(name, {}).get("iam_policy_file")
+        if policy_file != wanted.name:
+            problems.append(
+                f"{CHALICE_CONFIG.relative_to(ROOT)}: stage dev must set lambda_functions."
+                f'{name}.iam_policy_file to "{wanted.name}" (found {policy_file!r})'
+            )
+    return problems
 
 
 def check_template(path: Path) -> list[str]:
@@ -426,7 +471,7 @@ def check_template(path: Path) -> list[str]:
         if missing:
             problems.append(
                 f"{path}: function {name} lacks {', '.join(missing)}: wire it in "
-                "scripts/gen_resources.py (it knows APIHandler and BatchWorker) and run "
+                "scripts/gen_resources.py (it knows APIHandler, BatchWorker, BatchSweeper) and run "
                 "`make resources`"
             )
         role = resources.get(ROLES.get(name, ""), {})

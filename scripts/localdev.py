@@ -2,24 +2,30 @@
 `chalice local`. Standard library only.
 
 Every child runs in its own session (so its own process group): a Ctrl-C in the terminal reaches
-only the parent, which then stops each group as a whole, so no worker outlives it.
+only the parent, which then stops each group as a whole, so no worker outlives it. And a parent
+that dies without stopping them (SIGKILL, a crash) takes them along: on Linux each child asks
+the kernel for SIGKILL when its parent dies (`prctl(PR_SET_PDEATHSIG)`), so a killed `make run`
+leaves no server behind to hold the ports and the data directory's lock.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import fcntl
 import json
 import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 ROOT = Path(__file__).resolve().parent.parent
 DYNALITE = ROOT / "node_modules" / ".bin" / "dynalite"
@@ -71,10 +77,32 @@ def store_is_locked(data_dir: Path) -> bool:
         return False
 
 
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _prctl() -> Any:
+    """libc's prctl on Linux, else None; loaded in the parent (never between fork and exec)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    with contextlib.suppress(OSError, AttributeError):
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True).prctl
+    return None
+
+
+def die_with_parent(prctl: Any, parent: int) -> None:
+    """In the child, before exec: ask for SIGKILL when the parent dies. If the parent died
+    before the request was made, the child is already an orphan: exit at once."""
+    if prctl is None or prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) != 0:
+        return
+    if os.getppid() != parent:
+        os._exit(1)
+
+
 def spawn(
     args: list[str], env: Mapping[str, str] | None = None, log: IO[bytes] | None = None
 ) -> subprocess.Popen[bytes]:
-    """Start a child in a new session (its own process group)."""
+    """Start a child in a new session (its own process group) that dies with this process."""
+    parent, prctl = os.getpid(), _prctl()
     return subprocess.Popen(
         args,
         cwd=ROOT,
@@ -83,6 +111,7 @@ def spawn(
         stdout=log,
         stderr=subprocess.STDOUT if log is not None else None,
         start_new_session=True,
+        preexec_fn=lambda: die_with_parent(prctl, parent),
     )
 
 

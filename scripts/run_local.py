@@ -43,6 +43,7 @@ REGION = "eu-west-1"
 FAKE_CREDENTIAL = "local"
 DEFAULT_ADMIN_TOKEN = "local-admin-token"
 DEFAULT_TABLE = "toewijzing-local"
+SWEEP_SECONDS = 30  # how often the server looks for stalled batches
 
 
 def _ignore_signals() -> None:
@@ -72,7 +73,9 @@ def env_port(name: str, default: int) -> int:
     return int(value)
 
 
-def child_environment(endpoint: str, table: str, admin_token: str) -> dict[str, str]:
+def child_environment(
+    endpoint: str, table: str, admin_token: str, blob_dir: Path
+) -> dict[str, str]:
     env = dict(os.environ)
     # Never reach real AWS: no profile, no session token, fake keys, the local endpoint.
     for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):
@@ -88,6 +91,10 @@ def child_environment(endpoint: str, table: str, admin_token: str) -> dict[str, 
             "TOEWIJZING_STORAGE": "dynamodb",
             "TOEWIJZING_TABLE": table,
             "TOEWIJZING_ADMIN_TOKEN": admin_token,
+            # Batch bodies beside the database, so that a restart finds them; the sweeper
+            # queues the work of unfinished batches again at start (chalicelib/wiring.py).
+            "TOEWIJZING_BLOB_DIR": str(blob_dir),
+            "TOEWIJZING_SWEEP_SECONDS": str(SWEEP_SECONDS),
             "PYTHONUNBUFFERED": "1",
         }
     )
@@ -114,22 +121,31 @@ def chalice_bin() -> Path:
     return venv if venv.exists() else Path(sys.executable).parent / "chalice"
 
 
-def banner(api: str, admin_token: str, endpoint: str, table: str, data_dir: Path) -> str:
+def shown(path: Path) -> Path:
     try:
-        shown = data_dir.relative_to(ROOT)
+        return path.relative_to(ROOT)
     except ValueError:
-        shown = data_dir
+        return path
+
+
+def banner(api: str, admin_token: str, endpoint: str, table: str, data_dir: Path) -> str:
     return "\n".join(
         [
             "",
             "toewijzing is running (stage local)",
             f"  API          {api}    (try {api}/v1/health)",
             f"  admin token  {admin_token}    (header: Authorization: Bearer {admin_token})",
-            f"  DynamoDB     {endpoint}    table {table}, data in {shown}/",
+            f"  DynamoDB     {endpoint}    table {table}, data in {shown(data_dir)}/",
+            f"  batches      bodies in {shown(blob_dir(data_dir))}/",
             "Press Ctrl-C to stop both servers.",
             "",
         ]
     )
+
+
+def blob_dir(data_dir: Path) -> Path:
+    """Where batch bodies are kept: `batches/` beside the database's directory."""
+    return data_dir.parent / "batches"
 
 
 def run(data_dir: Path) -> int:
@@ -157,7 +173,8 @@ def run(data_dir: Path) -> int:
 
         command = [str(chalice_bin()), "local", "--stage", STAGE, "--no-autoreload"]
         command += ["--host", HOST, "--port", str(api_port)]
-        chalice = spawn(command, env=child_environment(endpoint, table, admin_token))
+        env = child_environment(endpoint, table, admin_token, blob_dir(data_dir))
+        chalice = spawn(command, env=env)
         children.append(chalice)
         wait_until_ready(chalice, "chalice local", "http", f"{api}/v1/health")
         print(banner(api, admin_token, endpoint, table, data_dir), flush=True)
@@ -183,7 +200,8 @@ def main(argv: list[str] | None = None) -> int:
         "--data-dir",
         type=Path,
         default=ROOT / ".data" / "dynalite",
-        help="where dynalite keeps its LevelDB store (default .data/dynalite)",
+        help="where dynalite keeps its LevelDB store (default .data/dynalite); batch bodies "
+        "are kept in batches/ beside it",
     )
     args = parser.parse_args(argv)
     # Explicit handlers: a shell starts background jobs with SIGINT ignored, which Python keeps.

@@ -9,12 +9,13 @@ to a CSV file.
    batch id, the file's sha256) before anything else happens. Run again after an interruption
    with the same file, the command resumes that batch instead of submitting it again (which
    would decide every row a second time). A changed file is a new batch.
-4. The status is polled until the batch is `completed` or `failed`: a progress bar on stderr
-   when stderr is a terminal, a line every LINE_EVERY seconds otherwise.
+4. The status is polled until the batch is `completed` or `failed` (`batch_wait.py`), or until
+   --timeout (default an hour): then it names the rows still pending and exits 1.
 5. The results are paged through as CSV (`Accept: text/csv`) into --out (FILE.results.csv),
    written to a temporary file and renamed, so an interrupted run leaves no half file.
 
-Exit 0: every row decided or rejected (see the results); 1: the batch failed; 2: bad input, a
+Exit 0: every row decided or rejected (see the results); 1: the batch failed or the wait
+timed out; 2: bad input, a
 request the API refused, or no connection (the error JSON of the contract on stderr).
 Standard library only.
 """
@@ -32,10 +33,11 @@ import time
 import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from chalicelib.cli.api_client import Api, ApiError
-from chalicelib.cli.common import EXIT_OK, InputError, fail, print_json
+from chalicelib.cli.batch_wait import timeout_message, wait
+from chalicelib.cli.common import EXIT_OK, InputError, WaitTimeoutError, fail, print_json
 from chalicelib.documents import error_body
 from chalicelib.render.safe_text import csv_row
 
@@ -49,7 +51,7 @@ MEDIA = {
 OSO_MEDIA = ("application/xml", "application/zip")
 UPLOAD_THRESHOLD = 9 * 1024 * 1024
 PAGE = 1000  # the API's largest results page
-LINE_EVERY = 10.0  # seconds between progress lines when stderr is not a terminal
+DEFAULT_TIMEOUT = 3600.0  # an hour: time for the sweeper to requeue a lost message or two
 
 
 # The state file: what makes a rerun resume
@@ -149,60 +151,6 @@ def submit(api: Api, job: Job, query: dict[str, str]) -> dict[str, Any]:
     return accepted
 
 
-# Waiting
-
-
-def bar(done: int, total: int, width: int = 10) -> str:
-    """`[#####.....] 512/1000`"""
-    filled = width if total <= 0 else min(width, done * width // total)
-    return f"[{'#' * filled}{'.' * (width - filled)}] {done}/{total}"
-
-
-class Progress:
-    """A bar redrawn in place on a terminal; otherwise a line now and then."""
-
-    def __init__(self, stream: IO[str], batch_id: str) -> None:
-        self.stream = stream
-        self.batch_id = batch_id
-        self.tty = stream.isatty()
-        self.last_line = 0.0
-        self.last_text = ""
-
-    def show(self, status: dict[str, Any]) -> None:
-        counts = status.get("counts") or {}
-        total = counts.get("total")
-        if total is None:
-            text = f"batch {self.batch_id}: {status['status']}, counting rows"
-        else:
-            done = total - (counts.get("pending") or 0)
-            text = f"batch {self.batch_id}: {status['status']} {bar(done, total)}"
-        if self.tty:
-            self.stream.write(f"\r{text}\x1b[K")
-            self.stream.flush()
-        elif text != self.last_text and time.monotonic() - self.last_line >= LINE_EVERY:
-            print(text, file=self.stream, flush=True)
-            self.last_line = time.monotonic()
-            self.last_text = text
-
-    def end(self, status: dict[str, Any]) -> None:
-        self.last_line = 0.0
-        self.show(status)
-        if self.tty:
-            self.stream.write("\n")
-            self.stream.flush()
-
-
-def wait(api: Api, status_url: str, batch_id: str, interval: float) -> dict[str, Any]:
-    progress = Progress(sys.stderr, batch_id)
-    while True:
-        status: dict[str, Any] = api.get(status_url).json()
-        if status["status"] in ("completed", "failed"):
-            progress.end(status)
-            return status
-        progress.show(status)
-        time.sleep(interval)
-
-
 # Results
 
 
@@ -260,6 +208,9 @@ def run(args: argparse.Namespace) -> int:
             print_json(error_body("batch_failed", failure_message(status)), sys.stderr)
             return EXIT_FAILED
         rows = write_results(api, status["results_url"], job.out)
+    except WaitTimeoutError as exc:
+        print_json(error_body("batch_timeout", timeout_message(api, exc, job.state)), sys.stderr)
+        return EXIT_FAILED
     except ApiError as exc:
         return fail(exc.body)
     except KeyError as exc:
@@ -279,7 +230,9 @@ def submit_or_resume(api: Api, job: Job, args: argparse.Namespace) -> dict[str, 
     if state is not None:
         print(f"resuming batch {state['batch_id']} (from {job.state})", file=sys.stderr)
         try:
-            return wait(api, state["status_url"], state["batch_id"], args.poll_interval)
+            return wait(
+                api, state["status_url"], state["batch_id"], args.poll_interval, args.timeout
+            )
         except ApiError as exc:
             if exc.status != 404:
                 raise
@@ -292,7 +245,7 @@ def submit_or_resume(api: Api, job: Job, args: argparse.Namespace) -> dict[str, 
              "submitted_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}  # fmt: skip
     save_state(job, state)
     print(f"submitted batch {accepted['batch_id']} (state in {job.state})", file=sys.stderr)
-    return wait(api, accepted["status_url"], accepted["batch_id"], args.poll_interval)
+    return wait(api, accepted["status_url"], accepted["batch_id"], args.poll_interval, args.timeout)
 
 
 def failure_message(status: dict[str, Any]) -> str:
@@ -328,5 +281,12 @@ def register(commands: Any) -> None:
     )
     submit_.add_argument(
         "--poll-interval", type=float, default=2.0, help="seconds between status requests"
+    )
+    submit_.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        help="give up waiting after this many seconds, naming the rows still pending, exit 1; "
+        f"run again to resume (default {DEFAULT_TIMEOUT:.0f})",
     )
     submit_.set_defaults(run=run)

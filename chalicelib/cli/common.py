@@ -31,6 +31,15 @@ class InputError(Exception):
         self.body = body
 
 
+class WaitTimeoutError(Exception):
+    """The batch was not done by the deadline; `status` is the last one seen."""
+
+    def __init__(self, status: dict[str, Any], waited: float) -> None:
+        super().__init__(status.get("batch_id"))
+        self.status = status
+        self.waited = waited
+
+
 def read_model(source: str, model: type[M]) -> M:
     """Read a JSON document (a path, or - for stdin) into a model; InputError when unusable."""
     try:

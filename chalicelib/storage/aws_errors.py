@@ -22,8 +22,17 @@ UNAVAILABLE = frozenset(
         "InternalServerError",  # DynamoDB
         "ServiceUnavailable",  # DynamoDB, S3
         "SlowDown",  # S3: too many requests to a prefix
+        "InternalError",  # S3, SQS
+        "InternalFailure",  # SQS
+        "RequestThrottled",  # SQS
+        "AWS.SimpleQueueService.RequestThrottled",  # SQS (query protocol)
+        "KmsThrottled",  # SQS with SSE-KMS
+        "Throttling",  # SQS (query protocol)
+        "RequestTimeout",  # S3
     }
 )
+# Whatever the code, an answer with one of these statuses is the service's trouble, not ours.
+UNAVAILABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 
 
 @contextmanager
@@ -35,8 +44,9 @@ def translated_errors() -> Iterator[None]:
         code = exc.response.get("Error", {}).get("Code", "")
         if code == "ConditionalCheckFailedException":
             raise AlreadyExistsError(code) from exc
-        if code in UNAVAILABLE:
-            raise StorageUnavailableError(code) from exc
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        if code in UNAVAILABLE or status in UNAVAILABLE_STATUS:
+            raise StorageUnavailableError(code or str(status)) from exc
         raise
     except BotoCoreError as exc:  # connection refused, timeouts, after botocore's retries
         raise StorageUnavailableError(type(exc).__name__) from exc

@@ -27,6 +27,7 @@ from chalicelib.storage.dynamodb_table import (
     student_key,
 )
 from chalicelib.storage.ports import (
+    IDEMPOTENCY_SECONDS,
     IdempotencyRecord,
     Page,
     Role,
@@ -152,18 +153,26 @@ class DynamoStorage(DynamoBatches):
 
     def claim_idempotency(self, record: IdempotencyRecord) -> IdempotencyRecord:
         pk, sk = region_pk(record.region_id), f"IDEMPOTENCY#{record.key}"
+        now = int(self._now())
         item = {
             PK: _s(pk),
             SK: _s(sk),
             "body_hash": _s(record.body_hash),
             "decision_id": _s(record.decision_id),
+            TTL_ATTRIBUTE: {"N": str(now + IDEMPOTENCY_SECONDS)},
         }
-        try:
-            self._put_new(item)
+        try:  # a new key, or one whose record expired (DynamoDB's TTL deletes it days late)
+            self._call(
+                self._client.put_item,
+                Item=item,
+                ConditionExpression=f"attribute_not_exists({PK}) OR #ttl <= :now",
+                ExpressionAttributeNames={"#ttl": TTL_ATTRIBUTE},
+                ExpressionAttributeValues={":now": {"N": str(now)}},
+            )
             return record
         except AlreadyExistsError:
             existing = self._get(pk, sk)
-            if existing is None:  # pragma: no cover - an idempotency item is never deleted
+            if existing is None:  # pragma: no cover - expired and deleted in between
                 raise
             return IdempotencyRecord(
                 record.region_id,

@@ -142,3 +142,21 @@ class DynamoBatches(DynamoTable):
     def chunk_summaries(self, region_id: str, batch_id: str) -> list[dict[str, Any]]:
         items = self._query_prefix(batch_pk(region_id, batch_id), "CHUNK#")
         return [json.loads(i["doc"]["S"]) for i in items]
+
+    def list_batches(self, region_id: str) -> list[dict[str, Any]]:
+        items = self._query_prefix(region_pk(region_id), "BATCH#")
+        return [json.loads(i["doc"]["S"]) for i in items]
+
+    def batch_progress(self, region_id: str, batch_id: str) -> dict[str, Any] | None:
+        item = self._get(batch_pk(region_id, batch_id), "PROGRESS")
+        return None if item is None else json.loads(item["doc"]["S"])
+
+    def set_batch_progress(self, region_id: str, batch_id: str, seen: dict[str, Any]) -> None:
+        self._call(
+            self._client.put_item,
+            Item={
+                PK: _s(batch_pk(region_id, batch_id)),
+                SK: _s("PROGRESS"),
+                "doc": _s(json.dumps(seen, sort_keys=True)),
+            },
+        )

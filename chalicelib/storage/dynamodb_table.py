@@ -13,9 +13,10 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from chalicelib.errors import AlreadyExistsError, StorageUnavailableError
+from chalicelib.errors import AlreadyExistsError
 from chalicelib.storage.aws_errors import translated_errors
 from chalicelib.storage.ports import StoredDecision
+from chalicelib.storage.retrying import ATTEMPTS, until_done
 from chalicelib.storage.schema import GSI1PK, GSI1SK, PK, SK, TTL_ATTRIBUTE
 
 if TYPE_CHECKING:
@@ -26,7 +27,7 @@ Item = dict[str, Any]
 
 BATCH_GET_KEYS = 100  # DynamoDB's limits per BatchGetItem and BatchWriteItem request
 BATCH_WRITE_ITEMS = 25
-WRITE_ATTEMPTS = 8  # about 7 s of pauses in all before unprocessed items count as an outage
+WRITE_ATTEMPTS = ATTEMPTS  # about 7 s of pauses in all before unprocessed items are an outage
 
 
 def _s(value: str) -> dict[str, str]:
@@ -77,10 +78,12 @@ class DynamoTable:
         client: DynamoDBClient,
         table_name: str,
         sleep: Callable[[float], None] = time.sleep,
+        now: Callable[[], float] = time.time,
     ) -> None:
         self._client = client
         self._table = table_name
         self._sleep = sleep  # the pause before unprocessed items are sent again
+        self._now = now  # epoch seconds, for the expiry of idempotency keys
 
     def _call(self, operation: Callable[..., T], **kwargs: Any) -> T:
         with translated_errors():
@@ -123,36 +126,40 @@ class DynamoTable:
         )
 
     def _get_many(self, region_id: str, sks: list[str]) -> dict[str, Item]:
-        """Items of the region's partition by sort key (BatchGetItem, 100 keys a request,
-        unprocessed keys asked again); those that exist, by sort key."""
+        """Items of the region's partition by sort key (BatchGetItem, 100 keys a request;
+        unprocessed keys asked again after a pause, `retrying.until_done`); those that exist,
+        by sort key."""
         found: dict[str, Item] = {}
         pk = _s(region_pk(region_id))
+
+        def get(keys: list[Item]) -> list[Item]:
+            request: Any = {self._table: {"Keys": keys, "ConsistentRead": True}}
+            with translated_errors():
+                response = self._client.batch_get_item(RequestItems=request)
+            for item in response.get("Responses", {}).get(self._table, []):
+                found[item[SK]["S"]] = item
+            unprocessed: Any = response.get("UnprocessedKeys") or {}
+            left: list[Item] = unprocessed.get(self._table, {}).get("Keys", [])
+            return left
+
         for start in range(0, len(sks), BATCH_GET_KEYS):
             keys = [{PK: pk, SK: _s(sk)} for sk in sks[start : start + BATCH_GET_KEYS]]
-            request: dict[str, Any] = {self._table: {"Keys": keys, "ConsistentRead": True}}
-            while request:
-                with translated_errors():
-                    response = self._client.batch_get_item(RequestItems=request)
-                for item in response.get("Responses", {}).get(self._table, []):
-                    found[item[SK]["S"]] = item
-                request = dict(response.get("UnprocessedKeys") or {})
+            until_done(get, keys, "UnprocessedKeys", self._sleep, WRITE_ATTEMPTS)
         return found
 
     def _write_all(self, items: list[Item]) -> None:
         """BatchWriteItem, 25 items a request; what DynamoDB leaves unprocessed (throttling)
-        is sent again after a growing pause, and after `WRITE_ATTEMPTS` it is a storage
-        outage: the caller's chunk comes back and finds what was written."""
+        is sent again after a growing pause with jitter (`retrying.until_done`), and after
+        `WRITE_ATTEMPTS` it is a storage outage: the caller's chunk comes back and finds what
+        was written."""
+
+        def write(pending: list[Any]) -> list[Any]:
+            with translated_errors():
+                response = self._client.batch_write_item(RequestItems={self._table: pending})
+            left: list[Any] = (response.get("UnprocessedItems") or {}).get(self._table, [])
+            return left
+
         for start in range(0, len(items), BATCH_WRITE_ITEMS):
-            pending: list[Any] = [
-                {"PutRequest": {"Item": i}} for i in items[start : start + BATCH_WRITE_ITEMS]
-            ]
-            for attempt in range(WRITE_ATTEMPTS):
-                if attempt:
-                    self._sleep(min(0.05 * 2**attempt, 2.0))
-                with translated_errors():
-                    response = self._client.batch_write_item(RequestItems={self._table: pending})
-                pending = (response.get("UnprocessedItems") or {}).get(self._table, [])
-                if not pending:
-                    break
-            else:
-                raise StorageUnavailableError("UnprocessedItems")
+            part = items[start : start + BATCH_WRITE_ITEMS]
+            pending = [{"PutRequest": {"Item": i}} for i in part]
+            until_done(write, pending, "UnprocessedItems", self._sleep, WRITE_ATTEMPTS)

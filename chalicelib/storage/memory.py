@@ -5,11 +5,14 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import threading
+import time
+from collections.abc import Callable
 from typing import Any
 
 from chalicelib.errors import AlreadyExistsError
 from chalicelib.storage import cursor as cursors
 from chalicelib.storage.ports import (
+    IDEMPOTENCY_SECONDS,
     IdempotencyRecord,
     Page,
     StoredDecision,
@@ -24,12 +27,13 @@ def decision_sort_key(decision: StoredDecision) -> str:
 class MemoryStorage:
     """Dictionaries behind one lock; copies in and out so callers cannot alias stored state."""
 
-    def __init__(self) -> None:
+    def __init__(self, now: Callable[[], float] = time.time) -> None:
+        self._now = now  # epoch seconds, for the expiry of idempotency keys
         self._lock = threading.Lock()
         self._regions: dict[str, dict[str, Any]] = {}
         self._tokens: dict[str, TokenRecord] = {}
         self._counters: dict[tuple[str, int], int] = {}
-        self._idempotency: dict[tuple[str, str], IdempotencyRecord] = {}
+        self._idempotency: dict[tuple[str, str], tuple[IdempotencyRecord, float]] = {}
         self._decisions: dict[tuple[str, str], StoredDecision] = {}
         self._documents: dict[tuple[str, str, str], dict[str, Any]] = {}
         self._batches: dict[tuple[str, str], dict[str, Any]] = {}
@@ -38,6 +42,7 @@ class MemoryStorage:
         self._leases: dict[tuple[str, str, int], tuple[str, int]] = {}  # holder, until
         self._national: dict[tuple[str, str], dict[str, Any]] = {}
         self._quota: dict[tuple[str, int], int] = {}
+        self._progress: dict[tuple[str, str], dict[str, Any]] = {}
 
     def put_region(self, region: dict[str, Any]) -> bool:
         with self._lock:
@@ -90,7 +95,12 @@ class MemoryStorage:
 
     def claim_idempotency(self, record: IdempotencyRecord) -> IdempotencyRecord:
         with self._lock:
-            return self._idempotency.setdefault((record.region_id, record.key), record)
+            now = self._now()
+            held = self._idempotency.get((record.region_id, record.key))
+            if held is not None and held[1] > now:
+                return held[0]
+            self._idempotency[(record.region_id, record.key)] = (record, now + IDEMPOTENCY_SECONDS)
+            return record
 
     def put_decision(self, decision: StoredDecision, expires_at: int) -> None:
         key = (decision.region_id, decision.decision_id)
@@ -273,3 +283,16 @@ class MemoryStorage:
         with self._lock:
             chunks = self._chunks.get((region_id, batch_id), {})
             return [copy.deepcopy(chunks[n]) for n in sorted(chunks)]
+
+    def list_batches(self, region_id: str) -> list[dict[str, Any]]:
+        with self._lock:
+            listed = sorted(self._batches.items())
+            return [copy.deepcopy(d) for (r, _), d in listed if r == region_id]
+
+    def batch_progress(self, region_id: str, batch_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            return copy.deepcopy(self._progress.get((region_id, batch_id)))
+
+    def set_batch_progress(self, region_id: str, batch_id: str, seen: dict[str, Any]) -> None:
+        with self._lock:
+            self._progress[(region_id, batch_id)] = copy.deepcopy(seen)

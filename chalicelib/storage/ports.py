@@ -48,6 +48,12 @@ class StoredDecision:
     health_expires_on: dt.date
 
 
+# How long an Idempotency-Key is kept: a retry within this time gets the first decision again;
+# after it, the key is free and the same key decides anew (README "Decisions"). DynamoDB's TTL
+# removes the item (`expires_at`) up to days later; a claim treats an expired one as absent.
+IDEMPOTENCY_SECONDS = 7 * 24 * 3600
+
+
 @dataclass(frozen=True)
 class IdempotencyRecord:
     region_id: str
@@ -122,6 +128,15 @@ class BatchStorage(Protocol):
 
     def chunk_summaries(self, region_id: str, batch_id: str) -> list[dict[str, Any]]: ...
 
+    def list_batches(self, region_id: str) -> list[dict[str, Any]]:
+        """The records of every batch of the region (the sweeper's round)."""
+
+    def batch_progress(self, region_id: str, batch_id: str) -> dict[str, Any] | None:
+        """What the sweeper last saw of the batch (`set_batch_progress`), if anything."""
+
+    def set_batch_progress(self, region_id: str, batch_id: str, seen: dict[str, Any]) -> None:
+        """Replace what the sweeper saw of the batch (an item of its own, never the record)."""
+
 
 class Storage(BatchStorage, Protocol):
     """Everything the service layer stores; batches are in `BatchStorage`."""
@@ -152,7 +167,8 @@ class Storage(BatchStorage, Protocol):
         """Atomically allocate the next `count` numbers; returns the last of them."""
 
     def claim_idempotency(self, record: IdempotencyRecord) -> IdempotencyRecord:
-        """Store the record unless the key exists; return the record now stored for the key."""
+        """Keep `record` for `IDEMPOTENCY_SECONDS` unless an unexpired record of the key
+        exists; the record now kept for the key (`record`, or the earlier one)."""
 
     def put_decision(self, decision: StoredDecision, expires_at: int) -> None:
         """Store a new decision; `AlreadyExistsError` if its id exists (never overwrites)."""

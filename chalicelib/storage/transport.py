@@ -104,11 +104,20 @@ class S3BlobStore:
 
 
 class SqsQueue:
-    """Messages to the worker Lambda over SQS, ten to a request."""
+    """Messages to the worker Lambda over SQS, ten to a request.
 
-    def __init__(self, client: Any, queue_url: str) -> None:
+    A request that fails as a whole is retried by botocore (standard mode, backoff and
+    jitter); entries that SQS reports `Failed` are sent again after a growing pause
+    (`retrying.until_done`). What still fails is `StorageUnavailableError`: the caller
+    (a submission: 503; a split: the message comes back) knows that not all were sent.
+    """
+
+    def __init__(
+        self, client: Any, queue_url: str, sleep: Callable[[float], None] = time.sleep
+    ) -> None:
         self.client = client
         self.queue_url = queue_url
+        self._sleep = sleep
 
     def send(self, messages: Iterable[Message]) -> None:
         batch: list[dict[str, str]] = []
@@ -121,13 +130,15 @@ class SqsQueue:
             self._flush(batch)
 
     def _flush(self, batch: list[dict[str, str]]) -> None:
-        with translated_errors():
-            response = self.client.send_message_batch(QueueUrl=self.queue_url, Entries=batch)
-        failed = response.get("Failed") or []
-        if failed:
-            retry = [e for e in batch if e["Id"] in {f["Id"] for f in failed}]
+        from chalicelib.storage.retrying import until_done
+
+        def send(entries: list[dict[str, str]]) -> list[dict[str, str]]:
             with translated_errors():
-                self.client.send_message_batch(QueueUrl=self.queue_url, Entries=retry)
+                response = self.client.send_message_batch(QueueUrl=self.queue_url, Entries=entries)
+            failed = {f["Id"] for f in response.get("Failed") or []}
+            return [e for e in entries if e["Id"] in failed]
+
+        until_done(send, batch, "SQS SendMessageBatch", self._sleep, attempts=5)
 
 
 class InProcessQueue:

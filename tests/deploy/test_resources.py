@@ -42,8 +42,8 @@ def resources() -> dict[str, Any]:
     return load(gen_resources.RESOURCES)["Resources"]  # type: ignore[no-any-return]
 
 
-@pytest.mark.parametrize("function", ["APIHandler", "BatchWorker"])
-def test_both_functions_get_table_bucket_queue_and_key_from_the_template(function: str) -> None:
+@pytest.mark.parametrize("function", ["APIHandler", "BatchWorker", "BatchSweeper"])
+def test_every_function_gets_table_bucket_queue_and_key_from_the_template(function: str) -> None:
     variables = resources()[function]["Properties"]["Environment"]["Variables"]
     assert variables[config.TABLE] == {"Ref": gen_resources.TABLE}
     assert variables[config.BUCKET] == {"Ref": gen_resources.BUCKET}
@@ -93,7 +93,8 @@ def actions_of(path: Path) -> dict[str, set[str]]:
     return {s["Sid"]: set(s["Action"]) for s in load(path)["Statement"]}
 
 
-@pytest.mark.parametrize("path", [gen_resources.POLICY, gen_resources.WORKER_POLICY],
+@pytest.mark.parametrize("path", [gen_resources.POLICY, gen_resources.WORKER_POLICY,
+                                  gen_resources.SWEEPER_POLICY],
                          ids=lambda path: path.name)  # fmt: skip
 def test_role_policy_is_least_privilege(path: Path) -> None:
     statements = load(path)["Statement"]
@@ -197,3 +198,15 @@ def test_check_template_finds_what_is_not_wired(
 ) -> None:
     problems = gen_resources.check_template(packaged(tmp_path, **{change: value}))
     assert any(problem in p for p in problems), problems
+
+
+def test_the_sweeper_has_its_own_role_that_may_requeue_and_delete_bodies_only() -> None:
+    stage = load(gen_resources.CHALICE_CONFIG)["stages"]["dev"]
+    sweeper = stage["lambda_functions"]["batch_sweeper"]
+    assert sweeper["iam_policy_file"] == gen_resources.SWEEPER_POLICY.name
+    rights = actions_of(gen_resources.SWEEPER_POLICY)
+    assert rights["BatchBodies"] == {"s3:DeleteObject"}
+    assert rights["BatchQueue"] == {"sqs:SendMessage"}
+    assert load(gen_resources.SWEEPER_POLICY)["Statement"][-1]["Resource"] == {
+        "Fn::GetAtt": ["BatchSweeperLogGroup", "Arn"]
+    }

@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from chalicelib.cli import batch, main
+from chalicelib.cli import batch, batch_wait, main
+from chalicelib.cli.api_client import Response
 from scripts.localdev import free_port
 from tests.api.conftest import REGION
 from tests.api.test_batches import as_csv, cohort
@@ -225,8 +226,71 @@ def test_a_failed_batch_exits_1(
 
 
 def test_the_progress_bar() -> None:
-    assert batch.bar(512, 1000) == "[#####.....] 512/1000"
-    assert batch.bar(0, 0) == "[##########] 0/0"
-    assert batch.bar(1000, 1000, width=4) == "[####] 1000/1000"
+    assert batch_wait.bar(512, 1000) == "[#####.....] 512/1000"
+    assert batch_wait.bar(0, 0) == "[##########] 0/0"
+    assert batch_wait.bar(1000, 1000, width=4) == "[####] 1000/1000"
     assert batch.next_cursor('<?cursor=300>; rel="next"') == "300"
     assert batch.next_cursor(None) is None
+
+
+def stuck_batch(monkeypatch: pytest.MonkeyPatch, total: int | None, done: list[int]) -> list[str]:
+    """An API whose batch never finishes: `total` rows, results for the rows in `done` (two
+    to a page). The paths asked for."""
+    batch_id = "b" * 32
+    status_url = f"/v1/regions/VO2001/batches/{batch_id}"
+    accepted = {
+        "batch_id": batch_id,
+        "status_url": status_url,
+        "results_url": f"{status_url}/results",
+    }
+    asked: list[str] = []
+
+    def request(api: Any, method: str, path: str, *_: Any, **__: Any) -> Response:
+        asked.append(path)
+        if path == status_url:
+            pending = None if total is None else total - len(done)
+            body: Any = {**accepted, "status": "processing" if total else "accepted",
+                         "counts": {"total": total, "pending": pending}}  # fmt: skip
+        else:
+            after = int(path.partition("cursor=")[2] or 0)
+            page = [r for r in done if r > after][:2]
+            more = [r for r in done if r > after][2:]
+            body = {"items": [{"row": r} for r in page], "next": str(page[-1]) if more else None}
+        return Response(200, {}, json.dumps(body).encode())
+
+    monkeypatch.setattr(batch.Api, "request", request)
+    monkeypatch.setattr(batch, "submit", lambda *_: accepted)
+    return asked
+
+
+@pytest.mark.parametrize(
+    ("total", "done", "said"),
+    [
+        (8, [1, 2, 4, 5, 8], "3 of 8 rows pending (rows 3, 6-7)"),
+        (None, [], "not split into rows yet, every row is pending"),
+    ],
+)
+def test_the_wait_gives_up_at_the_timeout_naming_the_pending_rows(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    total: int | None,
+    done: list[int],
+    said: str,
+) -> None:
+    asked = stuck_batch(monkeypatch, total, done)
+    file = tmp_path / "a.csv"
+    file.write_text(as_csv(dossiers("ll-timeout", 2)), encoding="utf-8")
+    argv = ["batch", "submit", str(file), "--url", "http://127.0.0.1:9", "--token", TOKEN,
+            "--region", "VO2001", "--poll-interval", "0.05", "--timeout", "0.3"]  # fmt: skip
+    assert main(argv) == 1
+    error = error_of(capsys)
+    assert error["code"] == "batch_timeout"
+    assert said in error["message"]
+    assert "run the same command again" in error["message"]
+    assert 2 <= sum(1 for p in asked if p.endswith("b" * 32)) <= 10  # polled, then gave up
+    assert (tmp_path / "a.csv.batch.json").exists()  # so that a rerun resumes
+
+
+def test_the_timeout_has_a_default() -> None:
+    assert batch.DEFAULT_TIMEOUT == 3600.0

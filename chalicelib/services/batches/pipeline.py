@@ -84,7 +84,14 @@ class Batches:
             "blob": key,
         }
         self.storage.put_batch(region_id, batch_id, record)
-        self._send([{"kind": "split", "region_id": region_id, "batch_id": batch_id}])
+        try:
+            self._send([{"kind": "split", "region_id": region_id, "batch_id": batch_id}])
+        except ServiceUnavailableError:  # not queued: leave no batch behind that looks queued
+            error = {"code": "service_unavailable", "message": "The batch could not be queued."}
+            self.storage.update_batch(region_id, batch_id, {"status": "failed", "error": error})
+            if body is not None:
+                self.blobs.delete(key)
+            raise
         url = f"/v1/regions/{region_id}/batches/{batch_id}"
         return {"batch_id": batch_id, "status_url": url, "results_url": f"{url}/results"}
 
@@ -100,6 +107,10 @@ class Batches:
             )
         return {"upload_id": upload_id, "upload_url": url, "method": "PUT",
                 "headers": {"Content-Type": media}}  # fmt: skip
+
+    def queue_work(self, messages: Iterable[Message]) -> None:
+        """Send `split` or `chunk` messages to the worker (the sweeper's requeueing)."""
+        self._send(messages)
 
     def _send(self, messages: Iterable[Message]) -> None:
         if self.queue is None:
@@ -190,14 +201,18 @@ class Batches:
 
     def handle(self, message: Message) -> None:
         """One queued message: `split` a batch into chunks, or decide one `chunk` of rows."""
-        if message["kind"] == "split":
+        if message["kind"] == "split" and "chunks" in message:
+            self.resend(message["region_id"], message["batch_id"], message["chunks"])
+        elif message["kind"] == "split":
             self.split(message["region_id"], message["batch_id"])
         else:
             self.process_chunk(message)
+            self.finish(message["region_id"], message["batch_id"])
 
     def split(self, region_id: str, batch_id: str) -> None:
-        """Stream the batch's body into chunk messages; then record the total and delete the
-        body, which may hold names (an OSO dossier) that are never to be kept."""
+        """Stream the batch's body into chunk messages; then record the total. The body stays
+        until every chunk is decided (`finish`): a lost chunk message is sent again from it
+        (`resend`, by the sweeper)."""
         record = self._record(region_id, batch_id)
         if record.get("total") is not None:
             return  # split before: the chunks were sent
@@ -216,7 +231,41 @@ class Batches:
         self.storage.update_batch(
             region_id, batch_id, {**outcome, "total": total, "chunks": chunks}
         )
+        if outcome["status"] == "failed":
+            self.blobs.delete(record["blob"])
+        else:
+            self.finish(region_id, batch_id)
+
+    def resend(self, region_id: str, batch_id: str, wanted: list[int]) -> None:
+        """Send the chunk messages numbered `wanted` again, streamed from the stored body as
+        `split` made them (the sweeper asks for the chunks that have no summary)."""
+        record = self._record(region_id, batch_id)
+        missing = set(wanted)
+        if not missing or record.get("status") in ("failed", "completed"):
+            return
+        params = self._oso_parameters(region_id, record["format"], dict(record["parameters"]))
+        with self.blobs.open(record["blob"]) as stream:
+            rows = formats.rows(record["format"], stream, params)
+            for number, chunk in enumerate(self._chunks(rows)):
+                if number in missing:
+                    self._send([{"kind": "chunk", "region_id": region_id, "batch_id": batch_id,
+                                 "chunk": number, "rows": chunk}])  # fmt: skip
+                    missing.discard(number)
+                if not missing:
+                    return
+
+    def finish(self, region_id: str, batch_id: str) -> bool:
+        """When every chunk has its summary: mark the batch completed and delete its body,
+        which may hold names (an OSO dossier) that are never to be kept. True when done."""
+        record = self.storage.get_batch(region_id, batch_id)
+        if record is None or record.get("total") is None or record.get("status") == "failed":
+            return False
+        if record.get("status") != "completed":
+            if len(self.storage.chunk_summaries(region_id, batch_id)) < record["chunks"]:
+                return False
+            self.storage.update_batch(region_id, batch_id, {"status": "completed"})
         self.blobs.delete(record["blob"])
+        return True
 
     def _chunks(self, rows: Iterator[formats.Row]) -> Iterator[list[dict[str, Any]]]:
         chunk: list[dict[str, Any]] = []
