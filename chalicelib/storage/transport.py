@@ -25,6 +25,9 @@ class BlobStore(Protocol):
 
     def delete(self, key: str) -> None: ...
 
+    def size(self, key: str) -> int | None:
+        """The blob's size in bytes, None when there is none: checked before it is read."""
+
     def upload_url(self, key: str, content_type: str) -> str | None:
         """A presigned URL to PUT a large body to, where the store has one."""
 
@@ -57,6 +60,10 @@ class DirectoryBlobStore:
 
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
+
+    def size(self, key: str) -> int | None:
+        path = self._path(key)
+        return path.stat().st_size if path.is_file() else None
 
     def upload_url(self, key: str, content_type: str) -> str | None:
         return None
@@ -93,6 +100,18 @@ class S3BlobStore:
     def delete(self, key: str) -> None:
         with translated_errors():
             self.client.delete_object(Bucket=self.bucket, Key=key)
+
+    def size(self, key: str) -> int | None:
+        from botocore.exceptions import ClientError
+
+        try:
+            with translated_errors():
+                head = self.client.head_object(Bucket=self.bucket, Key=key)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return None
+            raise
+        return int(head["ContentLength"])
 
     def upload_url(self, key: str, content_type: str) -> str | None:
         url: str = self.client.generate_presigned_url(
