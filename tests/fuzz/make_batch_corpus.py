@@ -37,20 +37,21 @@ def _patch(data: bytes, name: bytes, local: Callable[[bytearray, int], None],
     return bytes(out)
 
 
-def archive(hostile: zipfile.ZipInfo | None = None) -> bytes:
+def archive() -> bytes:
     """A good dossier (a-good.xml, deflated) and a stored b-hostile.xml."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as zipped:
         zipped.write(OSO / GOOD, "a-good.xml", zipfile.ZIP_DEFLATED)
-        zipped.writestr(hostile or zipfile.ZipInfo("b-hostile.xml"), HOSTILE)
+        zipped.writestr("b-hostile.xml", HOSTILE)
     return buffer.getvalue()
 
 
 def zips() -> dict[str, bytes]:
     name = b"b-hostile.xml"
     plain = archive()
-    encrypted = zipfile.ZipInfo("b-hostile.xml")
-    encrypted.flag_bits |= 0x1
+
+    def encrypted(offset: int) -> Callable[[bytearray, int], None]:  # flag bit 0: encrypted
+        return lambda out, at: out.__setitem__(at + offset, out[at + offset] | 0x1)
 
     def flip(out: bytearray, at: int) -> None:  # a byte of the stored data: its CRC is wrong
         out[at + 30 + len(name) + 5] ^= 0xFF
@@ -71,7 +72,7 @@ def zips() -> dict[str, bytes]:
             zipped.writestr(f"bomb-{i:02d}.xml", b"<" * 5_000_000)
     return {
         "batch-zip-bad-crc.zip": _patch(plain, name, flip, lambda out, at: None),
-        "batch-zip-encrypted-member.zip": archive(encrypted),
+        "batch-zip-encrypted-member.zip": _patch(plain, name, encrypted(6), encrypted(8)),
         "batch-zip-unknown-method.zip": _patch(plain, name, method(8), method(10)),
         "batch-zip-member-lies-about-size.zip": _patch(plain, name, size(22), size(24)),
         "batch-zip-bzip2-bomb.zip": bomb.getvalue(),
