@@ -236,3 +236,39 @@ def test_a_large_body_comes_in_through_a_presigned_upload(stack: Stack) -> None:
 
     assert stack.objects() == []  # the upload is deleted once split
     assert_decided_once(stack, accepted, rows)
+
+
+def test_an_upload_is_checked_by_its_size_before_it_is_read(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On S3 (moto): an upload_id never uploaded is a 400 at once; one over the limit a 413,
+    and the object is deleted (issue 17.2, 16.5)."""
+    from chalicelib.services.batches import formats
+
+    query = "/v1/regions/VO2001/batches?upload_id=0123456789abcdef0123456789abcdef&format=text/csv"
+    status, error, _ = stack.api.call("POST", query)
+    assert status == 400 and error["error"]["details"][0]["path"] == "?upload_id"
+    key = "uploads/VO2001/0123456789abcdef0123456789abcdef"
+    stack.s3.put_object(Bucket=BUCKET, Key=key, Body=as_csv(dossiers(3)).encode())
+    monkeypatch.setattr(formats, "MAX_UPLOAD_BYTES", 100)
+    status, error, _ = stack.api.call("POST", query)
+    assert status == 413, error
+    assert stack.objects() == []
+
+
+def test_an_uploaded_zip_is_read_from_s3_a_member_at_a_time(stack: Stack) -> None:
+    """An S3 body cannot seek: the archive is copied to a temporary file, never to memory,
+    and split as from a directory; a member that cannot be read is rejected alone."""
+    corpus = Path(__file__).resolve().parents[1] / "fuzz" / "corpus"
+    key = "uploads/VO2001/0123456789abcdef0123456789abcdef"
+    body = (corpus / "batch-zip-unknown-method.zip").read_bytes()
+    stack.s3.put_object(Bucket=BUCKET, Key=key, Body=body)
+    query = ("/v1/regions/VO2001/batches?upload_id=0123456789abcdef0123456789abcdef"
+             "&format=application/zip&arrangement=lwoo&date=2016-03-01")  # fmt: skip
+    status, accepted, _ = stack.api.call("POST", query)
+    assert status == 202, accepted
+    stack.drain()
+    _, page, _ = stack.api.call("GET", accepted["results_url"])
+    assert [(r["row"], r["status"]) for r in page["items"]] == [(1, "decided"), (2, "rejected")]
+    assert page["items"][1]["errors"][0]["code"] == "zip_member"
+    assert stack.objects() == []
