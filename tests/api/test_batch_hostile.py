@@ -284,3 +284,11 @@ def test_an_invalid_batch_idempotency_key_is_a_400(batch_api: Api) -> None:
     status, error, _ = keyed(batch_api, json.dumps({"items": cohort()}), "no spaces/slashes")
     assert status == 400
     assert error["error"]["details"][0]["path"] == "Idempotency-Key"
+
+
+def test_a_fraction_in_a_json_item_rejects_that_row_only(batch_api: Api) -> None:
+    body = json.dumps({"items": cohort()}).replace('"score": 70', '"score": 70.5', 1)
+    accepted = submit(batch_api, body, "application/json")
+    rows = results(batch_api, accepted["batch_id"])
+    assert [r["status"] for r in rows] == ["decided", "rejected", "decided", "decided"]
+    assert rows[1]["errors"][0]["path"] == "/student/iq/score"

@@ -2,9 +2,10 @@
 
 The body is decoded from UTF-8 a piece at a time into a text buffer that holds at most one item
 and one read ahead; each item is parsed with `json.JSONDecoder.raw_decode` as soon as the
-buffer holds all of it, exactly as `chalicelib.documents.parse_json` parses a whole body
-(fractions as `Decimal`, duplicate keys refused). Peak memory is about the largest item, not
-the body (tests/unit/test_batch_streaming.py).
+buffer holds all of it, duplicate keys refused as `chalicelib.documents.parse_json` refuses them.
+A fraction is a float, not a `Decimal`: an item goes on in a chunk message as JSON (a fraction
+where the model wants an integer rejects that row, as a `Decimal` would). Peak memory is about
+the largest item, not the body (tests/unit/test_batch_streaming.py).
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import codecs
 import json
 import re
 from collections.abc import Iterator
-from decimal import Decimal
 from typing import IO, Any
 
 from chalicelib.errors import MalformedJsonError, RequestValidationError
@@ -33,7 +33,7 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return dict(pairs)
 
 
-DECODER = json.JSONDecoder(parse_float=Decimal, object_pairs_hook=_no_duplicates)
+DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates)
 
 
 def malformed(reason: str) -> RequestValidationError:
