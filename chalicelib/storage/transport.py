@@ -28,8 +28,9 @@ class BlobStore(Protocol):
     def size(self, key: str) -> int | None:
         """The blob's size in bytes, None when there is none: checked before it is read."""
 
-    def upload_url(self, key: str, content_type: str) -> str | None:
-        """A presigned URL to PUT a large body to, where the store has one."""
+    def upload_form(self, key: str, content_type: str, max_bytes: int) -> dict[str, Any] | None:
+        """A presigned POST (`{"url", "fields"}`) for a large body of at most `max_bytes`,
+        where the store has one."""
 
 
 class Queue(Protocol):
@@ -65,7 +66,7 @@ class DirectoryBlobStore:
         path = self._path(key)
         return path.stat().st_size if path.is_file() else None
 
-    def upload_url(self, key: str, content_type: str) -> str | None:
+    def upload_form(self, key: str, content_type: str, max_bytes: int) -> dict[str, Any] | None:
         return None
 
 
@@ -78,7 +79,7 @@ def translated_errors() -> Any:
 
 
 class S3BlobStore:
-    """Blobs in an S3 bucket; large bodies come in through presigned PUT URLs."""
+    """Blobs in an S3 bucket; large bodies come in through presigned POSTs."""
 
     def __init__(self, client: Any, bucket: str) -> None:
         self.client = client
@@ -113,13 +114,17 @@ class S3BlobStore:
             raise
         return int(head["ContentLength"])
 
-    def upload_url(self, key: str, content_type: str) -> str | None:
-        url: str = self.client.generate_presigned_url(
-            "put_object",
-            Params={"Bucket": self.bucket, "Key": key, "ContentType": content_type},
+    def upload_form(self, key: str, content_type: str, max_bytes: int) -> dict[str, Any] | None:
+        """S3 itself refuses a body over `max_bytes` (the policy's `content-length-range`),
+        another key or another Content-Type; the form is good for 15 minutes."""
+        form: dict[str, Any] = self.client.generate_presigned_post(
+            Bucket=self.bucket,
+            Key=key,
+            Fields={"Content-Type": content_type},
+            Conditions=[{"Content-Type": content_type}, ["content-length-range", 1, max_bytes]],
             ExpiresIn=900,
         )
-        return url
+        return form
 
 
 class SqsQueue:

@@ -97,10 +97,17 @@ def test_an_upload_over_the_limit_is_413_and_deleted_before_it_is_read(
 
 
 def test_the_presigned_upload_states_its_limit(batch_api: Api) -> None:
-    wiring.batches().blobs.upload_url = lambda key, media: f"https://s3.invalid/{key}"  # type: ignore[method-assign,assignment]
+    asked: list[tuple[str, str, int]] = []
+
+    def form(key: str, media: str, max_bytes: int) -> dict[str, Any]:
+        asked.append((key, media, max_bytes))
+        return {"url": "https://s3.invalid/bucket", "fields": {"key": key}}
+
+    wiring.batches().blobs.upload_form = form  # type: ignore[method-assign,assignment]
     status, upload, _ = batch_api.call("POST", f"{BATCHES_URL}/uploads?format=text/csv")
     assert status == 201, upload
-    assert upload["max_bytes"] == formats.MAX_UPLOAD_BYTES
+    assert upload["max_bytes"] == formats.MAX_UPLOAD_BYTES and upload["method"] == "POST"
+    assert asked == [(upload["fields"]["key"], "text/csv", formats.MAX_UPLOAD_BYTES)]
 
 
 NOT_THEIR_FORMAT = [

@@ -5,13 +5,13 @@ records the partial batch response does not name, and let the named ones come ba
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import boto3
 import pytest
@@ -23,6 +23,7 @@ from chalicelib import wiring
 from chalicelib.config import BATCH_QUEUE_NAME, Settings
 from chalicelib.errors import ServiceUnavailableError
 from chalicelib.services import Services
+from chalicelib.services.batches import formats
 from chalicelib.services.batches.pipeline import Batches
 from chalicelib.storage.dynamodb import DynamoStorage
 from chalicelib.storage.schema import ensure_table
@@ -219,11 +220,16 @@ def test_a_failing_record_is_reported_alone_and_comes_back(
 def test_a_large_body_comes_in_through_a_presigned_upload(stack: Stack) -> None:
     status, upload, _ = stack.api.call("POST", "/v1/regions/VO2001/batches/uploads?format=text/csv")
     assert status == 201, upload
-    assert upload["method"] == "PUT" and upload["headers"] == {"Content-Type": "text/csv"}
+    # a presigned POST: S3 checks the policy, the size among it (issue 16.5)
+    assert upload["method"] == "POST" and upload["max_bytes"] == formats.MAX_UPLOAD_BYTES
     key = f"uploads/VO2001/{upload['upload_id']}"
-    url = urlsplit(upload["upload_url"])
-    assert BUCKET in url.netloc + url.path and url.path.endswith(key)
-    assert "Signature" in url.query or "X-Amz-Signature" in url.query
+    fields = upload["fields"]
+    assert BUCKET in upload["upload_url"] and fields["key"] == key
+    assert fields["Content-Type"] == "text/csv"
+    assert "signature" in fields or "x-amz-signature" in fields
+    policy = json.loads(base64.b64decode(fields["policy"]))
+    assert ["content-length-range", 1, formats.MAX_UPLOAD_BYTES] in policy["conditions"]
+    assert {"Content-Type": "text/csv"} in policy["conditions"]
     rows = dossiers(7)
     # moto intercepts botocore, not HTTP from other clients: put the object at the URL's key.
     stack.s3.put_object(Bucket=BUCKET, Key=key, Body=as_csv(rows).encode(), ContentType="text/csv")
@@ -243,8 +249,6 @@ def test_an_upload_is_checked_by_its_size_before_it_is_read(
 ) -> None:
     """On S3 (moto): an upload_id never uploaded is a 400 at once; one over the limit a 413,
     and the object is deleted (issue 17.2, 16.5)."""
-    from chalicelib.services.batches import formats
-
     query = "/v1/regions/VO2001/batches?upload_id=0123456789abcdef0123456789abcdef&format=text/csv"
     status, error, _ = stack.api.call("POST", query)
     assert status == 400 and error["error"]["details"][0]["path"] == "?upload_id"

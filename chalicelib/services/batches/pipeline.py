@@ -109,18 +109,18 @@ class Batches:
         return submission.accepted(region_id, batch_id), False
 
     def upload(self, region_id: str, media: str) -> dict[str, Any]:
-        """A presigned URL for a body larger than the API takes, and how to submit it after."""
+        """A presigned POST for a body larger than the API takes (S3 refuses one over
+        MAX_UPLOAD_BYTES), and how to submit it after."""
         self.regions.get_region(region_id)
         upload_id = self.new_id()
         key = f"uploads/{region_id}/{upload_id}"
-        url = self.blobs.upload_url(key, media)
-        if url is None:
+        form = self.blobs.upload_form(key, media, formats.MAX_UPLOAD_BYTES)
+        if form is None:
             raise UploadsUnavailableError(
                 "This deployment has no large uploads; send the body itself."
             )
-        return {"upload_id": upload_id, "upload_url": url, "method": "PUT",
-                "headers": {"Content-Type": media},
-                "max_bytes": formats.MAX_UPLOAD_BYTES}  # fmt: skip
+        return {"upload_id": upload_id, "upload_url": form["url"], "method": "POST",
+                "fields": form["fields"], "max_bytes": formats.MAX_UPLOAD_BYTES}  # fmt: skip
 
     def _send(self, messages: Iterable[Message]) -> None:
         if self.queue is None:
