@@ -4,7 +4,8 @@ to a CSV file.
 1. The format follows from the extension: .csv, .json, .xml (one OSO dossier), .zip (many); OSO
    dossiers need --arrangement and --date (and take the other evidence options).
 2. The file is POSTed to `/v1/regions/R/batches`; a file over UPLOAD_THRESHOLD (9 MB, under API
-   Gateway's 10 MB) goes through `POST .../batches/uploads` and a PUT to the presigned URL.
+   Gateway's 10 MB) goes through `POST .../batches/uploads` and the presigned POST (a form)
+   it answers (`uploads.py`).
 3. The batch id is kept in a state file next to the output (FILE.batch.json: url, region,
    batch id, the file's sha256) before anything else happens. Run again after an interruption
    with the same file, the command resumes that batch instead of submitting it again (which
@@ -35,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from chalicelib.cli import uploads
 from chalicelib.cli.api_client import Api, ApiError
 from chalicelib.cli.batch_wait import timeout_message, wait
 from chalicelib.cli.common import EXIT_OK, InputError, WaitTimeoutError, fail, print_json
@@ -140,8 +142,7 @@ def submit(api: Api, job: Job, query: dict[str, str]) -> dict[str, Any]:
     if len(job.data) > UPLOAD_THRESHOLD:
         format_query = urllib.parse.urlencode({"format": job.media})
         upload = api.request("POST", f"{api.batches}/uploads?{format_query}").json()
-        headers = upload.get("headers") or {"Content-Type": job.media}
-        api.request(upload.get("method", "PUT"), upload["upload_url"], job.data, headers, False)
+        uploads.send(api, upload, job.data, job.media)
         query = {**query, "upload_id": upload["upload_id"], "format": job.media}
         path = f"{api.batches}?{urllib.parse.urlencode(query)}"
         accepted: dict[str, Any] = api.request("POST", path).json()

@@ -25,8 +25,12 @@ class BlobStore(Protocol):
 
     def delete(self, key: str) -> None: ...
 
-    def upload_url(self, key: str, content_type: str) -> str | None:
-        """A presigned URL to PUT a large body to, where the store has one."""
+    def size(self, key: str) -> int | None:
+        """The blob's size in bytes, None when there is none: checked before it is read."""
+
+    def upload_form(self, key: str, content_type: str, max_bytes: int) -> dict[str, Any] | None:
+        """A presigned POST (`{"url", "fields"}`) for a large body of at most `max_bytes`,
+        where the store has one."""
 
 
 class Queue(Protocol):
@@ -58,7 +62,11 @@ class DirectoryBlobStore:
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
 
-    def upload_url(self, key: str, content_type: str) -> str | None:
+    def size(self, key: str) -> int | None:
+        path = self._path(key)
+        return path.stat().st_size if path.is_file() else None
+
+    def upload_form(self, key: str, content_type: str, max_bytes: int) -> dict[str, Any] | None:
         return None
 
 
@@ -71,7 +79,7 @@ def translated_errors() -> Any:
 
 
 class S3BlobStore:
-    """Blobs in an S3 bucket; large bodies come in through presigned PUT URLs."""
+    """Blobs in an S3 bucket; large bodies come in through presigned POSTs."""
 
     def __init__(self, client: Any, bucket: str) -> None:
         self.client = client
@@ -94,13 +102,29 @@ class S3BlobStore:
         with translated_errors():
             self.client.delete_object(Bucket=self.bucket, Key=key)
 
-    def upload_url(self, key: str, content_type: str) -> str | None:
-        url: str = self.client.generate_presigned_url(
-            "put_object",
-            Params={"Bucket": self.bucket, "Key": key, "ContentType": content_type},
+    def size(self, key: str) -> int | None:
+        from botocore.exceptions import ClientError
+
+        try:
+            with translated_errors():
+                head = self.client.head_object(Bucket=self.bucket, Key=key)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return None
+            raise
+        return int(head["ContentLength"])
+
+    def upload_form(self, key: str, content_type: str, max_bytes: int) -> dict[str, Any] | None:
+        """S3 itself refuses a body over `max_bytes` (the policy's `content-length-range`),
+        another key or another Content-Type; the form is good for 15 minutes."""
+        form: dict[str, Any] = self.client.generate_presigned_post(
+            Bucket=self.bucket,
+            Key=key,
+            Fields={"Content-Type": content_type},
+            Conditions=[{"Content-Type": content_type}, ["content-length-range", 1, max_bytes]],
             ExpiresIn=900,
         )
-        return url
+        return form
 
 
 class SqsQueue:

@@ -5,13 +5,13 @@ records the partial batch response does not name, and let the named ones come ba
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import boto3
 import pytest
@@ -23,6 +23,7 @@ from chalicelib import wiring
 from chalicelib.config import BATCH_QUEUE_NAME, Settings
 from chalicelib.errors import ServiceUnavailableError
 from chalicelib.services import Services
+from chalicelib.services.batches import formats
 from chalicelib.services.batches.pipeline import Batches
 from chalicelib.storage.dynamodb import DynamoStorage
 from chalicelib.storage.schema import ensure_table
@@ -219,11 +220,16 @@ def test_a_failing_record_is_reported_alone_and_comes_back(
 def test_a_large_body_comes_in_through_a_presigned_upload(stack: Stack) -> None:
     status, upload, _ = stack.api.call("POST", "/v1/regions/VO2001/batches/uploads?format=text/csv")
     assert status == 201, upload
-    assert upload["method"] == "PUT" and upload["headers"] == {"Content-Type": "text/csv"}
+    # a presigned POST: S3 checks the policy, the size among it (issue 16.5)
+    assert upload["method"] == "POST" and upload["max_bytes"] == formats.MAX_UPLOAD_BYTES
     key = f"uploads/VO2001/{upload['upload_id']}"
-    url = urlsplit(upload["upload_url"])
-    assert BUCKET in url.netloc + url.path and url.path.endswith(key)
-    assert "Signature" in url.query or "X-Amz-Signature" in url.query
+    fields = upload["fields"]
+    assert BUCKET in upload["upload_url"] and fields["key"] == key
+    assert fields["Content-Type"] == "text/csv"
+    assert "signature" in fields or "x-amz-signature" in fields
+    policy = json.loads(base64.b64decode(fields["policy"]))
+    assert ["content-length-range", 1, formats.MAX_UPLOAD_BYTES] in policy["conditions"]
+    assert {"Content-Type": "text/csv"} in policy["conditions"]
     rows = dossiers(7)
     # moto intercepts botocore, not HTTP from other clients: put the object at the URL's key.
     stack.s3.put_object(Bucket=BUCKET, Key=key, Body=as_csv(rows).encode(), ContentType="text/csv")
@@ -236,3 +242,37 @@ def test_a_large_body_comes_in_through_a_presigned_upload(stack: Stack) -> None:
 
     assert stack.objects() == []  # the upload is deleted once split
     assert_decided_once(stack, accepted, rows)
+
+
+def test_an_upload_is_checked_by_its_size_before_it_is_read(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On S3 (moto): an upload_id never uploaded is a 400 at once; one over the limit a 413,
+    and the object is deleted (issue 17.2, 16.5)."""
+    query = "/v1/regions/VO2001/batches?upload_id=0123456789abcdef0123456789abcdef&format=text/csv"
+    status, error, _ = stack.api.call("POST", query)
+    assert status == 400 and error["error"]["details"][0]["path"] == "?upload_id"
+    key = "uploads/VO2001/0123456789abcdef0123456789abcdef"
+    stack.s3.put_object(Bucket=BUCKET, Key=key, Body=as_csv(dossiers(3)).encode())
+    monkeypatch.setattr(formats, "MAX_UPLOAD_BYTES", 100)
+    status, error, _ = stack.api.call("POST", query)
+    assert status == 413, error
+    assert stack.objects() == []
+
+
+def test_an_uploaded_zip_is_read_from_s3_a_member_at_a_time(stack: Stack) -> None:
+    """An S3 body cannot seek: the archive is copied to a temporary file, never to memory,
+    and split as from a directory; a member that cannot be read is rejected alone."""
+    corpus = Path(__file__).resolve().parents[1] / "fuzz" / "corpus"
+    key = "uploads/VO2001/0123456789abcdef0123456789abcdef"
+    body = (corpus / "batch-zip-unknown-method.zip").read_bytes()
+    stack.s3.put_object(Bucket=BUCKET, Key=key, Body=body)
+    query = ("/v1/regions/VO2001/batches?upload_id=0123456789abcdef0123456789abcdef"
+             "&format=application/zip&arrangement=lwoo&date=2016-03-01")  # fmt: skip
+    status, accepted, _ = stack.api.call("POST", query)
+    assert status == 202, accepted
+    stack.drain()
+    _, page, _ = stack.api.call("GET", accepted["results_url"])
+    assert [(r["row"], r["status"]) for r in page["items"]] == [(1, "decided"), (2, "rejected")]
+    assert page["items"][1]["errors"][0]["code"] == "zip_member"
+    assert stack.objects() == []

@@ -1,5 +1,8 @@
 """A corpus of hostile inputs (tests/fuzz/corpus/), each sent over HTTP to the decision and
 criteria routes of the running local stack: every one gets a 4xx in the contract's error shape.
+And hostile batches (`batch-*`, written by tests/fuzz/make_batch_corpus.py), each submitted to
+the batch route: `batches.json` gives the status of the submission and, when accepted, the
+state the batch ends in and each row's status (issue 17: every upload ends, budgets).
 
 Files: `decision-*` go to the decision route, `criteria-*` to the two criteria routes, `any-*`
 to all three; the extension gives the Content-Type (.json application/json, .xml
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +55,51 @@ EXPECTED: dict[str, int] = {
 
 
 def corpus_files() -> list[Path]:
-    return sorted(p for p in CORPUS.iterdir() if p.suffix in MEDIA and p.name not in NOT_BODIES)
+    return sorted(
+        p
+        for p in CORPUS.iterdir()
+        if p.suffix in MEDIA and p.name not in NOT_BODIES and not p.name.startswith("batch")
+    )
+
+
+BATCHES: dict[str, dict[str, Any]] = json.loads((CORPUS / "batches.json").read_text("utf-8"))
+BATCH_MEDIA = {**MEDIA, ".zip": "application/zip"}
+OSO_QUERY = ("arrangement=lwoo&date=2016-03-01&board_motivation=true&parent_view=true"
+             "&expert_advice=orthopedagoog,maatschappelijk_werker")  # fmt: skip
+
+
+def batch_request(name: str) -> tuple[str, bytes, str | None]:
+    """The query, body and Content-Type of the corpus batch `name` (batches.json)."""
+    spec = BATCHES[name]
+    query = OSO_QUERY if spec.get("query") == "oso" else spec.get("query", "")
+    path = CORPUS / name
+    if not path.exists():
+        return f"?{query}", b"", None
+    body = path.read_bytes()
+    for marker, (text, times) in spec.get("expand", {}).items():
+        body = body.replace(marker.encode(), text.encode() * times)
+    return f"?{query}" if query else "", body, BATCH_MEDIA[path.suffix]
+
+
+def batch_outcome(call: Any, name: str, status: int, raw: bytes, content_type: str) -> None:
+    """Check the submission of corpus batch `name` and, through `call(path) -> dict`, the state
+    its batch ends in and its rows."""
+    spec = BATCHES[name]
+    assert status == spec["submit"], (status, raw[:300])
+    if status >= 400:
+        assert_contract_error(status, raw, content_type)
+        assert len(raw) <= spec.get("max_error_bytes", 5_000)
+        return
+    accepted = json.loads(raw)
+    batch = call(accepted["status_url"])
+    for _ in range(300):
+        if batch["status"] in ("completed", "failed"):
+            break
+        time.sleep(0.2)
+        batch = call(accepted["status_url"])
+    assert batch["status"] == spec["batch"], batch
+    rows = call(accepted["results_url"] + "?limit=1000")["items"]
+    assert [r["status"] for r in rows] == spec["rows"], rows
 
 
 def generated() -> dict[str, bytes]:
@@ -188,3 +236,17 @@ def test_every_exchange_gets_its_status(stack: LocalServer, steps: list[dict[str
         if step.get("save"):
             answer = json.loads(raw)
             saved.update(token=answer["token"], token_id=answer["token_id"])
+
+
+@pytest.mark.parametrize("name", sorted(BATCHES))
+def test_every_hostile_batch_ends_in_its_expected_state(stack: LocalServer, name: str) -> None:
+    query, body, media = batch_request(name)
+    status, raw, content_type = send(stack, "POST", f"/v1/regions/VO2001/batches{query}", body,
+                                     media)  # fmt: skip
+
+    def call(path: str) -> Any:
+        answer, content, _ = send(stack, "GET", path)
+        assert answer == 200, content[:300]
+        return json.loads(content)
+
+    batch_outcome(call, name, status, raw, content_type)

@@ -43,6 +43,8 @@ log = logging.getLogger("toewijzing.batch")
 # the queue's visibility timeout (360 s): a worker that died has lost its lease by the time
 # SQS delivers the chunk again, and a live one keeps it while a duplicate delivery is refused.
 CHUNK_LEASE_SECONDS = 120
+MAX_REF_CHARS = 64  # a longer student.ref is invalid, and not echoed in its row's result
+MAX_LISTED, MAX_ERROR_CHARS = 20, 500  # errors and warnings of a row's result, and their texts
 ROW_IDS = uuid.UUID("6f1c2a52-3c4e-4d0b-9d55-7a1f0c0e2b61")  # namespace of row decision ids
 
 
@@ -67,11 +69,9 @@ class Row:
 
     def base(self) -> dict[str, Any]:
         ref = ((self.document or {}).get("student") or {}).get("ref")
-        return {
-            "row": self.number,
-            "warnings": self.warnings,
-            "student_ref": ref if isinstance(ref, str) and self.document is not None else None,
-        }
+        echoed = isinstance(ref, str) and len(ref) <= MAX_REF_CHARS and self.document is not None
+        return {"row": self.number, "warnings": self.warnings[:MAX_LISTED],
+                "student_ref": ref if echoed else None}  # fmt: skip
 
 
 def decided_result(row: Row, stored: StoredDecision) -> dict[str, Any]:
@@ -88,7 +88,9 @@ def decided_result(row: Row, stored: StoredDecision) -> dict[str, Any]:
 
 
 def rejected_result(row: Row, errors: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
-    return {**row.base(), "status": "rejected", "errors": errors, **extra}
+    """A rejected row's result, its errors bounded (a row result is one table item)."""
+    bounded = [{k: str(v)[:MAX_ERROR_CHARS] for k, v in e.items()} for e in errors[:MAX_LISTED]]
+    return {**row.base(), "status": "rejected", "errors": bounded, **extra}
 
 
 class ChunkDecider:
@@ -188,6 +190,12 @@ class ChunkDecider:
             return rejected_result(row, errors, findings=findings)
         except ValidationError as exc:
             return rejected_result(row, validation_details(exc, row.document))
+        except Exception as exc:  # a row the service cannot decide: it alone is rejected
+            log.warning("row not decided", extra={"row": row.number, "error": type(exc).__name__})
+            message = "The row could not be decided; the error is logged."
+            return rejected_result(
+                row, [{"path": "", "code": "internal_error", "message": message}]
+            )
 
     def _number(
         self,

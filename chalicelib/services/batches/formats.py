@@ -12,23 +12,29 @@ the errors that kept it from being one. Rows count from 1.
 
 from __future__ import annotations
 
-import codecs
 import csv
 import datetime as dt
 import io
-import zipfile
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from chalicelib.documents import parse_json
-from chalicelib.errors import MalformedJsonError, RequestValidationError
+from chalicelib.errors import RequestValidationError
 from chalicelib.models.common import DOMAINS
+from chalicelib.services.batches import archives, csv_text, json_items
+from chalicelib.services.batches.archives import MAX_MEMBER_BYTES, MAX_ZIP_MEMBERS, Part
+from chalicelib.services.batches.csv_text import MAX_LINE_CHARS, NOT_UTF8, TOO_LONG
 
+log = logging.getLogger("toewijzing.batch")
 JSON, CSV, XML, ZIP = "application/json", "text/csv", "application/xml", "application/zip"
 FORMATS = (JSON, CSV, XML, ZIP)
-MAX_ZIP_MEMBERS = 10_000
-MAX_MEMBER_BYTES = 5_000_000
+# Budgets (README, "Budgets"; SECURITY.md): beyond them a body is refused (4xx) or a row rejected
+MAX_UPLOAD_BYTES = 100_000_000  # a presigned upload; checked before anything is read
+MAX_BATCH_ROWS = 100_000  # rows after this are not read: one rejected row says so
+MAX_CELL_CHARS = 1_000  # a CSV cell (the row is rejected)
+MAX_LISTED = 10  # names listed in an error message
+__all__ = ["MAX_LINE_CHARS", "MAX_MEMBER_BYTES", "MAX_ZIP_MEMBERS", "Part"]
 
 CSV_COLUMNS: tuple[str, ...] = (
     "student_ref", "arrangement", "application_date", "school_brin",
@@ -59,32 +65,13 @@ def media_type(content_type: str | None) -> str:
 
 
 def json_rows(stream: IO[bytes]) -> Iterator[Row]:
-    """The items of a JSON batch. The body is at most the API's limit, so it is parsed whole."""
-    try:
-        document = parse_json(stream.read())
-    except MalformedJsonError as exc:
-        raise RequestValidationError(f"The batch is not valid JSON: {exc}.") from exc
-    items = document.get("items") if isinstance(document, dict) else None
-    if not isinstance(items, list) or set(document) != {"items"}:
-        raise RequestValidationError(
-            'A JSON batch is {"items": [<decision request>, ...]}.',
-            [{"path": "/items", "code": "batch_shape", "message": "Give a list of items."}],
-        )
-    for number, item in enumerate(items, start=1):
+    """The items of a JSON batch, read incrementally (`json_items.py`)."""
+    for number, (item, _) in enumerate(json_items.items(stream), start=1):
         if isinstance(item, dict):
             yield Row(number, item)
         else:
-            yield Row(
-                number,
-                None,
-                [
-                    {
-                        "path": "",
-                        "code": "model_type",
-                        "message": "An item must be a decision request object.",
-                    }
-                ],
-            )
+            message = "An item must be a decision request object."
+            yield Row(number, None, [{"path": "", "code": "model_type", "message": message}])
 
 
 # CSV
@@ -139,56 +126,84 @@ def csv_document(cells: dict[str, str]) -> dict[str, Any]:
     return doc
 
 
-def csv_rows(stream: IO[bytes]) -> Iterator[Row]:
-    """Rows of a CSV batch (UTF-8, comma or semicolon separated, a header row first)."""
-    text = codecs.getreader("utf-8-sig")(stream)
-    try:
-        header_line = text.readline()
-    except UnicodeDecodeError as exc:
-        raise RequestValidationError("The CSV file is not UTF-8.") from exc
-    delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
-    header = [h.strip() for h in next(csv.reader([header_line], delimiter=delimiter), [])]
+def _listed(names: list[str]) -> str:
+    shown = [n[:40] for n in names[:MAX_LISTED]]
+    more = len(names) - len(shown)
+    return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
+
+
+def _header(text: io.TextIOWrapper) -> tuple[list[str], str]:
+    line = text.readline(MAX_LINE_CHARS + 1)
+    if NOT_UTF8 in line:
+        raise RequestValidationError("The CSV file is not UTF-8.")
+    if len(line) > MAX_LINE_CHARS:
+        raise RequestValidationError(
+            f"The CSV header is longer than {MAX_LINE_CHARS} characters.",
+            [{"path": "/header", "code": "csv_line_length", "message": "Header too long."}],
+        )
+    delimiter = ";" if line.count(";") > line.count(",") else ","
+    header = [h.strip() for h in next(csv.reader([line], delimiter=delimiter), [])]
     unknown = [h for h in header if h not in CSV_COLUMNS]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if unknown or missing:
+        wrong = [f"unknown columns {_listed(unknown)}" if unknown else "",
+                 f"missing columns {_listed(missing)}" if missing else ""]  # fmt: skip
         raise RequestValidationError(
             "The CSV header is not the documented one (README, 'Batch CSV'): "
-            + "; ".join(filter(None, [
-                f"unknown columns {', '.join(unknown)}" if unknown else "",
-                f"missing columns {', '.join(missing)}" if missing else "",
-            ])) + ".",
-            [{"path": "/header", "code": "csv_header", "message": ", ".join(unknown + missing)}],
+            + "; ".join(filter(None, wrong)) + ".",
+            [{"path": "/header", "code": "csv_header",
+              "message": f"{len(unknown)} unknown, {len(missing)} missing."}],
         )  # fmt: skip
-    broken: list[UnicodeDecodeError] = []
-    number = 0
-    for number, cells in enumerate(csv.reader(_lines(text, broken), delimiter=delimiter), 1):
-        if len(cells) != len(header):
-            message = f"The row has {len(cells)} cells; the header has {len(header)}."
-            yield Row(number, None, [{"path": "", "code": "csv_cells", "message": message}])
-            continue
-        try:
-            yield Row(number, csv_document(dict(zip(header, cells, strict=True))))
-        except ValueError as exc:
-            column = str(exc).split(":")[0]
-            yield Row(
-                number, None, [{"path": f"/{column}", "code": "bool_parsing", "message": str(exc)}]
+    return header, delimiter
+
+
+def _csv_row(number: int, header: list[str], cells: list[str]) -> Row:
+    def rejected(path: str, code: str, message: str) -> Row:
+        return Row(number, None, [{"path": path, "code": code, "message": message}])
+
+    if any(NOT_UTF8 in c for c in cells):
+        return rejected("", "encoding", "The row is not UTF-8.")
+    if any(TOO_LONG in c for c in cells):
+        return rejected(
+            "", "csv_line_length", f"A line is longer than {MAX_LINE_CHARS} characters."
+        )
+    if len(cells) != len(header):
+        return rejected(
+            "", "csv_cells", f"The row has {len(cells)} cells; the header has {len(header)}."
+        )
+    for column, cell in zip(header, cells, strict=True):
+        if len(cell) > MAX_CELL_CHARS:
+            return rejected(
+                f"/{column}",
+                "csv_cell_length",
+                f"A cell is longer than {MAX_CELL_CHARS} characters.",
             )
-    if broken:
-        message = f"The file stops being UTF-8 after row {number}: {broken[0].reason}."
-        yield Row(number + 1, None, [{"path": "", "code": "encoding", "message": message}])
+    try:
+        return Row(number, csv_document(dict(zip(header, cells, strict=True))))
+    except ValueError as exc:
+        column = str(exc).split(":")[0]
+        return rejected(f"/{column}", "bool_parsing", str(exc))
 
 
-def _lines(text: Any, broken: list[UnicodeDecodeError]) -> Iterator[str]:
-    """Lines of the decoded stream, until the end or the first bytes that are not UTF-8."""
+def csv_rows(stream: IO[bytes]) -> Iterator[Row]:
+    """Rows of a CSV batch (UTF-8, comma or semicolon separated, a header row first). Lines
+    without a value are skipped (their numbers too); lines and cells are bounded."""
+    text = csv_text.text(stream)
+    header, delimiter = _header(text)
+    reader = csv.reader(csv_text.lines(text), delimiter=delimiter)
+    number = 0
     while True:
         try:
-            line: str = text.readline()
-        except UnicodeDecodeError as exc:
-            broken.append(exc)
-            return
-        if not line:
-            return
-        yield line
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # e.g. a quoted field past csv's own limit
+            number += 1
+            yield Row(number, None, [{"path": "", "code": "csv_syntax", "message": str(exc)[:200]}])
+            continue
+        number += 1
+        if any(c.strip() for c in cells):
+            yield _csv_row(number, header, cells)
 
 
 # OSO dossiers
@@ -220,6 +235,10 @@ def _oso_row(number: int, xml: bytes, params: OsoParameters, where: str) -> Row:
     except RequestValidationError as exc:
         detail = {"path": where, "code": "oso_dossier", "message": exc.message}
         return Row(number, None, [detail, *exc.details])
+    except Exception as exc:  # a dossier the importer cannot take: this row only
+        log.warning("dossier not imported", extra={"row": number, "error": type(exc).__name__})
+        message = "The dossier could not be read as an OSO dossier."
+        return Row(number, None, [{"path": where, "code": "oso_dossier", "message": message}])
     warnings = [w.model_dump(mode="json") for w in imported.warnings]
     return Row(number, imported.request.model_dump(mode="json"), [], warnings)
 
@@ -228,53 +247,59 @@ def xml_rows(stream: IO[bytes], params: OsoParameters) -> Iterator[Row]:
     yield _oso_row(1, stream.read(MAX_MEMBER_BYTES + 1), params, "/")
 
 
-def zip_rows(stream: IO[bytes], params: OsoParameters | None) -> Iterator[Row]:
-    """One row per XML file in the archive, in name order; sizes are checked before reading."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(stream.read()))
-        members = sorted(
-            (
-                m
-                for m in archive.infolist()
-                if not m.is_dir() and m.filename.lower().endswith(".xml")
-            ),
-            key=lambda m: m.filename,
-        )
-    except zipfile.BadZipFile as exc:
-        raise RequestValidationError(f"The zip archive cannot be read: {exc}.") from exc
-    if len(members) > MAX_ZIP_MEMBERS:
-        raise RequestValidationError(f"The archive holds more than {MAX_ZIP_MEMBERS} dossiers.")
-    if params is None:  # a precheck: the archive opens
-        return
-    for number, member in enumerate(members, start=1):
-        if member.file_size > MAX_MEMBER_BYTES:
-            message = f"{member.filename} is larger than {MAX_MEMBER_BYTES} bytes."
-            yield Row(
-                number,
-                None,
-                [{"path": f"/{member.filename}", "code": "too_large", "message": message}],
-            )
-            continue
-        with archive.open(member) as data:
-            yield _oso_row(number, data.read(MAX_MEMBER_BYTES + 1), params, f"/{member.filename}")
+def zip_rows(stream: IO[bytes], params: OsoParameters | None, part: Part) -> Iterator[Row]:
+    """One row per XML file in the archive, in name order, the members of `part` only
+    (`archives.py`: budgets, and what is refused per member)."""
+    with archives.seekable(stream, MAX_UPLOAD_BYTES) as file:
+        archive, members = archives.open_archive(file)
+        if params is None:  # a precheck: the archive opens and is within its budgets
+            return
+        for index, member in archives.part_members(members, part):
+            where = f"/{member.filename[:200]}"
+            try:
+                xml = archives.read_member(archive, member)
+            except ValueError as exc:
+                message = str(exc)[:300]
+                yield Row(
+                    index + 1, None, [{"path": where, "code": "zip_member", "message": message}]
+                )
+                continue
+            yield _oso_row(index + 1, xml, params, where)
 
 
-def rows(media: str, stream: IO[bytes], params: OsoParameters | None) -> Iterator[Row]:
+def rows(
+    media: str, stream: IO[bytes], params: OsoParameters | None, part: Part | None = None
+) -> Iterator[Row]:
+    """The rows of a body, at most MAX_BATCH_ROWS; a zip archive's from `part` on."""
     if media == JSON:
-        return json_rows(stream)
-    if media == CSV:
-        return csv_rows(stream)
-    if params is None:
+        found = json_rows(stream)
+    elif media == CSV:
+        found = csv_rows(stream)
+    elif params is None:
         raise RequestValidationError("OSO dossiers need the arrangement and the date.")
-    return xml_rows(stream, params) if media == XML else zip_rows(stream, params)
+    else:
+        found = (
+            xml_rows(stream, params) if media == XML else zip_rows(stream, params, part or Part())
+        )
+    return _budgeted(found)
+
+
+def _budgeted(found: Iterator[Row]) -> Iterator[Row]:
+    for row in found:
+        if row.number > MAX_BATCH_ROWS:
+            message = f"A batch holds at most {MAX_BATCH_ROWS} rows; the rest is not read."
+            yield Row(row.number, None, [{"path": "", "code": "batch_rows", "message": message}])
+            return
+        yield row
 
 
 def precheck(media: str, body: bytes) -> None:
-    """What can be refused at once, before a batch is accepted: a JSON batch's shape, a CSV
-    header, an archive that cannot be opened. Rows are checked one by one later."""
+    """What can be refused at once, before a batch is accepted: JSON that is not a batch, a
+    CSV header, an archive that cannot be opened or is over its budgets. Rows are checked one
+    by one later."""
     if media == JSON:
-        for _ in json_rows(io.BytesIO(body)):
-            break
+        for _ in json_items.items(io.BytesIO(body)):
+            pass
     elif media == CSV:
         next(csv_rows(io.BytesIO(body)), None)
     elif media == XML:
@@ -284,4 +309,4 @@ def precheck(media: str, body: bytes) -> None:
 
         check_dossier(body)
     elif media == ZIP:
-        next(zip_rows(io.BytesIO(body), None), None)
+        next(zip_rows(io.BytesIO(body), None, Part()), None)

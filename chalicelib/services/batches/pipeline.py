@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from chalicelib.errors import (
+    AlreadyExistsError,
     NotFoundError,
     RequestValidationError,
     ServiceUnavailableError,
@@ -25,7 +26,7 @@ from chalicelib.errors import (
 )
 from chalicelib.models.common import OUTCOMES
 from chalicelib.services import Services
-from chalicelib.services.batches import formats
+from chalicelib.services.batches import formats, submission
 from chalicelib.services.batches.chunks import ChunkDecider
 from chalicelib.storage.caching import CachingStorage
 from chalicelib.storage.transport import BlobStore, Message, Queue
@@ -33,6 +34,7 @@ from chalicelib.storage.transport import BlobStore, Message, Queue
 log = logging.getLogger("toewijzing.batch")
 CHUNK_ROWS = 100
 CHUNK_BYTES = 200_000  # SQS takes 256 KB a message
+ROW_BYTES = 50_000  # a row larger than this is rejected (README, "Budgets")
 
 
 def blob_key(region_id: str, batch_id: str) -> str:
@@ -62,18 +64,34 @@ class Batches:
     # The API side
 
     def accept(
-        self, region_id: str, media: str, body: bytes | None, params: dict[str, Any]
-    ) -> dict[str, Any]:
-        """Record a batch, check what can be checked at once, queue it; 202 with its URL."""
+        self,
+        region_id: str,
+        media: str,
+        body: bytes | None,
+        params: dict[str, Any],
+        idempotency_key: str | None = None,
+    ) -> tuple[dict[str, Any], bool]:
+        """Record a batch, check what can be checked at once, queue it; its URLs, and whether
+        it is the batch an earlier submission with the same `Idempotency-Key` made."""
         self.regions.get_region(region_id)
         if media not in formats.FORMATS:
             raise RequestValidationError(f"A batch is one of {', '.join(formats.FORMATS)}.")
-        batch_id = self.new_id()
-        key = params.pop("upload_key", None) or blob_key(region_id, batch_id)
+        self._oso_parameters(region_id, media, params)  # 400 now rather than per row later
         if body is not None:
             formats.precheck(media, body)
+        batch_id = self.new_id()
+        if idempotency_key is not None:
+            fingerprint = submission.fingerprint(media, params, body)
+            claimed = submission.claim(self.storage, region_id, idempotency_key, fingerprint,
+                                       batch_id)  # fmt: skip
+            if claimed != batch_id and self.storage.get_batch(region_id, claimed) is not None:
+                return submission.accepted(region_id, claimed), True
+            batch_id = claimed  # ours, or one whose first submission died before its record
+        key = params.pop("upload_key", None) or blob_key(region_id, batch_id)
+        if body is None:
+            submission.check_upload(self.blobs, key, formats.MAX_UPLOAD_BYTES)
+        else:
             self.blobs.put(key, body)
-        self._oso_parameters(region_id, media, params)  # 400 now rather than per row later
         record = {
             "batch_id": batch_id,
             "region_id": region_id,
@@ -83,7 +101,10 @@ class Batches:
             "parameters": params,
             "blob": key,
         }
-        self.storage.put_batch(region_id, batch_id, record)
+        try:
+            self.storage.put_batch(region_id, batch_id, record)
+        except AlreadyExistsError:  # the same key at the same moment: that one is the batch
+            return submission.accepted(region_id, batch_id), True
         try:
             self._send([{"kind": "split", "region_id": region_id, "batch_id": batch_id}])
         except ServiceUnavailableError:  # not queued: leave no batch behind that looks queued
@@ -92,21 +113,21 @@ class Batches:
             if body is not None:
                 self.blobs.delete(key)
             raise
-        url = f"/v1/regions/{region_id}/batches/{batch_id}"
-        return {"batch_id": batch_id, "status_url": url, "results_url": f"{url}/results"}
+        return submission.accepted(region_id, batch_id), False
 
     def upload(self, region_id: str, media: str) -> dict[str, Any]:
-        """A presigned URL for a body larger than the API takes, and how to submit it after."""
+        """A presigned POST for a body larger than the API takes (S3 refuses one over
+        MAX_UPLOAD_BYTES), and how to submit it after."""
         self.regions.get_region(region_id)
         upload_id = self.new_id()
         key = f"uploads/{region_id}/{upload_id}"
-        url = self.blobs.upload_url(key, media)
-        if url is None:
+        form = self.blobs.upload_form(key, media, formats.MAX_UPLOAD_BYTES)
+        if form is None:
             raise UploadsUnavailableError(
                 "This deployment has no large uploads; send the body itself."
             )
-        return {"upload_id": upload_id, "upload_url": url, "method": "PUT",
-                "headers": {"Content-Type": media}}  # fmt: skip
+        return {"upload_id": upload_id, "upload_url": form["url"], "method": "POST",
+                "fields": form["fields"], "max_bytes": formats.MAX_UPLOAD_BYTES}  # fmt: skip
 
     def queue_work(self, messages: Iterable[Message]) -> None:
         """Send `split` or `chunk` messages to the worker (the sweeper's requeueing)."""
@@ -200,34 +221,57 @@ class Batches:
     # The worker side
 
     def handle(self, message: Message) -> None:
-        """One queued message: `split` a batch into chunks, or decide one `chunk` of rows."""
+        """One queued message: `split` a batch (or a part of an archive) into chunks, or decide
+        one `chunk` of rows."""
         if message["kind"] == "split" and "chunks" in message:
             self.resend(message["region_id"], message["batch_id"], message["chunks"])
         elif message["kind"] == "split":
-            self.split(message["region_id"], message["batch_id"])
+            self.split(message["region_id"], message["batch_id"], message.get("part"))
         else:
             self.process_chunk(message)
             self.finish(message["region_id"], message["batch_id"])
 
-    def split(self, region_id: str, batch_id: str) -> None:
+    def split(self, region_id: str, batch_id: str, part: dict[str, int] | None = None) -> None:
         """Stream the batch's body into chunk messages; then record the total. The body stays
         until every chunk is decided (`finish`): a lost chunk message is sent again from it
-        (`resend`, by the sweeper)."""
+        (`resend`, by the sweeper).
+
+        An archive is split in parts (`archives.SPLIT_MEMBERS`): each part's message sends
+        its chunks and then the next part's message; the last one records the total. Any
+        error but an outage (which brings the message back) fails the batch with a reason:
+        every upload ends, and its body is deleted."""
         record = self._record(region_id, batch_id)
         if record.get("total") is not None:
             return  # split before: the chunks were sent
-        params = self._oso_parameters(region_id, record["format"], dict(record["parameters"]))
-        total, chunks = 0, 0
+        part = part or {"start": 0, "chunks": 0, "rows": 0}
+        reading = formats.Part(part["start"])
+        total, chunks = part["rows"], part["chunks"]
         outcome: dict[str, Any] = {"status": "processing"}
         try:
+            params = self._oso_parameters(region_id, record["format"], dict(record["parameters"]))
             with self.blobs.open(record["blob"]) as stream:
-                for chunk in self._chunks(formats.rows(record["format"], stream, params)):
+                found = formats.rows(record["format"], stream, params, reading)
+                for chunk in self._chunks(found):
                     self._send([{"kind": "chunk", "region_id": region_id, "batch_id": batch_id,
                                  "chunk": chunks, "rows": chunk}])  # fmt: skip
                     total += len(chunk)
                     chunks += 1
-        except RequestValidationError as exc:  # an uploaded body that is not what it says
+            if reading.next_start is not None:
+                rest = {"start": reading.next_start, "chunks": chunks, "rows": total}
+                self._send([{"kind": "split", "region_id": region_id, "batch_id": batch_id,
+                             "part": rest}])  # fmt: skip
+                return
+        except ServiceUnavailableError:
+            raise  # an outage: the message comes back
+        except RequestValidationError as exc:  # a body that is not what its format says
             outcome = {"status": "failed", "error": {"code": exc.code, "message": exc.message}}
+        except Exception as exc:  # whatever it is, the batch ends
+            outcome = {"status": "failed", "error": {"code": "unreadable_body", "message":
+                       f"The body could not be read as {record['format']}."}}  # fmt: skip
+            log.warning("batch body unreadable", extra={"error": type(exc).__name__})
+        if outcome["status"] == "failed":
+            log.warning("batch failed", extra={"batch_id": batch_id,
+                                               "code": outcome["error"]["code"]})  # fmt: skip
         self.storage.update_batch(
             region_id, batch_id, {**outcome, "total": total, "chunks": chunks}
         )
@@ -268,14 +312,25 @@ class Batches:
         return True
 
     def _chunks(self, rows: Iterator[formats.Row]) -> Iterator[list[dict[str, Any]]]:
+        """Chunks of at most `chunk_rows` rows and CHUNK_BYTES of JSON (an SQS message); a
+        row larger than ROW_BYTES is rejected (its document is not sent on)."""
         chunk: list[dict[str, Any]] = []
         size = 0
         for row in rows:
             item = {"row": row.number, "document": row.document, "errors": row.errors,
                     "warnings": row.warnings}  # fmt: skip
+            length = len(json.dumps(item, default=str))
+            if length > ROW_BYTES:
+                message = f"The row is larger than {ROW_BYTES} bytes."
+                error = {"path": "", "code": "row_size", "message": message}
+                item = {"row": row.number, "document": None, "warnings": [], "errors": [error]}
+                length = 200
+            if chunk and size + length > CHUNK_BYTES:
+                yield chunk
+                chunk, size = [], 0
             chunk.append(item)
-            size += len(json.dumps(item))
-            if len(chunk) >= self.chunk_rows or size >= CHUNK_BYTES:
+            size += length
+            if len(chunk) >= self.chunk_rows:
                 yield chunk
                 chunk, size = [], 0
         if chunk:

@@ -43,8 +43,10 @@ def submit(region_id: str) -> Response:
         raise UnsupportedMediaTypeError(
             f"Send a batch as one of {', '.join(formats.FORMATS)}, not {media or 'nothing'}."
         )
-    accepted = batches().accept(region_id, media, body, params)
-    return json_response(accepted, 202, {"Location": accepted["status_url"]})
+    key = request.headers.get("idempotency-key")
+    accepted, replayed = batches().accept(region_id, media, body, params, key)
+    headers = {"Location": accepted["status_url"], "Idempotent-Replayed": str(replayed).lower()}
+    return json_response(accepted, 202, headers)
 
 
 @bp.route(f"{BASE}/uploads", methods=["POST"], content_types=ANY_CONTENT_TYPE)

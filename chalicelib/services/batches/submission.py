@@ -1,0 +1,63 @@
+"""What a batch submission checks before it is accepted: its `Idempotency-Key` and its upload.
+
+A batch's `Idempotency-Key` is claimed as a decision's is (`services/decisions.py`), in a
+namespace of its own (`batch/<key>`: a key may not hold a `/`, so it meets no decision key).
+Its fingerprint covers every input that changes the batch's result: the format, the query
+parameters (the OSO arrangement, date and evidence, an upload's id) and the body. The same key
+with the same submission returns the first batch; with another, a 409.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from chalicelib.errors import ConflictError, PayloadTooLargeError, RequestValidationError
+from chalicelib.services.decisions import IDEMPOTENCY_KEY
+from chalicelib.storage.ports import IdempotencyRecord, Storage
+from chalicelib.storage.transport import BlobStore
+
+
+def fingerprint(media: str, params: dict[str, Any], body: bytes | None) -> str:
+    digest = hashlib.sha256(json.dumps([media, params], sort_keys=True).encode())
+    digest.update(b"\0" + (body if body is not None else b""))
+    return digest.hexdigest()
+
+
+def claim(storage: Storage, region_id: str, key: str, body_hash: str, batch_id: str) -> str:
+    """The batch id held by `key`: `batch_id` if the key is new."""
+    if not IDEMPOTENCY_KEY.match(key):
+        raise RequestValidationError(
+            "The Idempotency-Key header must be 1-100 characters of A-Z a-z 0-9 . _ : -.",
+            [{"path": "Idempotency-Key", "code": "idempotency_key",
+              "message": "Invalid Idempotency-Key."}],
+        )  # fmt: skip
+    held = storage.claim_idempotency(
+        IdempotencyRecord(region_id, f"batch/{key}", body_hash, batch_id)
+    )
+    if held.body_hash != body_hash:
+        raise ConflictError(
+            "This Idempotency-Key was used before with another batch (body, format or "
+            "parameters); use a new key."
+        )
+    return held.decision_id
+
+
+def check_upload(blobs: BlobStore, key: str, limit: int) -> None:
+    """An upload that is not there is a 400 at once; one over `limit` bytes a 413 (and
+    deleted), before anything of it is read."""
+    size = blobs.size(key)
+    if size is None:
+        raise RequestValidationError(
+            "There is no upload with this upload_id (or it was used before): upload first.",
+            [{"path": "?upload_id", "code": "upload_missing", "message": "No such upload."}],
+        )
+    if size > limit:
+        blobs.delete(key)
+        raise PayloadTooLargeError(f"The upload is {size} bytes; at most {limit} are taken.")
+
+
+def accepted(region_id: str, batch_id: str) -> dict[str, Any]:
+    url = f"/v1/regions/{region_id}/batches/{batch_id}"
+    return {"batch_id": batch_id, "status_url": url, "results_url": f"{url}/results"}
