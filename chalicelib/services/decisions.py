@@ -107,8 +107,11 @@ class Decisions:
                 decision_id = claimed
                 existing = self.storage.get_decision(region_id, decision_id, self.today())
             if existing is not None:
+                # the first request may have died before counting its change: count it
+                self.storage.touch_statistics(region_id)
                 return join_health_data(existing), True
         stored = self._number_and_store(region_id, decision_id, request, evaluation)
+        self.storage.touch_statistics(region_id)  # after the write (services/statistics.py)
         return join_health_data(stored), False
 
     def _claim(self, region_id: str, key: str, request: DecisionRequest, decision_id: str) -> str:

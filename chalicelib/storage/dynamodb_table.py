@@ -123,18 +123,22 @@ class DynamoTable:
         )
 
     def _get_many(self, region_id: str, sks: list[str]) -> dict[str, Item]:
-        """Items of the region's partition by sort key (BatchGetItem, 100 keys a request,
-        unprocessed keys asked again); those that exist, by sort key."""
-        found: dict[str, Item] = {}
-        pk = _s(region_pk(region_id))
-        for start in range(0, len(sks), BATCH_GET_KEYS):
-            keys = [{PK: pk, SK: _s(sk)} for sk in sks[start : start + BATCH_GET_KEYS]]
-            request: dict[str, Any] = {self._table: {"Keys": keys, "ConsistentRead": True}}
+        """Items of the region's partition by sort key; those that exist, by sort key."""
+        found = self._get_keys([(region_pk(region_id), sk) for sk in sks])
+        return {sk: item for (_, sk), item in found.items()}
+
+    def _get_keys(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], Item]:
+        """Items by (PK, SK) (BatchGetItem, 100 keys a request, unprocessed keys asked again,
+        consistent reads); those that exist."""
+        found: dict[tuple[str, str], Item] = {}
+        for start in range(0, len(keys), BATCH_GET_KEYS):
+            chosen = [{PK: _s(pk), SK: _s(sk)} for pk, sk in keys[start : start + BATCH_GET_KEYS]]
+            request: dict[str, Any] = {self._table: {"Keys": chosen, "ConsistentRead": True}}
             while request:
                 with translated_errors():
                     response = self._client.batch_get_item(RequestItems=request)
                 for item in response.get("Responses", {}).get(self._table, []):
-                    found[item[SK]["S"]] = item
+                    found[(item[PK]["S"], item[SK]["S"])] = item
                 request = dict(response.get("UnprocessedKeys") or {})
         return found
 

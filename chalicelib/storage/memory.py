@@ -37,6 +37,8 @@ class MemoryStorage:
         self._chunks: dict[tuple[str, str], dict[int, dict[str, Any]]] = {}
         self._leases: dict[tuple[str, str, int], tuple[str, int]] = {}  # holder, until
         self._national: dict[tuple[str, str], dict[str, Any]] = {}
+        self._stamps: dict[str, int] = {}
+        self._snapshots: dict[tuple[str, dt.date], tuple[int, dict[str, Any]]] = {}
 
     def put_region(self, region: dict[str, Any]) -> bool:
         with self._lock:
@@ -164,6 +166,32 @@ class MemoryStorage:
     def list_national_documents(self, kind: str) -> list[dict[str, Any]]:
         with self._lock:
             return [copy.deepcopy(d) for (k, _), d in sorted(self._national.items()) if k == kind]
+
+    # Statistics snapshots
+
+    def touch_statistics(self, region_id: str) -> None:
+        with self._lock:
+            self._stamps[region_id] = self._stamps.get(region_id, 0) + 1
+
+    def statistics_snapshots(
+        self, region_ids: list[str], teldatum: dt.date
+    ) -> dict[str, tuple[int, dict[str, Any] | None]]:
+        with self._lock:
+            return {
+                r: (
+                    self._stamps.get(r, 0),
+                    copy.deepcopy(self._snapshots.get((r, teldatum), (0, None))[1]),
+                )
+                for r in region_ids
+            }
+
+    def put_statistics_snapshot(
+        self, region_id: str, teldatum: dt.date, stamp: int, snapshot: dict[str, Any]
+    ) -> None:
+        with self._lock:
+            held = self._snapshots.get((region_id, teldatum))
+            if held is None or held[0] <= stamp:
+                self._snapshots[(region_id, teldatum)] = (stamp, copy.deepcopy(snapshot))
 
     # Batches
 

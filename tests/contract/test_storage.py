@@ -221,3 +221,34 @@ def test_a_chunk_is_written_in_bulk_and_read_back_as_single_writes_are(storage: 
     later = storage.get_decisions("VO2001", ["d001"], dt.date(2020, 3, 1))
     assert later["d001"].health is None  # as get_decision: gone from the expiry date
     assert storage.get_decisions("VO2002", ids, TODAY) == {}  # another region's partition
+
+
+def test_statistics_snapshots_count_changes_and_keep_the_latest(storage: Storage) -> None:
+    t, other = dt.date(2017, 10, 1), dt.date(2016, 10, 1)
+    assert storage.statistics_snapshots(["VO2001", "VO2002"], t) == {
+        "VO2001": (0, None),
+        "VO2002": (0, None),
+    }
+    storage.touch_statistics("VO2001")
+    storage.touch_statistics("VO2001")
+    storage.put_statistics_snapshot("VO2001", t, 2, {"figures": "two", "share": "0.1250"})
+    storage.put_statistics_snapshot("VO2001", t, 1, {"figures": "one"})  # older: not kept
+    assert storage.statistics_snapshots(["VO2001", "VO2002"], t) == {
+        "VO2001": (2, {"figures": "two", "share": "0.1250"}),
+        "VO2002": (0, None),
+    }
+    assert storage.statistics_snapshots(["VO2001"], other) == {"VO2001": (2, None)}
+    storage.put_statistics_snapshot("VO2001", t, 2, {"figures": "again"})  # same count: replaced
+    assert storage.statistics_snapshots(["VO2001"], t)["VO2001"][1] == {"figures": "again"}
+    assert storage.list_region_decisions("VO2001") == []
+    assert storage.list_region_documents("VO2001", "stats") == []
+
+
+def test_statistics_snapshots_read_many_regions(storage: Storage) -> None:
+    t = dt.date(2017, 10, 1)
+    regions = [f"VO{n:04d}" for n in range(120)]  # more than one BatchGetItem request
+    for n, region in enumerate(regions):
+        storage.touch_statistics(region)
+        storage.put_statistics_snapshot(region, t, 1, {"n": n})
+    found = storage.statistics_snapshots(regions, t)
+    assert found == {r: (1, {"n": n}) for n, r in enumerate(regions)}
