@@ -38,7 +38,7 @@ from chalicelib.storage.schema import GSI1, GSI1PK, GSI1SK, PK, SK, TTL_ATTRIBUT
 
 REGIONS_KEY = "REGIONS"
 NATIONAL_PK = "NATIONAL"
-STAMP_SK = "STATS"
+STAMP_SK = "stats"  # lower case: no region document kind (`KIND#...`) reaches it
 SNAPSHOT_BYTES = 300_000  # compressed; a larger snapshot is not stored (items hold 400 KB)
 
 
