@@ -60,6 +60,7 @@ def dynamodb_storage(settings: Settings) -> Storage:
     from botocore.config import Config
 
     from chalicelib.storage.dynamodb import DynamoStorage
+    from chalicelib.storage.metering import watch
 
     config = Config(
         # 3 attempts in all, with standard backoff: a throttled or unreachable table gives up
@@ -71,7 +72,7 @@ def dynamodb_storage(settings: Settings) -> Storage:
         # own check of each parameter costs about a quarter of a batch chunk's client CPU.
         parameter_validation=False,
     )
-    return DynamoStorage(boto3.client("dynamodb", config=config), settings.table_name)
+    return DynamoStorage(watch(boto3.client("dynamodb", config=config)), settings.table_name)
 
 
 def build(settings: Settings) -> Services:
@@ -120,6 +121,7 @@ def build_batches(services: Services) -> Batches:
     import tempfile
 
     from chalicelib.services.batches.pipeline import Batches
+    from chalicelib.storage.metering import watch
     from chalicelib.storage.transport import (
         BlobStore,
         DirectoryBlobStore,
@@ -134,7 +136,7 @@ def build_batches(services: Services) -> Batches:
     if settings.bucket:
         import boto3
 
-        blobs = S3BlobStore(boto3.client("s3"), settings.bucket)
+        blobs = S3BlobStore(watch(boto3.client("s3")), settings.bucket)
     else:
         root = Path(settings.blob_dir or tempfile.mkdtemp(prefix="toewijzing-blobs-"))
         blobs = DirectoryBlobStore(root)
@@ -143,7 +145,7 @@ def build_batches(services: Services) -> Batches:
     if settings.queue_url:
         import boto3
 
-        queue = SqsQueue(boto3.client("sqs"), settings.queue_url)
+        queue = SqsQueue(watch(boto3.client("sqs")), settings.queue_url)
     else:
         queue = InProcessQueue(batches.handle, background=settings.stage == "local")
     batches.queue = queue
