@@ -25,7 +25,7 @@ import datetime as dt
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from chalicelib import logs
 from chalicelib.config import Settings
@@ -78,8 +78,12 @@ def dynamodb_storage(settings: Settings) -> Storage:
 def build(settings: Settings) -> Services:
     from chalicelib.services import Services
     from chalicelib.storage.memory import MemoryStorage
+    from chalicelib.storage.read_cache import ReadCache
 
-    storage = MemoryStorage() if settings.storage == "memory" else dynamodb_storage(settings)
+    storage: Storage = MemoryStorage()
+    if settings.storage != "memory":
+        # tokens, regions, opt-outs, criteria kept up to 30 s in the container (read_cache.py)
+        storage = cast("Storage", ReadCache(dynamodb_storage(settings)))
     return Services(storage, settings, utc_now, new_id)
 
 
