@@ -192,7 +192,7 @@ class Statistics:
         basis = hashlib.sha256(json.dumps(region, sort_keys=True).encode()).hexdigest()
         if snapshot is not None and (snapshot["stamp"], snapshot["basis"]) == (stamp, basis):
             return dict(snapshot["statistics"])
-        documents = self.storage.list_region_decisions(region_id)
+        documents = self.storage.list_region_decision_views(region_id)
         figures = region_statistics(region, documents, self.enrolments_by_date(region_id), teldatum)
         fresh = {"stamp": stamp, "basis": basis, "statistics": figures}
         self.storage.put_statistics_snapshot(region_id, teldatum, stamp, fresh)

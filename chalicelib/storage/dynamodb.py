@@ -16,10 +16,12 @@ import json
 import zlib
 from typing import Any
 
+from chalicelib.domain.statistics import statistics_view
 from chalicelib.errors import AlreadyExistsError
 from chalicelib.storage import cursor as cursors
 from chalicelib.storage.dynamodb_batches import DynamoBatches
 from chalicelib.storage.dynamodb_table import (
+    VIEW,
     Item,
     _decision_item,
     _health_item,
@@ -242,6 +244,21 @@ class DynamoStorage(DynamoBatches):
     def list_region_decisions(self, region_id: str) -> list[dict[str, Any]]:
         items = self._query_prefix(region_pk(region_id), "DECISION#")
         return [json.loads(item["doc"]["S"]) for item in items]
+
+    def list_region_decision_views(self, region_id: str) -> list[dict[str, Any]]:
+        """One query projected to the views (a tenth of the bytes); the decisions stored
+        before views were written are read whole and cut here."""
+        pk = region_pk(region_id)
+        items = self._query(
+            KeyConditionExpression=f"{PK} = :pk AND begins_with({SK}, :prefix)",
+            ExpressionAttributeValues={":pk": _s(pk), ":prefix": _s("DECISION#")},
+            ProjectionExpression=f"{SK}, {VIEW}",
+            ConsistentRead=True,
+        )
+        views = [json.loads(i[VIEW]["S"]) for i in items if VIEW in i]
+        older = [i[SK]["S"] for i in items if VIEW not in i]
+        whole = self._get_many(region_id, older)
+        return views + [statistics_view(json.loads(i["doc"]["S"])) for i in whole.values()]
 
     def put_national_document(self, kind: str, key: str, document: dict[str, Any]) -> None:
         self._put_new(

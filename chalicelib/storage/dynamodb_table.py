@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from chalicelib.domain.statistics import statistics_view
 from chalicelib.errors import AlreadyExistsError, StorageUnavailableError
 from chalicelib.storage.aws_errors import translated_errors
 from chalicelib.storage.ports import StoredDecision
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 Item = dict[str, Any]
 
+VIEW = "stats_view"  # the decision's `statistics_view`, JSON
 BATCH_GET_KEYS = 100  # DynamoDB's limits per BatchGetItem and BatchWriteItem request
 BATCH_WRITE_ITEMS = 25
 WRITE_ATTEMPTS = 8  # about 7 s of pauses in all before unprocessed items count as an outage
@@ -57,7 +59,7 @@ def _health_item(decision: StoredDecision, expires_at: int) -> Item | None:
 
 
 def _decision_item(decision: StoredDecision) -> Item:
-    return {
+    item = {
         PK: _s(region_pk(decision.region_id)),
         SK: _s(f"DECISION#{decision.decision_id}"),
         GSI1PK: _s(student_key(decision.region_id, decision.student_ref)),
@@ -67,6 +69,9 @@ def _decision_item(decision: StoredDecision) -> Item:
         "health_expires_on": _s(decision.health_expires_on.isoformat()),
         "doc": _s(json.dumps(decision.document, sort_keys=True)),
     }
+    # what the statistics read, for a projected query (KEYS.md)
+    item[VIEW] = _s(json.dumps(statistics_view(decision.document), sort_keys=True))
+    return item
 
 
 class DynamoTable:

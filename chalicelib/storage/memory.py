@@ -7,6 +7,7 @@ import datetime as dt
 import threading
 from typing import Any
 
+from chalicelib.domain.statistics import statistics_view
 from chalicelib.errors import AlreadyExistsError
 from chalicelib.storage import cursor as cursors
 from chalicelib.storage.ports import (
@@ -156,6 +157,9 @@ class MemoryStorage:
                 for (r, _), d in sorted(self._decisions.items())
                 if r == region_id
             ]
+
+    def list_region_decision_views(self, region_id: str) -> list[dict[str, Any]]:
+        return [statistics_view(d) for d in self.list_region_decisions(region_id)]
 
     def put_national_document(self, kind: str, key: str, document: dict[str, Any]) -> None:
         with self._lock:

@@ -175,6 +175,10 @@ class Storage(BatchStorage, Protocol):
     def list_region_decisions(self, region_id: str) -> list[dict[str, Any]]:
         """The public documents (no health data) of all the region's decisions, in any order."""
 
+    def list_region_decision_views(self, region_id: str) -> list[dict[str, Any]]:
+        """`domain.statistics.statistics_view` of every decision of the region, in any order:
+        what the statistics read, without the rest of each document."""
+
     def put_national_document(self, kind: str, key: str, document: dict[str, Any]) -> None:
         """Store a new national document of a kind (`budgetshares`, ...); never overwrites."""
 

@@ -8,6 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from chalicelib.errors import AlreadyExistsError, InvalidCursorError
+from chalicelib.storage.dynamodb import DynamoStorage
+from chalicelib.storage.dynamodb_table import VIEW
 from chalicelib.storage.ports import (
     IdempotencyRecord,
     Storage,
@@ -252,3 +254,49 @@ def test_statistics_snapshots_read_many_regions(storage: Storage) -> None:
         storage.put_statistics_snapshot(region, t, 1, {"n": n})
     found = storage.statistics_snapshots(regions, t)
     assert found == {r: (1, {"n": n}) for n, r in enumerate(regions)}
+
+
+def test_decision_views_hold_what_the_statistics_read(storage: Storage) -> None:
+    document = {
+        "decision_id": "d1",
+        "volgnummer": "VO2001-2017-000001",
+        "student_ref": "ll-1",
+        "arrangement": "lwoo",
+        "outcome": "granted",
+        "decided_on": "2017-03-01",
+        "valid_from": "2017-03-01",
+        "valid_until": None,
+        "school_brin": "00YY",
+        "explanation": [
+            {"route": "lwoo-a", "met": True, "grants": ["lwoo"], "conditions": [{"x": 1}]},
+            {"route": "pro", "met": True, "grants": ["pro"], "conditions": []},
+            {"route": "lwoo-b", "met": False, "grants": ["lwoo"], "conditions": []},
+        ],
+        "findings": [{"severity": "warning", "code": "w", "path": "", "message": "m"}],
+    }
+    stored = StoredDecision(**{**decision("d1").__dict__, "document": document})
+    storage.put_decision(stored, expires_at=0)
+    storage.put_decision(decision("d2", ref="ll-2"), expires_at=0)  # no route, no arrangement
+    views = sorted(storage.list_region_decision_views("VO2001"), key=lambda v: v["decision_id"])
+    assert views[0] == {
+        **{k: v for k, v in document.items() if k not in ("explanation", "findings")},
+        "explanation": [{"route": "lwoo-a", "met": True, "grants": ["lwoo"]}],
+        "findings": [],
+    }
+    assert views[1] == {"decision_id": "d2", "outcome": "granted", "explanation": [],
+                        "findings": []}  # fmt: skip
+    assert storage.list_region_decision_views("VO2002") == []
+
+
+def test_decisions_stored_without_a_view_are_read_whole(storage: Storage) -> None:
+    if not isinstance(storage, DynamoStorage):
+        pytest.skip("only DynamoDB has decisions stored before views were written")
+    storage.put_decision(decision("d1"), expires_at=0)
+    storage.put_decision(decision("d2", ref="ll-2"), expires_at=0)
+    item = storage._get("REGION#VO2001", "DECISION#d2")
+    assert item is not None and VIEW in item
+    del item[VIEW]
+    storage._client.put_item(TableName=storage._table, Item=item)  # as stored before
+    views = sorted(storage.list_region_decision_views("VO2001"), key=lambda v: v["decision_id"])
+    assert [v["decision_id"] for v in views] == ["d1", "d2"]
+    assert views[1] == views[0] | {"decision_id": "d2"}

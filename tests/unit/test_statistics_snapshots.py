@@ -18,7 +18,12 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chalicelib.domain.statistics import national_statistics, region_statistics
+from chalicelib.domain.statistics import (
+    DecisionSummary,
+    national_statistics,
+    region_statistics,
+    statistics_view,
+)
 from chalicelib.models.statistics import EnrolmentIn
 from chalicelib.services.regions import Regions
 from chalicelib.services.statistics import Statistics
@@ -171,3 +176,34 @@ def test_every_read_equals_the_computation_over_every_decision(ops: list[Any]) -
     for region in REGIONS:
         for t in TELDATA:
             assert statistics.region(region, t) == reference(store, statistics, region, t)
+
+
+routes = st.lists(
+    st.fixed_dictionaries(
+        {"route": st.sampled_from(["lwoo-a", "lwoo-b", "pro"]), "met": st.booleans()},
+        optional={"grants": st.lists(st.sampled_from(["lwoo", "pro"]), max_size=2)},
+    ),
+    max_size=4,
+)
+findings = st.lists(
+    st.fixed_dictionaries(
+        {"severity": st.sampled_from(["error", "warning"]), "code": st.sampled_from("abc")}
+    ),
+    max_size=4,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(decisions, routes, findings, st.booleans())
+def test_the_stored_view_gives_the_same_summary_as_the_document(
+    doc: dict[str, Any], explanation: list[Any], found: list[Any], numbered: bool
+) -> None:
+    document = {**doc, "explanation": explanation, "findings": found, "extra": {"x": 1}}
+    if not numbered:
+        del document["volgnummer"]
+    view = statistics_view(document)
+    assert DecisionSummary.from_document(view) == DecisionSummary.from_document(document)
+    assert statistics_view(view) == view
+    assert "extra" not in view
+    broken = {**document, "explanation": [{"met": True}]}  # no route: read whole, fails alike
+    assert statistics_view(broken) == broken
