@@ -9,9 +9,9 @@ Run as `.venv/bin/python bench/bench_statistics.py [--sizes 2000,8000,32000] [--
    document: four school years, a mix of outcomes, one student in ten decided twice), written in
    bulk (`put_chunk_rows`, as batches write), then one change counted (`touch_statistics`).
 3. Per size, `Statistics.region(teldatum 2019-10-01)`: the first read after a change computes from
-   every decision (today's computation) and stores a snapshot; the next reads read the snapshot
-   (median of --repeat rounds in which every read takes a turn, so noise falls on all alike).
-   Reported with the storage calls of one read.
+   every decision (today's computation, on each decision's stored view) and stores a snapshot;
+   the next reads read the snapshot (median of --repeat rounds in which every read takes a
+   turn, so noise falls on all alike). Reported with the storage calls of one read.
 4. --regions regions of --per-region decisions each; `Statistics.national` likewise, first read
    and then the median of --repeat.
 
@@ -187,7 +187,7 @@ def main() -> int:
 def report(rows: list[tuple[str, float, float, int, int]], sizes: list[int], args: Any) -> None:
     print(f"\nStatistics on dynalite, teldatum {TELDATUM} (next reads: median of {args.repeat})")
     print(
-        "| read | first read after a change (today's computation) | storage_calls "
+        "| read | first read after a change (computed from every decision) | storage_calls "
         "| next reads (snapshot) | storage_calls |"
     )
     print("|---|---|---|---|---|")
