@@ -83,6 +83,7 @@ bench: install install-node ## benchmarks: figures as ratios against a baseline 
 	$(BIN)/python bench/bench_http.py
 	$(BIN)/python bench/bench_batch.py
 	$(BIN)/python bench/bench_load.py
+	$(BIN)/python bench/bench_statistics.py
 
 clean: ## remove the virtualenv and caches (keeps .data/)
 	rm -rf $(VENV) node_modules out .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -16,6 +16,7 @@ from chalice import Chalice, Rate, Response
 from chalice.app import CloudWatchEvent, Request, SQSEvent
 
 from chalicelib.config import BATCH_QUEUE_NAME
+from chalicelib.storage import metering
 from chalicelib.web import http
 from chalicelib.web.routes import (
     batches,
@@ -51,6 +52,7 @@ def contract_errors(event: Request, get_response: Any) -> Response:
     """Chalice's own errors (405, unhandled 500s) in the contract's error shape; one JSON log
     line per request (chalicelib/logs.py: never a body, a query string or a header)."""
     started, rid = time.perf_counter(), http.request_id(event)
+    metering.start()
     response = http.to_contract_shape(get_response(event), rid)
     http.log_request(event, rid, response.status_code, started)
     return response

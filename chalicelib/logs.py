@@ -3,7 +3,8 @@
 `configure()` gives the `toewijzing` logger one handler that writes each record as one JSON
 object on stdout (CloudWatch keeps a line per object). `access()` is the only thing the HTTP
 layer logs per request: request id, method, the route *template* (never the concrete path or its
-query string, which may hold a student ref), status and duration. Anything else a module logs
+query string, which may hold a student ref), status, duration and its storage calls (count and
+milliseconds, `storage/metering.py`). Anything else a module logs
 goes through the same formatter; only the fields named in `FIELDS` are copied from `extra`.
 """
 
@@ -20,7 +21,17 @@ LOGGER = "toewijzing"
 ACCESS_LOGGER = "toewijzing.access"
 LEVEL = "TOEWIJZING_LOG_LEVEL"
 # The only `extra` fields a record may carry into a log line: none of them holds request data.
-FIELDS = ("request_id", "method", "route", "status", "duration_ms", "message_id", "error")
+FIELDS = (
+    "request_id",
+    "method",
+    "route",
+    "status",
+    "duration_ms",
+    "storage_calls",
+    "storage_ms",
+    "message_id",
+    "error",
+)
 
 
 class JsonFormatter(logging.Formatter):
@@ -74,8 +85,16 @@ def configure(environ: Mapping[str, str]) -> logging.Logger:
     return logger
 
 
-def access(request_id: str, method: str, route: str, status: int, duration_ms: float) -> None:
-    """The one line per request: no body, no query string, no header."""
+def access(
+    request_id: str,
+    method: str,
+    route: str,
+    status: int,
+    duration_ms: float,
+    storage: tuple[int, float] = (0, 0.0),
+) -> None:
+    """The one line per request: no body, no query string, no header; `storage`: the count
+    and milliseconds of its DynamoDB, S3 and SQS calls."""
     logging.getLogger(ACCESS_LOGGER).info(
         "request",
         extra={
@@ -84,5 +103,7 @@ def access(request_id: str, method: str, route: str, status: int, duration_ms: f
             "route": route,
             "status": status,
             "duration_ms": round(duration_ms, 2),
+            "storage_calls": storage[0],
+            "storage_ms": round(storage[1], 2),
         },
     )

@@ -25,7 +25,7 @@ import datetime as dt
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from chalicelib import logs
 from chalicelib.config import Settings
@@ -79,18 +79,23 @@ def aws_client(service: str, **changes: object) -> Any:
 
 def dynamodb_storage(settings: Settings) -> Storage:
     from chalicelib.storage.dynamodb import DynamoStorage
+    from chalicelib.storage.metering import watch
 
     # The adapter builds every request itself, and DynamoDB validates them again; botocore's
     # own check of each parameter costs about a quarter of a batch chunk's client CPU.
-    client = aws_client("dynamodb", parameter_validation=False)
+    client = watch(aws_client("dynamodb", parameter_validation=False))
     return DynamoStorage(client, settings.table_name)
 
 
 def build(settings: Settings) -> Services:
     from chalicelib.services import Services
     from chalicelib.storage.memory import MemoryStorage
+    from chalicelib.storage.read_cache import ReadCache
 
-    storage = MemoryStorage() if settings.storage == "memory" else dynamodb_storage(settings)
+    storage: Storage = MemoryStorage()
+    if settings.storage != "memory":
+        # tokens, regions, opt-outs, criteria kept up to 30 s in the container (read_cache.py)
+        storage = cast("Storage", ReadCache(dynamodb_storage(settings)))
     return Services(storage, settings, utc_now, new_id)
 
 
@@ -132,6 +137,7 @@ def build_batches(services: Services) -> Batches:
     import tempfile
 
     from chalicelib.services.batches.pipeline import Batches
+    from chalicelib.storage.metering import watch
     from chalicelib.storage.transport import (
         BlobStore,
         DirectoryBlobStore,
@@ -144,14 +150,14 @@ def build_batches(services: Services) -> Batches:
     settings = services.settings
     blobs: BlobStore
     if settings.bucket:
-        blobs = S3BlobStore(aws_client("s3"), settings.bucket)
+        blobs = S3BlobStore(watch(aws_client("s3")), settings.bucket)
     else:
         root = Path(settings.blob_dir or tempfile.mkdtemp(prefix="toewijzing-blobs-"))
         blobs = DirectoryBlobStore(root)
     batches = Batches(services, blobs, None, pseudonym_secret(settings))
     queue: Queue
     if settings.queue_url:
-        queue = SqsQueue(aws_client("sqs"), settings.queue_url)
+        queue = SqsQueue(watch(aws_client("sqs")), settings.queue_url)
     else:
         queue = InProcessQueue(batches.handle, background=settings.stage == "local")
     batches.queue = queue

@@ -99,6 +99,43 @@ class DecisionSummary:
         return self.missing
 
 
+VIEW_FIELDS = (
+    "decision_id",
+    "volgnummer",
+    "student_ref",
+    "arrangement",
+    "outcome",
+    "decided_on",
+    "valid_from",
+    "valid_until",
+    "school_brin",
+)
+
+
+def statistics_view(document: Mapping[str, Any]) -> dict[str, Any]:
+    """A decision document cut to what `DecisionSummary.from_document` reads: the same summary
+    from a tenth of the bytes (stored beside each decision, read with a projection). Only the
+    met routes that grant the arrangement and the error findings' codes are kept; a field the
+    document lacks stays absent. A document it cannot cut is returned whole, so that reading
+    the view fails (or not) exactly as reading the document does."""
+    try:
+        arrangement = document.get("arrangement")
+        view = {name: document[name] for name in VIEW_FIELDS if name in document}
+        view["explanation"] = [
+            {"route": r["route"], "met": True, "grants": r.get("grants", [arrangement])}
+            for r in document.get("explanation", [])
+            if r.get("met") and arrangement in r.get("grants", [arrangement])
+        ]
+        view["findings"] = [
+            {"severity": "error", "code": f["code"]}
+            for f in document.get("findings", [])
+            if f["severity"] == "error"
+        ]
+    except (KeyError, TypeError, AttributeError):
+        return dict(document)
+    return view
+
+
 @dataclass(frozen=True)
 class SchoolInfo:
     brin: str

@@ -186,6 +186,9 @@ class Criteria:
             return next(
                 d for d in self.version_documents(region_id) if d["version_id"] == version_id
             ), False
+        # The figures show lwoo allocated to schools by the criteria in force: a new version is
+        # a change the statistics snapshots must see (KEYS.md).
+        self.storage.touch_statistics(region_id)
         return document, True
 
     # The routes' views

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import re
 from collections.abc import Callable
 from functools import cache
@@ -27,6 +28,7 @@ from chalicelib.errors import (
     InvalidCursorError,
     NotFoundError,
     RequestValidationError,
+    ServiceUnavailableError,
 )
 from chalicelib.models.decision import Decision, Evaluation
 from chalicelib.models.request import DecisionRequest
@@ -34,6 +36,7 @@ from chalicelib.services.criteria import Criteria
 from chalicelib.services.regions import Regions
 from chalicelib.storage.ports import IdempotencyRecord, Storage, StoredDecision
 
+log = logging.getLogger("toewijzing")
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
 HEALTH_RETENTION_YEARS = 3  # WVO 2020 art. 2.47 lid 16
 YEARS_AHEAD = 10  # an application date later than this after today is a mistake, not a plan
@@ -109,8 +112,11 @@ class Decisions:
                 decision_id = claimed
                 existing = self.storage.get_decision(region_id, decision_id, self.today())
             if existing is not None:
+                # the first request may have died before counting its change: count it
+                self._count_change(region_id)
                 return join_health_data(existing), True
         stored = self._number_and_store(region_id, decision_id, request, evaluation)
+        self._count_change(region_id)
         return join_health_data(stored), False
 
     def check_application_date(self, date: dt.date) -> None:
@@ -123,6 +129,15 @@ class Decisions:
                 [{"path": "/application/date", "code": "date_range",
                   "message": f"Use a date up to {latest.isoformat()}."}],
             )  # fmt: skip
+
+    def _count_change(self, region_id: str) -> None:
+        """Count the stored decision for the statistics snapshots (after the write; KEYS.md).
+        The decision is stored: an outage now does not make its request fail; the region's
+        next counted change (or a replay) includes it."""
+        try:
+            self.storage.touch_statistics(region_id)
+        except ServiceUnavailableError:
+            log.warning("statistics change not counted; the next change counts it")
 
     def _claim(
         self, region_id: str, key: str, request: DecisionRequest, framework: str, decision_id: str

@@ -76,6 +76,7 @@ class OptOut:
                 f"An opt-out notice for {notice.effective_from.isoformat()} is already recorded; "
                 "notices are history and are not replaced."
             ) from exc
+        self.storage.touch_statistics(region_id)  # the criteria in force may change: KEYS.md
         return self.opt_out_view(region_id, notice.effective_from)
 
     def opt_out(self, region_id: str, date: dt.date | None) -> dict[str, Any]:

@@ -5,11 +5,19 @@ country on a count date (1 October). Storage-backed, pure of chalice; the counti
 Storage: an enrolment is region document kind `enrolment` key `{teldatum}#{stored_at}#{id}` and a
 budget-share table is national document kind `budgetshares` key `{year}#{stored_at}#{id}`; nothing
 is overwritten, a later PUT adds a version and the newest version wins.
+
+Snapshots (issue 15, `storage/KEYS.md` "Statistics snapshots"): a region's statistics on a count
+date are stored once computed, with the region's change count read before computing them and a
+hash of the region document. Every write of what they read (a decision, an enrolment) counts a
+change after it is stored; a read whose count and region hash match the snapshot returns it (two
+small items a region, however long the history); otherwise it computes as before and stores.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal
@@ -123,6 +131,7 @@ class Statistics:
             "stored_at": stored_at,
         }
         self.storage.put_region_document(region_id, ENROLMENT, key, document)
+        self.storage.touch_statistics(region_id)  # after the write: see `_region`
         return document, created
 
     def _enrolments(self, region_id: str) -> dict[str, dict[str, Any]]:
@@ -141,6 +150,7 @@ class Statistics:
         document = {"region_id": region_id, "teldatum": teldatum.isoformat(), DELETED: True,
                     "stored_at": stored_at}  # fmt: skip
         self.storage.put_region_document(region_id, ENROLMENT, key, document)
+        self.storage.touch_statistics(region_id)  # after the write: see `_region`
 
     def enrolment(self, region_id: str, teldatum: dt.date) -> dict[str, Any]:
         self.regions.get_region(region_id)
@@ -191,26 +201,45 @@ class Statistics:
 
     def region(self, region_id: str, teldatum: dt.date) -> dict[str, Any]:
         region = self.regions.get_region(region_id)
-        return self._region(region, teldatum)
+        state = self.storage.statistics_snapshots([region_id], teldatum)[region_id]
+        return self._region(region, teldatum, state)
 
-    def _region(self, region: Mapping[str, Any], teldatum: dt.date) -> dict[str, Any]:
-        """The figures of what can be counted; `warnings` names each stored document left out."""
+    def _region(
+        self,
+        region: Mapping[str, Any],
+        teldatum: dt.date,
+        state: tuple[int, dict[str, Any] | None],
+    ) -> dict[str, Any]:
+        """The snapshot when nothing it read changed since; else computed from every decision
+        and stored. `state`: the change count and snapshot, read before anything else, so a
+        change counted in it was stored before the decisions are listed below. The figures
+        count what can be counted; `warnings` names each stored document left out."""
         region_id = region["region_id"]
+        stamp, snapshot = state
+        basis = hashlib.sha256(json.dumps(region, sort_keys=True).encode()).hexdigest()
+        if snapshot is not None and (snapshot["stamp"], snapshot["basis"]) == (stamp, basis):
+            return dict(snapshot["statistics"])
         warnings: list[dict[str, str]] = []
-        stored = self.storage.list_region_decisions(region_id)
+        stored = self.storage.list_region_decision_views(region_id)
         documents = stored_figures.decisions(region_id, stored, warnings)
         enrolments = self.enrolments_by_date(region_id, warnings)
         by_schools = self.criteria.schools_allocation(region_id)
-        figures = region_statistics(region, documents, enrolments, teldatum, by_schools)
-        return {**figures, "warnings": warnings}
+        computed = region_statistics(region, documents, enrolments, teldatum, by_schools)
+        figures = {**computed, "warnings": warnings}
+        fresh = {"stamp": stamp, "basis": basis, "statistics": figures}
+        self.storage.put_statistics_snapshot(region_id, teldatum, stamp, fresh)
+        return figures
 
     def national(self, teldatum: dt.date) -> dict[str, Any]:
+        regions = self.storage.list_regions()
+        ids = [str(r.get("region_id")) for r in regions]
+        states = self.storage.statistics_snapshots(ids, teldatum)
         per_region, warnings = [], []
-        for region in self.storage.list_regions():
+        for region, region_id in zip(regions, ids, strict=True):
             try:
-                figures = self._region(region, teldatum)
+                figures = self._region(region, teldatum, states[region_id])
             except (KeyError, TypeError, ValueError) as exc:  # a broken region document
-                name = str(region.get("region_id", "?"))[:40]
+                name = region_id[:40]
                 what = f"Region {name} is not counted: {str(exc)[:200]}."
                 warnings.append(stored_figures.warning("region_ignored", name, what))
                 continue

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from chalicelib.domain.statistics import statistics_view
 from chalicelib.errors import AlreadyExistsError
 from chalicelib.storage.aws_errors import translated_errors
 from chalicelib.storage.ports import StoredDecision
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 Item = dict[str, Any]
 
+VIEW = "stats_view"  # the decision's `statistics_view`, JSON
 BATCH_GET_KEYS = 100  # DynamoDB's limits per BatchGetItem and BatchWriteItem request
 BATCH_WRITE_ITEMS = 25
 WRITE_ATTEMPTS = ATTEMPTS  # about 7 s of pauses in all before unprocessed items are an outage
@@ -58,7 +60,7 @@ def _health_item(decision: StoredDecision, expires_at: int) -> Item | None:
 
 
 def _decision_item(decision: StoredDecision) -> Item:
-    return {
+    item = {
         PK: _s(region_pk(decision.region_id)),
         SK: _s(f"DECISION#{decision.decision_id}"),
         GSI1PK: _s(student_key(decision.region_id, decision.student_ref)),
@@ -68,6 +70,9 @@ def _decision_item(decision: StoredDecision) -> Item:
         "health_expires_on": _s(decision.health_expires_on.isoformat()),
         "doc": _s(json.dumps(decision.document, sort_keys=True)),
     }
+    # what the statistics read, for a projected query (KEYS.md)
+    item[VIEW] = _s(json.dumps(statistics_view(decision.document), sort_keys=True))
+    return item
 
 
 class DynamoTable:
@@ -126,25 +131,28 @@ class DynamoTable:
         )
 
     def _get_many(self, region_id: str, sks: list[str]) -> dict[str, Item]:
-        """Items of the region's partition by sort key (BatchGetItem, 100 keys a request;
-        unprocessed keys asked again after a pause, `retrying.until_done`); those that exist,
-        by sort key."""
-        found: dict[str, Item] = {}
-        pk = _s(region_pk(region_id))
+        """Items of the region's partition by sort key; those that exist, by sort key."""
+        found = self._get_keys([(region_pk(region_id), sk) for sk in sks])
+        return {sk: item for (_, sk), item in found.items()}
 
-        def get(keys: list[Item]) -> list[Item]:
-            request: Any = {self._table: {"Keys": keys, "ConsistentRead": True}}
+    def _get_keys(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], Item]:
+        """Items by (PK, SK) (BatchGetItem, 100 keys a request, consistent reads; unprocessed
+        keys asked again after a pause, `retrying.until_done`); those that exist."""
+        found: dict[tuple[str, str], Item] = {}
+
+        def get(chosen: list[Item]) -> list[Item]:
+            request: Any = {self._table: {"Keys": chosen, "ConsistentRead": True}}
             with translated_errors():
                 response = self._client.batch_get_item(RequestItems=request)
             for item in response.get("Responses", {}).get(self._table, []):
-                found[item[SK]["S"]] = item
+                found[(item[PK]["S"], item[SK]["S"])] = item
             unprocessed: Any = response.get("UnprocessedKeys") or {}
             left: list[Item] = unprocessed.get(self._table, {}).get("Keys", [])
             return left
 
-        for start in range(0, len(sks), BATCH_GET_KEYS):
-            keys = [{PK: pk, SK: _s(sk)} for sk in sks[start : start + BATCH_GET_KEYS]]
-            until_done(get, keys, "UnprocessedKeys", self._sleep, WRITE_ATTEMPTS)
+        for start in range(0, len(keys), BATCH_GET_KEYS):
+            chosen = [{PK: _s(pk), SK: _s(sk)} for pk, sk in keys[start : start + BATCH_GET_KEYS]]
+            until_done(get, chosen, "UnprocessedKeys", self._sleep, WRITE_ATTEMPTS)
         return found
 
     def _write_all(self, items: list[Item]) -> None:

@@ -206,8 +206,31 @@ class Storage(BatchStorage, Protocol):
     def list_region_decisions(self, region_id: str) -> list[dict[str, Any]]:
         """The public documents (no health data) of all the region's decisions, in any order."""
 
+    def list_region_decision_views(self, region_id: str) -> list[dict[str, Any]]:
+        """`domain.statistics.statistics_view` of every decision of the region, in any order:
+        what the statistics read, without the rest of each document."""
+
     def put_national_document(self, kind: str, key: str, document: dict[str, Any]) -> None:
         """Store a new national document of a kind (`budgetshares`, ...); never overwrites."""
 
     def list_national_documents(self, kind: str) -> list[dict[str, Any]]:
         """All national documents of a kind, in key order."""
+
+    # Statistics snapshots (issue 15; KEYS.md "Statistics snapshots")
+
+    def touch_statistics(self, region_id: str) -> None:
+        """Count one change to what the region's statistics read (a decision, an enrolment):
+        call it after the change is stored. The count only grows."""
+
+    def statistics_snapshots(
+        self, region_ids: list[str], teldatum: dt.date
+    ) -> dict[str, tuple[int, dict[str, Any] | None]]:
+        """Per region: its change count (0 before the first) and its stored snapshot for the
+        count date, or None; a bounded read (two small items a region), however long the
+        region's history."""
+
+    def put_statistics_snapshot(
+        self, region_id: str, teldatum: dt.date, stamp: int, snapshot: dict[str, Any]
+    ) -> None:
+        """Store the snapshot computed from what was stored when the change count was `stamp`,
+        unless a snapshot of a later count is stored already (then it is kept)."""

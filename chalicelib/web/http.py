@@ -25,6 +25,7 @@ from chalice.app import Request, Response
 from chalicelib import errors, logs
 from chalicelib.documents import error_body, parse_json, validation_details
 from chalicelib.errors import MalformedJsonError
+from chalicelib.storage import metering
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -60,15 +61,18 @@ def request_id(request: Request | None) -> str:
 
 
 def log_request(request: Request, rid: str, status: int, started: float) -> None:
-    """The request's one access log line: its route template, never the concrete path."""
+    """The request's one access log line: its route template, never the concrete path; and
+    the storage calls it made since `metering.start()` (at the start of the request)."""
     context = getattr(request, "context", None) or {}
     route = context.get("resourcePath")
+    calls, storage_ms = metering.totals()
     logs.access(
         rid,
         str(getattr(request, "method", "")),
         route if isinstance(route, str) else "(unknown)",
         status,
         (time.perf_counter() - started) * 1e3,
+        storage=(calls, storage_ms),
     )
 
 

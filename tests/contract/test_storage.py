@@ -8,6 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from chalicelib.errors import AlreadyExistsError, InvalidCursorError
+from chalicelib.storage.dynamodb import DynamoStorage
+from chalicelib.storage.dynamodb_table import VIEW
 from chalicelib.storage.ports import (
     IdempotencyRecord,
     Storage,
@@ -249,3 +251,80 @@ def test_requests_are_counted_per_region_and_window(storage: Storage) -> None:
     assert [storage.count_request("VO2001", 100, 9_999_999_999) for _ in range(3)] == [1, 2, 3]
     assert storage.count_request("VO2002", 100, 9_999_999_999) == 1
     assert storage.count_request("VO2001", 101, 9_999_999_999) == 1
+
+
+def test_statistics_snapshots_count_changes_and_keep_the_latest(storage: Storage) -> None:
+    t, other = dt.date(2017, 10, 1), dt.date(2016, 10, 1)
+    assert storage.statistics_snapshots(["VO2001", "VO2002"], t) == {
+        "VO2001": (0, None),
+        "VO2002": (0, None),
+    }
+    storage.touch_statistics("VO2001")
+    storage.touch_statistics("VO2001")
+    storage.put_statistics_snapshot("VO2001", t, 2, {"figures": "two", "share": "0.1250"})
+    storage.put_statistics_snapshot("VO2001", t, 1, {"figures": "one"})  # older: not kept
+    assert storage.statistics_snapshots(["VO2001", "VO2002"], t) == {
+        "VO2001": (2, {"figures": "two", "share": "0.1250"}),
+        "VO2002": (0, None),
+    }
+    assert storage.statistics_snapshots(["VO2001"], other) == {"VO2001": (2, None)}
+    storage.put_statistics_snapshot("VO2001", t, 2, {"figures": "again"})  # same count: replaced
+    assert storage.statistics_snapshots(["VO2001"], t)["VO2001"][1] == {"figures": "again"}
+    assert storage.list_region_decisions("VO2001") == []
+    assert storage.list_region_documents("VO2001", "stats") == []
+
+
+def test_statistics_snapshots_read_many_regions(storage: Storage) -> None:
+    t = dt.date(2017, 10, 1)
+    regions = [f"VO{n:04d}" for n in range(120)]  # more than one BatchGetItem request
+    for n, region in enumerate(regions):
+        storage.touch_statistics(region)
+        storage.put_statistics_snapshot(region, t, 1, {"n": n})
+    found = storage.statistics_snapshots(regions, t)
+    assert found == {r: (1, {"n": n}) for n, r in enumerate(regions)}
+
+
+def test_decision_views_hold_what_the_statistics_read(storage: Storage) -> None:
+    document = {
+        "decision_id": "d1",
+        "volgnummer": "VO2001-2017-000001",
+        "student_ref": "ll-1",
+        "arrangement": "lwoo",
+        "outcome": "granted",
+        "decided_on": "2017-03-01",
+        "valid_from": "2017-03-01",
+        "valid_until": None,
+        "school_brin": "00YY",
+        "explanation": [
+            {"route": "lwoo-a", "met": True, "grants": ["lwoo"], "conditions": [{"x": 1}]},
+            {"route": "pro", "met": True, "grants": ["pro"], "conditions": []},
+            {"route": "lwoo-b", "met": False, "grants": ["lwoo"], "conditions": []},
+        ],
+        "findings": [{"severity": "warning", "code": "w", "path": "", "message": "m"}],
+    }
+    stored = StoredDecision(**{**decision("d1").__dict__, "document": document})
+    storage.put_decision(stored, expires_at=0)
+    storage.put_decision(decision("d2", ref="ll-2"), expires_at=0)  # no route, no arrangement
+    views = sorted(storage.list_region_decision_views("VO2001"), key=lambda v: v["decision_id"])
+    assert views[0] == {
+        **{k: v for k, v in document.items() if k not in ("explanation", "findings")},
+        "explanation": [{"route": "lwoo-a", "met": True, "grants": ["lwoo"]}],
+        "findings": [],
+    }
+    assert views[1] == {"decision_id": "d2", "outcome": "granted", "explanation": [],
+                        "findings": []}  # fmt: skip
+    assert storage.list_region_decision_views("VO2002") == []
+
+
+def test_decisions_stored_without_a_view_are_read_whole(storage: Storage) -> None:
+    if not isinstance(storage, DynamoStorage):
+        pytest.skip("only DynamoDB has decisions stored before views were written")
+    storage.put_decision(decision("d1"), expires_at=0)
+    storage.put_decision(decision("d2", ref="ll-2"), expires_at=0)
+    item = storage._get("REGION#VO2001", "DECISION#d2")
+    assert item is not None and VIEW in item
+    del item[VIEW]
+    storage._client.put_item(TableName=storage._table, Item=item)  # as stored before
+    views = sorted(storage.list_region_decision_views("VO2001"), key=lambda v: v["decision_id"])
+    assert [v["decision_id"] for v in views] == ["d1", "d2"]
+    assert views[1] == views[0] | {"decision_id": "d2"}

@@ -118,7 +118,7 @@ def test_the_server_logged_one_json_access_line_per_request_and_nothing_else(
     # chalice local answers a few probes itself (e.g. OPTIONS, a path it cannot route).
     assert len(access) >= 0.9 * RUN["requests"] > 0
     fields = {"time", "level", "logger", "message", "request_id", "method", "route", "status",
-              "duration_ms"}  # fmt: skip
+              "duration_ms", "storage_calls", "storage_ms"}  # fmt: skip
     for record in access:
         assert set(record) == fields
         assert record["route"].startswith("/v1/") and "?" not in record["route"]

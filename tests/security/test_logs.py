@@ -47,7 +47,7 @@ def test_one_json_line_per_request_with_request_id_route_status_and_duration(
     assert len(lines) == 2
     first = json.loads(lines[0])
     assert set(first) == {"time", "level", "logger", "message", "request_id", "method", "route",
-                          "status", "duration_ms"}  # fmt: skip
+                          "status", "duration_ms", "storage_calls", "storage_ms"}  # fmt: skip
     assert first["route"] == "/v1/regions/{region_id}/decisions"
     assert first["status"] == 201 and first["method"] == "POST"
     assert first["request_id"] == headers["X-Request-Id"]

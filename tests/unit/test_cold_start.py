@@ -24,6 +24,9 @@ THIN_LAYER = {
     "chalicelib.wiring",
     "chalicelib.web",
     "chalicelib.web.routes",
+    # the request's storage calls for its log line: threading and time only
+    "chalicelib.storage",
+    "chalicelib.storage.metering",
 }
 HEAVY = ("boto3", "botocore", "pydantic", "pydantic_core")
 # One GET /v1/health, as API Gateway sends it to the Lambda function.

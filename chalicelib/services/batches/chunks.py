@@ -122,6 +122,8 @@ class ChunkDecider:
             raise ChunkBusyError(f"Chunk {chunk} of batch {batch_id} is being decided.")
         try:
             results = self._decide_and_write(region_id, batch_id, rows)
+            # after the write, and on a redelivery too (services/statistics.py, snapshots)
+            storage.touch_statistics(region_id)
             decided = Counter(r["outcome"] for r in results.values() if r["status"] == "decided")
             summary = {
                 "chunk": chunk,
