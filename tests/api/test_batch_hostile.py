@@ -299,3 +299,33 @@ def test_a_fraction_in_a_json_item_rejects_that_row_only(batch_api: Api) -> None
     rows = results(batch_api, accepted["batch_id"])
     assert [r["status"] for r in rows] == ["decided", "rejected", "decided", "decided"]
     assert rows[1]["errors"][0]["path"] == "/student/iq/score"
+
+
+def test_a_lost_chunk_of_a_later_archive_part_is_sent_again_with_its_own_rows(
+    batch_api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN an archive of 5 dossiers split in parts of 2 members: chunks 0, 1 and 2 (member 5)
+    monkeypatch.setattr(archives, "SPLIT_MEMBERS", 2)
+    batches = wiring.batches()
+    deliver = batches.queue.handler  # type: ignore[union-attr]
+    resent: list[dict[str, Any]] = []
+
+    def lose_chunk_2(message: dict[str, Any]) -> None:
+        if message["kind"] == "chunk" and message["chunk"] == 2 and not resent:
+            resent.append(message)  # the first delivery is lost
+            return
+        deliver(message)
+
+    batches.queue.handler = lose_chunk_2  # type: ignore[union-attr]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zipped:
+        for i in range(5):
+            zipped.write(OSO / "Voorbeelddossier_PaO_POSWV_opt_out.xml", f"d{i}.xml")
+    accepted = submit(batch_api, buffer.getvalue(), "application/zip", OSO_QUERY)
+    assert status_of(batch_api, accepted)["status"] != "completed"
+    # WHEN the sweeper asks for chunk 2 again THEN it is numbered as split numbered it: the
+    # fifth member's row, and the batch completes with every row decided once
+    batches.resend("VO2001", accepted["batch_id"], [2])
+    batch = status_of(batch_api, accepted)
+    assert batch["status"] == "completed" and batch["counts"]["total"] == 5
+    assert [r["status"] for r in results(batch_api, accepted["batch_id"])] == ["decided"] * 5

@@ -288,15 +288,23 @@ class Batches:
         if not missing or record.get("status") in ("failed", "completed"):
             return
         params = self._oso_parameters(region_id, record["format"], dict(record["parameters"]))
-        with self.blobs.open(record["blob"]) as stream:
-            rows = formats.rows(record["format"], stream, params)
-            for number, chunk in enumerate(self._chunks(rows)):
-                if number in missing:
-                    self._send([{"kind": "chunk", "region_id": region_id, "batch_id": batch_id,
-                                 "chunk": number, "rows": chunk}])  # fmt: skip
-                    missing.discard(number)
-                if not missing:
-                    return
+        # Numbered as `split` numbered them: an archive part by part, each part's chunks on.
+        start: int | None = 0
+        number = 0
+        while start is not None:
+            reading = formats.Part(start)
+            with self.blobs.open(record["blob"]) as stream:
+                rows = formats.rows(record["format"], stream, params, reading)
+                for chunk in self._chunks(rows):
+                    if number in missing:
+                        self._send([{"kind": "chunk", "region_id": region_id,
+                                     "batch_id": batch_id, "chunk": number,
+                                     "rows": chunk}])  # fmt: skip
+                        missing.discard(number)
+                        if not missing:
+                            return
+                    number += 1
+            start = reading.next_start
 
     def finish(self, region_id: str, batch_id: str) -> bool:
         """When every chunk has its summary: mark the batch completed and delete its body,
