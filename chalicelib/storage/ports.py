@@ -190,6 +190,14 @@ class Storage(BatchStorage, Protocol):
     def list_dossiers(self, region_id: str, today: dt.date) -> list[dict[str, Any]]:
         """The health records of the region's decisions still within their retention."""
 
+    def dossier_page(
+        self, region_id: str, today: dt.date, after: str | None, limit: int
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """One page of `list_dossiers`: of the region's first `limit` decisions (in decision id
+        order) after the decision id `after`, the health records still retained; and the last
+        id of the page when more decisions follow (the next page's `after`), else None. The
+        same `after` reads the same page, unless decisions were stored in between."""
+
     def put_region_document(
         self, region_id: str, kind: str, key: str, document: dict[str, Any]
     ) -> None:

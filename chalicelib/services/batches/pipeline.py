@@ -10,7 +10,6 @@ are found, not done again.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import logging
 from collections import Counter
@@ -141,28 +140,7 @@ class Batches:
     def _oso_parameters(
         self, region_id: str, media: str, params: dict[str, Any]
     ) -> formats.OsoParameters | None:
-        if media not in (formats.XML, formats.ZIP):
-            return None
-        missing = [p for p in ("arrangement", "date") if not params.get(p)]
-        if missing or params.get("arrangement") not in ("lwoo", "pro"):
-            raise RequestValidationError(
-                "OSO dossiers need ?arrangement=lwoo|pro and ?date=YYYY-MM-DD.",
-                [{"path": f"?{p}", "code": "missing", "message": "Field required"}
-                 for p in missing or ["arrangement"]],
-            )  # fmt: skip
-        try:
-            date = dt.date.fromisoformat(params["date"])
-        except ValueError as exc:
-            raise RequestValidationError("?date must be YYYY-MM-DD.") from exc
-        advice = [a for a in str(params.get("expert_advice", "")).split(",") if a]
-        evidence = {
-            "board_motivation": params.get("board_motivation") in ("true", "ja", "1"),
-            "parent_view": params.get("parent_view") in ("true", "ja", "1"),
-            "expert_advice": advice,
-        }
-        return formats.OsoParameters(
-            params["arrangement"], date, evidence, self.pseudonym_secret(region_id)
-        )
+        return submission.oso_parameters(media, params, lambda: self.pseudonym_secret(region_id))
 
     def status(self, region_id: str, batch_id: str) -> dict[str, Any]:
         record = self._record(region_id, batch_id)
@@ -214,7 +192,7 @@ class Batches:
 
     def _record(self, region_id: str, batch_id: str) -> dict[str, Any]:
         record = self.storage.get_batch(region_id, batch_id)
-        if record is None:
+        if record is None or record.get("kind") == "impact":  # an impact run: not a batch
             raise NotFoundError(f"Region {region_id} has no batch {batch_id}.")
         return record
 
@@ -223,7 +201,11 @@ class Batches:
     def handle(self, message: Message) -> None:
         """One queued message: `split` a batch (or a part of an archive) into chunks, or decide
         one `chunk` of rows."""
-        if message["kind"] == "split" and "chunks" in message:
+        if message["kind"] == "impact":  # an impact run's page (services/impact_runs.py)
+            from chalicelib.services.impact_runs import ImpactRuns
+
+            ImpactRuns(self).run_page(message)
+        elif message["kind"] == "split" and "chunks" in message:
             self.resend(message["region_id"], message["batch_id"], message["chunks"])
         elif message["kind"] == "split":
             self.split(message["region_id"], message["batch_id"], message.get("part"))
