@@ -193,10 +193,11 @@ class Storage(BatchStorage, Protocol):
     def dossier_page(
         self, region_id: str, today: dt.date, after: str | None, limit: int
     ) -> tuple[list[dict[str, Any]], str | None]:
-        """One page of `list_dossiers`: of the region's first `limit` decisions (in decision id
-        order) after the decision id `after`, the health records still retained; and the last
-        id of the page when more decisions follow (the next page's `after`), else None. The
-        same `after` reads the same page, unless decisions were stored in between."""
+        """One page of `list_dossiers`, in decision id order after the decision id `after`: at
+        most `limit` health records still retained; and the decision id the next page starts
+        after, or None when none follow. Paging from None to None reads every dossier of
+        `list_dossiers` once; the same `after` reads the same page, unless decisions were
+        stored in between. A page may be short, or empty, with more to follow."""
 
     def put_region_document(
         self, region_id: str, kind: str, key: str, document: dict[str, Any]
