@@ -20,6 +20,7 @@ from chalicelib.domain.statistics import statistics_view
 from chalicelib.errors import AlreadyExistsError
 from chalicelib.storage import cursor as cursors
 from chalicelib.storage.dynamodb_batches import DynamoBatches
+from chalicelib.storage.dynamodb_dossiers import DynamoDossiers
 from chalicelib.storage.dynamodb_statistics import DynamoStatistics
 from chalicelib.storage.dynamodb_table import (
     VIEW,
@@ -60,7 +61,7 @@ def _token(item: Item) -> TokenRecord:
                        text("created"), text("expires"))  # fmt: skip
 
 
-class DynamoStorage(DynamoBatches, DynamoStatistics):
+class DynamoStorage(DynamoBatches, DynamoDossiers, DynamoStatistics):
     """The storage port on one DynamoDB table (see chalicelib/storage/schema.py)."""
 
     # Regions and tokens
@@ -262,21 +263,6 @@ class DynamoStorage(DynamoBatches, DynamoStatistics):
         return Page(decisions, next_cursor)
 
     # Region documents: opt-out notices, criteria versions, support plans, ...
-
-    def list_dossiers(self, region_id: str, today: dt.date) -> list[dict[str, Any]]:
-        """Health records within retention whose decision exists: a crash between the two
-        writes of `put_decision` can leave a record without its decision, which never counts."""
-        cutoff = int(dt.datetime.combine(today, dt.time(), dt.UTC).timestamp())
-        pk = region_pk(region_id)
-        decided = {
-            i[SK]["S"].removeprefix("DECISION#") for i in self._query_prefix(pk, "DECISION#")
-        }
-        return [
-            json.loads(item["doc"]["S"])
-            for item in self._query_prefix(pk, "HEALTH#")
-            if int(item[TTL_ATTRIBUTE]["N"]) > cutoff
-            and item[SK]["S"].removeprefix("HEALTH#") in decided
-        ]
 
     def put_region_document(
         self, region_id: str, kind: str, key: str, document: dict[str, Any]

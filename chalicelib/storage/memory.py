@@ -159,6 +159,17 @@ class MemoryStorage:
                 if r == region_id and d.health is not None and today < d.health_expires_on
             ]
 
+    def dossier_page(
+        self, region_id: str, today: dt.date, after: str | None, limit: int
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        with self._lock:
+            ids = sorted(d for (r, d) in self._decisions if r == region_id and d > (after or ""))
+            chosen = ids[:limit]
+            found = [self._decisions[(region_id, d)] for d in chosen]
+            page = [copy.deepcopy(d.health) for d in found
+                    if d.health is not None and today < d.health_expires_on]  # fmt: skip
+            return page, (chosen[-1] if len(ids) > limit else None)
+
     def put_region_document(
         self, region_id: str, kind: str, key: str, document: dict[str, Any]
     ) -> None:

@@ -190,6 +190,15 @@ class Storage(BatchStorage, Protocol):
     def list_dossiers(self, region_id: str, today: dt.date) -> list[dict[str, Any]]:
         """The health records of the region's decisions still within their retention."""
 
+    def dossier_page(
+        self, region_id: str, today: dt.date, after: str | None, limit: int
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """One page of `list_dossiers`, in decision id order after the decision id `after`: at
+        most `limit` health records still retained; and the decision id the next page starts
+        after, or None when none follow. Paging from None to None reads every dossier of
+        `list_dossiers` once; the same `after` reads the same page, unless decisions were
+        stored in between. A page may be short, or empty, with more to follow."""
+
     def put_region_document(
         self, region_id: str, kind: str, key: str, document: dict[str, Any]
     ) -> None:

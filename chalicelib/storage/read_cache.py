@@ -36,6 +36,7 @@ KINDS = frozenset({"optout", "criteria", "planpub"})
 UNRELATED = frozenset(
     {
         "get_decision", "get_decisions", "list_decisions", "list_dossiers", "list_regions",
+        "dossier_page",
         "list_region_decisions", "list_national_documents", "put_national_document",
         "next_volgnummer", "reserve_volgnummers", "claim_idempotency", "put_decision",
         "touch_statistics", "statistics_snapshots", "put_statistics_snapshot",

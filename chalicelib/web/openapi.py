@@ -26,7 +26,7 @@ from chalicelib.web.openapi_paths import (
     regional_paths,
     statistics_paths,
 )
-from chalicelib.web.openapi_regions import region_paths
+from chalicelib.web.openapi_regions import impact_run_paths, region_paths
 
 ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -128,6 +128,7 @@ def openapi_document() -> dict[str, Any]:
     paths.update(region_paths(region, authed))
     paths.update(decision_paths(region, framework, authed))
     paths.update(regional_paths(region, framework, authed))
+    paths.update(impact_run_paths(region, framework, authed))
     paths.update(plan_paths(region, framework, authed))
     paths.update(markdown_paths(region, framework, authed))
     paths.update(statistics_paths(region, authed))

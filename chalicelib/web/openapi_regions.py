@@ -45,3 +45,42 @@ def region_paths(region: dict[str, Any], authed: tuple[int, ...]) -> dict[str, A
             ),
         },
     }
+
+
+def impact_run_paths(
+    region: dict[str, Any], framework: dict[str, Any], authed: tuple[int, ...]
+) -> dict[str, Any]:
+    """Impact runs: a candidate's impact on the region's stored dossiers, in the worker."""
+    run = path_parameter("run_id", ID_PATTERN)
+    base = "/v1/regions/{region_id}/criteria/impact-runs"
+    date = {"name": "date", "in": "query", "required": False,
+            "schema": {"type": "string", "format": "date"}}  # fmt: skip
+    page = [{"name": n, "in": "query", "required": False, "schema": {"type": "string"}}
+            for n in ("cursor", "limit")]  # fmt: skip
+    return {
+        base: {
+            "post": _op(
+                "Start an impact run over the region's retained dossiers",
+                ("202", None),
+                (*authed, 422),
+                "ImpactRequest",
+                [region, framework, date],
+            ),
+        },
+        f"{base}/{{run_id}}": {
+            "get": _op(
+                "An impact run's status, and its counts when completed",
+                ("200", None),
+                authed,
+                params=[region, run],
+            ),
+        },
+        f"{base}/{{run_id}}/affected": {
+            "get": _op(
+                "The dossiers an impact run found affected, a page at a time",
+                ("200", None),
+                authed,
+                params=[region, run, *page],
+            ),
+        },
+    }

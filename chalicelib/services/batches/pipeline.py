@@ -192,7 +192,7 @@ class Batches:
 
     def _record(self, region_id: str, batch_id: str) -> dict[str, Any]:
         record = self.storage.get_batch(region_id, batch_id)
-        if record is None:
+        if record is None or record.get("kind") == "impact":  # an impact run: not a batch
             raise NotFoundError(f"Region {region_id} has no batch {batch_id}.")
         return record
 
@@ -201,7 +201,11 @@ class Batches:
     def handle(self, message: Message) -> None:
         """One queued message: `split` a batch (or a part of an archive) into chunks, or decide
         one `chunk` of rows."""
-        if message["kind"] == "split" and "chunks" in message:
+        if message["kind"] == "impact":  # an impact run's page (services/impact_runs.py)
+            from chalicelib.services.impact_runs import ImpactRuns
+
+            ImpactRuns(self).run_page(message)
+        elif message["kind"] == "split" and "chunks" in message:
             self.resend(message["region_id"], message["batch_id"], message["chunks"])
         elif message["kind"] == "split":
             self.split(message["region_id"], message["batch_id"], message.get("part"))

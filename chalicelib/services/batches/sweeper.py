@@ -9,6 +9,8 @@ summary. When that number has not moved for `STALL_SECONDS`, the work left is qu
 again is safe: a split that was done returns, and a chunk decided before finds its rows and
 writes nothing twice (`chunks.py`). A batch whose chunks all have summaries is finished
 (`Batches.finish`: marked completed, body deleted), whatever happened to its last message.
+An impact run (a record of `kind: impact`) is resumed from its last page
+(`ImpactRuns.resume`); its progress is its pages done.
 
 What the sweeper saw is kept in an item of its own (`set_batch_progress`), never in the batch
 record, so it never races the worker's writes.
@@ -95,6 +97,11 @@ class Sweeper:
 
     def requeue(self, record: dict[str, Any], done: set[int], break_leases: bool = False) -> None:
         region_id, batch_id = record["region_id"], record["batch_id"]
+        if record.get("kind") == "impact":  # an impact run: its last page again (no leases)
+            from chalicelib.services.impact_runs import ImpactRuns
+
+            ImpactRuns(self.batches).resume(record)
+            return
         message: dict[str, Any] = {"kind": "split", "region_id": region_id, "batch_id": batch_id}
         if record.get("total") is not None:
             message["chunks"] = [c for c in range(record["chunks"]) if c not in done]

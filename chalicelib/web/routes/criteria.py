@@ -1,12 +1,18 @@
-"""A region's own criteria: validate (dry run), store a version, list, in force, impact."""
+"""A region's own criteria: validate (dry run), store a version, list, in force, impact (at
+once on the dossiers sent, or as a run over the region's stored dossiers)."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from chalice.app import Blueprint, Response
 
 from chalicelib.web import http
 from chalicelib.web.http import ANY_CONTENT_TYPE, handled, json_response
-from chalicelib.web.routes.common import REGION_ROLES, caller, current, framework_param
+from chalicelib.web.routes.common import REGION_ROLES, caller, current, framework_param, object_id
+
+if TYPE_CHECKING:
+    from chalicelib.services.impact_runs import ImpactRuns
 
 bp = Blueprint(__name__)
 BASE = "/v1/regions/{region_id}/criteria"
@@ -63,3 +69,48 @@ def impact(region_id: str) -> Response:
         region_id, body.definition, dossiers, framework_param(bp), date
     )
     return json_response(report)
+
+
+@bp.route(f"{BASE}/impact-runs", methods=["POST"], content_types=ANY_CONTENT_TYPE)
+@handled
+def start_impact_run(region_id: str) -> Response:
+    """The impact over the region's own retained dossiers, in the worker (README)."""
+    from chalicelib.errors import RequestValidationError
+    from chalicelib.models.impact import ImpactRequest
+
+    caller(bp, REGION_ROLES, region_id)
+    body = http.parse_body(current(bp), ImpactRequest)
+    if body.dossiers is not None:
+        raise RequestValidationError(
+            "An impact run reads the region's stored dossiers; send dossiers to .../impact.",
+            [{"path": "dossiers", "code": "extra_forbidden", "message": "Not in a run."}],
+        )
+    date = http.query_date(current(bp))
+    runs = _runs()
+    accepted = runs.accept(region_id, body.definition, framework_param(bp), date)
+    return json_response(accepted, 202, {"Location": accepted["status_url"]})
+
+
+@bp.route(f"{BASE}/impact-runs/{{run_id}}", methods=["GET"])
+@handled
+def impact_run(region_id: str, run_id: str) -> Response:
+    caller(bp, REGION_ROLES, region_id)
+    object_id(run_id, "run_id")
+    return json_response(_runs().status(region_id, run_id))
+
+
+@bp.route(f"{BASE}/impact-runs/{{run_id}}/affected", methods=["GET"])
+@handled
+def impact_run_affected(region_id: str, run_id: str) -> Response:
+    caller(bp, REGION_ROLES, region_id)
+    object_id(run_id, "run_id")
+    request = current(bp)
+    limit = http.query_limit(request, 100, 1000)
+    return json_response(_runs().affected(region_id, run_id, http.query(request, "cursor"), limit))
+
+
+def _runs() -> ImpactRuns:
+    from chalicelib.services.impact_runs import ImpactRuns
+    from chalicelib.wiring import batches
+
+    return ImpactRuns(batches())
