@@ -1,6 +1,7 @@
 """The DynamoDB adapter: the storage port on one table. Only the adapter's three modules know
 keys and item shapes (this one: regions, tokens, decisions, region and national documents;
-`dynamodb_batches.py`: batches; `dynamodb_table.py`: keys, items and the shared requests); AWS
+`dynamodb_batches.py`: batches; `dynamodb_statistics.py`: the statistics snapshots;
+`dynamodb_table.py`: keys, items and the shared requests); AWS
 errors are translated by `aws_errors.py`.
 
 Every create is a conditional put: nothing is ever silently overwritten. The one exception is
@@ -13,13 +14,13 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-import zlib
 from typing import Any
 
 from chalicelib.domain.statistics import statistics_view
 from chalicelib.errors import AlreadyExistsError
 from chalicelib.storage import cursor as cursors
 from chalicelib.storage.dynamodb_batches import DynamoBatches
+from chalicelib.storage.dynamodb_statistics import DynamoStatistics
 from chalicelib.storage.dynamodb_table import (
     VIEW,
     Item,
@@ -41,8 +42,6 @@ from chalicelib.storage.schema import GSI1, GSI1PK, GSI1SK, PK, SK, TTL_ATTRIBUT
 
 REGIONS_KEY = "REGIONS"
 NATIONAL_PK = "NATIONAL"
-STAMP_SK = "stats"  # lower case: no region document kind (`KIND#...`) reaches it
-SNAPSHOT_BYTES = 300_000  # compressed; a larger snapshot is not stored (items hold 400 KB)
 
 
 def tokens_key(region_id: str | None) -> str:
@@ -61,7 +60,7 @@ def _token(item: Item) -> TokenRecord:
                        text("created"), text("expires"))  # fmt: skip
 
 
-class DynamoStorage(DynamoBatches):
+class DynamoStorage(DynamoBatches, DynamoStatistics):
     """The storage port on one DynamoDB table (see chalicelib/storage/schema.py)."""
 
     # Regions and tokens
@@ -335,47 +334,3 @@ class DynamoStorage(DynamoBatches):
     def list_national_documents(self, kind: str) -> list[dict[str, Any]]:
         items = self._query_prefix(NATIONAL_PK, f"{kind.upper()}#")
         return [json.loads(item["doc"]["S"]) for item in items]
-
-    # Statistics snapshots (KEYS.md "Statistics snapshots")
-
-    def touch_statistics(self, region_id: str) -> None:
-        self._call(
-            self._client.update_item,
-            Key={PK: _s(region_pk(region_id)), SK: _s(STAMP_SK)},
-            UpdateExpression="ADD n :one",
-            ExpressionAttributeValues={":one": {"N": "1"}},
-        )
-
-    def statistics_snapshots(
-        self, region_ids: list[str], teldatum: dt.date
-    ) -> dict[str, tuple[int, dict[str, Any] | None]]:
-        snapshot_sk = f"{STAMP_SK}#{teldatum.isoformat()}"
-        keys = [(region_pk(r), sk) for r in region_ids for sk in (STAMP_SK, snapshot_sk)]
-        found = self._get_keys(keys)
-        result: dict[str, tuple[int, dict[str, Any] | None]] = {}
-        for region_id in region_ids:
-            stamp = found.get((region_pk(region_id), STAMP_SK))
-            held = found.get((region_pk(region_id), snapshot_sk))
-            document = None if held is None else json.loads(zlib.decompress(held["doc"]["B"]))
-            result[region_id] = (0 if stamp is None else int(stamp["n"]["N"]), document)
-        return result
-
-    def put_statistics_snapshot(
-        self, region_id: str, teldatum: dt.date, stamp: int, snapshot: dict[str, Any]
-    ) -> None:
-        packed = zlib.compress(json.dumps(snapshot, sort_keys=True).encode())
-        if len(packed) > SNAPSHOT_BYTES:  # pragma: no cover - hundreds of schools
-            return
-        item = {
-            PK: _s(region_pk(region_id)),
-            SK: _s(f"{STAMP_SK}#{teldatum.isoformat()}"),
-            "stamp": {"N": str(stamp)},
-            "doc": {"B": packed},
-        }
-        with contextlib.suppress(AlreadyExistsError):  # a snapshot of a later count is kept
-            self._call(
-                self._client.put_item,
-                Item=item,
-                ConditionExpression="attribute_not_exists(PK) OR stamp <= :s",
-                ExpressionAttributeValues={":s": {"N": str(stamp)}},
-            )

@@ -10,7 +10,6 @@ are found, not done again.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import logging
 from collections import Counter
@@ -141,28 +140,7 @@ class Batches:
     def _oso_parameters(
         self, region_id: str, media: str, params: dict[str, Any]
     ) -> formats.OsoParameters | None:
-        if media not in (formats.XML, formats.ZIP):
-            return None
-        missing = [p for p in ("arrangement", "date") if not params.get(p)]
-        if missing or params.get("arrangement") not in ("lwoo", "pro"):
-            raise RequestValidationError(
-                "OSO dossiers need ?arrangement=lwoo|pro and ?date=YYYY-MM-DD.",
-                [{"path": f"?{p}", "code": "missing", "message": "Field required"}
-                 for p in missing or ["arrangement"]],
-            )  # fmt: skip
-        try:
-            date = dt.date.fromisoformat(params["date"])
-        except ValueError as exc:
-            raise RequestValidationError("?date must be YYYY-MM-DD.") from exc
-        advice = [a for a in str(params.get("expert_advice", "")).split(",") if a]
-        evidence = {
-            "board_motivation": params.get("board_motivation") in ("true", "ja", "1"),
-            "parent_view": params.get("parent_view") in ("true", "ja", "1"),
-            "expert_advice": advice,
-        }
-        return formats.OsoParameters(
-            params["arrangement"], date, evidence, self.pseudonym_secret(region_id)
-        )
+        return submission.oso_parameters(media, params, lambda: self.pseudonym_secret(region_id))
 
     def status(self, region_id: str, batch_id: str) -> dict[str, Any]:
         record = self._record(region_id, batch_id)

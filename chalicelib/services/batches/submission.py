@@ -9,11 +9,14 @@ with the same submission returns the first batch; with another, a 409.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
+from collections.abc import Callable
 from typing import Any
 
 from chalicelib.errors import ConflictError, PayloadTooLargeError, RequestValidationError
+from chalicelib.services.batches import formats
 from chalicelib.services.decisions import IDEMPOTENCY_KEY
 from chalicelib.storage.ports import IdempotencyRecord, Storage
 from chalicelib.storage.transport import BlobStore
@@ -61,3 +64,30 @@ def check_upload(blobs: BlobStore, key: str, limit: int) -> None:
 def accepted(region_id: str, batch_id: str) -> dict[str, Any]:
     url = f"/v1/regions/{region_id}/batches/{batch_id}"
     return {"batch_id": batch_id, "status_url": url, "results_url": f"{url}/results"}
+
+
+def oso_parameters(
+    media: str, params: dict[str, Any], secret: Callable[[], bytes]
+) -> formats.OsoParameters | None:
+    """The parameters an OSO body (a dossier or a zip of them) is read with, from the
+    submission's query; None for JSON and CSV."""
+    if media not in (formats.XML, formats.ZIP):
+        return None
+    missing = [p for p in ("arrangement", "date") if not params.get(p)]
+    if missing or params.get("arrangement") not in ("lwoo", "pro"):
+        raise RequestValidationError(
+            "OSO dossiers need ?arrangement=lwoo|pro and ?date=YYYY-MM-DD.",
+            [{"path": f"?{p}", "code": "missing", "message": "Field required"}
+             for p in missing or ["arrangement"]],
+        )  # fmt: skip
+    try:
+        date = dt.date.fromisoformat(params["date"])
+    except ValueError as exc:
+        raise RequestValidationError("?date must be YYYY-MM-DD.") from exc
+    advice = [a for a in str(params.get("expert_advice", "")).split(",") if a]
+    evidence = {
+        "board_motivation": params.get("board_motivation") in ("true", "ja", "1"),
+        "parent_view": params.get("parent_view") in ("true", "ja", "1"),
+        "expert_advice": advice,
+    }
+    return formats.OsoParameters(params["arrangement"], date, evidence, secret())
