@@ -90,17 +90,3 @@ def test_without_the_opt_out_the_criteria_are_refused_offline_as_through_the_api
     code, result = offline(without, capsys)
     assert code == 1 and through_api["valid"] is False
     assert codes(result["findings"]) == codes(through_api["findings"])
-
-
-def test_opt_outs_in_the_region_file_count_as_an_opt_out_file_does(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    region = {
-        **example("support-plan/region.json"),
-        "opt_outs": [example("support-plan/opt-out.json")],
-    }
-    path = tmp_path / "region.json"
-    path.write_text(json.dumps(region), encoding="utf-8")
-    criteria = str(ROOT / EX / "support-plan/criteria.json")
-    code, result = offline(["criteria", "validate", criteria, "--region-file", str(path)], capsys)
-    assert code == 0 and result["valid"] is True

@@ -57,20 +57,6 @@ def test_a_delay_given_as_text_is_refused_too(api: Api) -> None:
     assert body["error"]["details"][0]["path"] == "/student/learning_delays/0/dl"
 
 
-def test_dates_and_decimal_ratios_stay_strings(api: Api) -> None:
-    api.region()
-    status, body, _ = api.call("POST", DECISIONS, request_body())
-    assert status == 201, body
-    criteria = json.loads(
-        (
-            Path(__file__).parents[2] / "criteria_schemas/examples/support-plan/criteria.json"
-        ).read_text(encoding="utf-8")
-    )
-    assert '"0.' in json.dumps(criteria)  # a ratio as a decimal string
-    status, body, _ = api.call("POST", "/v1/regions/VO2001/criteria/validate", criteria)
-    assert status == 200, body
-
-
 def test_an_integer_field_in_the_token_body_refuses_text(api: Api) -> None:
     api.region()
     status, body, _ = api.call("POST", "/v1/regions/VO2001/tokens", {"expires_in_days": "30"})
@@ -148,10 +134,3 @@ def test_a_path_no_route_serves_is_404_not_found(api: Api, path: str, token: str
     assert status == 404
     is_error(body, "not_found")
     assert headers["Content-Type"].startswith("application/json")
-
-
-def test_a_method_a_path_lacks_is_405_method_not_allowed(api: Api) -> None:
-    status, body, headers = api.call("DELETE", "/v1/health")
-    assert status == 405
-    is_error(body, "method_not_allowed")
-    assert headers["Allow"] == "GET"

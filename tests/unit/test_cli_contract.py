@@ -47,13 +47,6 @@ def test_a_usage_error_is_the_error_json_on_stderr_with_exit_2(
     assert says in error["message"]
 
 
-def test_help_is_still_text_with_exit_0(capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit) as done:
-        cli.main(["--help"])
-    assert done.value.code == 0
-    assert "usage: toewijzing" in capsys.readouterr().out
-
-
 def test_an_unexpected_failure_is_the_error_json_too(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
