@@ -13,12 +13,8 @@ import sys
 from typing import NoReturn
 
 from chalicelib.cli import batch, criteria, decide, plan, report
-from chalicelib.cli.common import EXIT_OK, fail
+from chalicelib.cli.common import EXIT_OK, UsageError, fail
 from chalicelib.documents import error_body
-
-
-class UsageError(Exception):
-    """A wrong or missing option: argparse's message, in the contract's error JSON."""
 
 
 class Parser(argparse.ArgumentParser):

@@ -31,6 +31,10 @@ class InputError(Exception):
         self.body = body
 
 
+class UsageError(Exception):
+    """A wrong or missing option: argparse's message, printed as the contract's error JSON."""
+
+
 class WaitTimeoutError(Exception):
     """The batch was not done by the deadline; `status` is the last one seen."""
 
