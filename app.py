@@ -44,6 +44,7 @@ for blueprint in (
     statistics.bp,
 ):
     app.register_blueprint(blueprint)
+http.mirror_gateway_responses()  # chalice local and its test client only: 404 for no route
 start_local_sweeper()  # `make run` only (TOEWIJZING_SWEEP_SECONDS): the batch sweeper's thread
 
 

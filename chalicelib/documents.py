@@ -30,10 +30,23 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return dict(pairs)
 
 
+MAX_INT_DIGITS = 100  # far beyond any whole number of the contract; below Python's own limit
+
+
+def whole_number(text: str) -> int:
+    """A JSON integer; one of more than `MAX_INT_DIGITS` digits is refused in the contract's
+    words (Python's own error would name `sys.set_int_max_str_digits`)."""
+    if len(text.lstrip("-")) > MAX_INT_DIGITS:
+        raise MalformedJsonError(f"a number has more than {MAX_INT_DIGITS} digits")
+    return int(text)
+
+
 def parse_json(raw: bytes | str) -> Any:
     """Parse a JSON body exactly: numbers with a fraction become `Decimal`, never float."""
     try:
-        return json.loads(raw, parse_float=Decimal, object_pairs_hook=_no_duplicates)
+        return json.loads(
+            raw, parse_float=Decimal, parse_int=whole_number, object_pairs_hook=_no_duplicates
+        )
     except MalformedJsonError:
         raise
     except RecursionError as exc:

@@ -218,6 +218,47 @@ def queue_resources() -> dict[str, Any]:
     }
 
 
+# API Gateway's own answers in the contract's error shape (README, "Errors"): a path no route
+# serves (and a method a path lacks: API Gateway cannot tell them apart) is 404 `not_found`, as
+# `chalicelib/web/http.py` `mirror_gateway_responses` answers locally; any other refusal of the
+# gateway keeps its status. `$context.error.messageString` is a quoted JSON string already.
+NO_ROUTE = "No operation of the API is at this path; see GET /v1/openapi.json."
+GATEWAY_RESPONSES: dict[str, tuple[str | None, str, str]] = {
+    "MISSING_AUTHENTICATION_TOKEN": ("404", "not_found", json.dumps(NO_ROUTE)),
+    "THROTTLED": (None, "too_many_requests", "$context.error.messageString"),
+    "REQUEST_TOO_LARGE": (None, "payload_too_large", "$context.error.messageString"),
+    "UNSUPPORTED_MEDIA_TYPE": (None, "unsupported_media_type", "$context.error.messageString"),
+    "DEFAULT_4XX": (None, "request_refused", "$context.error.messageString"),
+    "DEFAULT_5XX": (
+        None,
+        "internal_error",
+        '"An internal error occurred; quote request id $context.requestId."',
+    ),
+}
+
+
+def gateway_responses() -> dict[str, Any]:
+    resources = {}
+    for kind, (status, code, message) in GATEWAY_RESPONSES.items():
+        properties: dict[str, Any] = {
+            "RestApiId": {"Ref": REST_API},
+            "ResponseType": kind,
+            "ResponseParameters": {
+                "gatewayresponse.header.Content-Type": "'application/json; charset=utf-8'",
+                "gatewayresponse.header.X-Content-Type-Options": "'nosniff'",
+                "gatewayresponse.header.Cache-Control": "'no-store'",
+            },
+            "ResponseTemplates": {
+                "application/json": f'{{"error": {{"code": "{code}", "message": {message}}}}}'
+            },
+        }
+        if status is not None:
+            properties["StatusCode"] = status
+        name = "GatewayResponse" + "".join(w.title() for w in kind.split("_"))
+        resources[name] = {"Type": "AWS::ApiGateway::GatewayResponse", "Properties": properties}
+    return resources
+
+
 def environment() -> dict[str, Any]:
     """The same settings for both functions (chalicelib/config.py reads them)."""
     return {
@@ -282,6 +323,7 @@ def resources() -> dict[str, Any]:
             TABLE: table_resource(),
             **bucket_resources(),
             **queue_resources(),
+            **gateway_responses(),
             LOG_GROUP: {
                 "Type": "AWS::Logs::LogGroup",
                 "Properties": {"RetentionInDays": LOG_RETENTION_DAYS},

@@ -31,6 +31,10 @@ class InputError(Exception):
         self.body = body
 
 
+class UsageError(Exception):
+    """A wrong or missing option: argparse's message, printed as the contract's error JSON."""
+
+
 class WaitTimeoutError(Exception):
     """The batch was not done by the deadline; `status` is the last one seen."""
 
@@ -99,6 +103,33 @@ def command(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Name
 def error_of(exc: ToewijzingError) -> dict[str, Any]:
     details = exc.details if isinstance(exc, RequestValidationError) else ()
     return error_body(exc.code, exc.message, details=details, findings=exc.findings)
+
+
+def region_state(args: argparse.Namespace, region_id: str | None = None) -> RegionFile:
+    """The region of `--region-file` (or, without one, a bare region `region_id`) with the
+    opt-out notices of its `opt_outs` and of every `--opt-out-file`: the state the API holds
+    after `PUT /v1/regions/{id}` and each `PUT .../opt-out`."""
+    from chalicelib.models.optout import OptOutNotice
+
+    if args.region_file is None:
+        region = RegionFile(region_id=region_id or "XX0000", name=region_id or "XX0000")
+    else:
+        region = read_model(args.region_file, RegionFile)
+        if region_id is not None and "region_id" not in region.model_fields_set:
+            region = region.model_copy(update={"region_id": region_id})
+    extra = tuple(read_model(path, OptOutNotice) for path in args.opt_out_file)
+    return region.model_copy(update={"opt_outs": region.opt_outs + extra})
+
+
+def add_opt_out_files(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--opt-out-file",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="an opt-out notice of the region (the body of PUT .../opt-out), as if notified "
+        "after the region file's opt_outs; repeatable",
+    )
 
 
 def offline_region(region: RegionFile, today: dt.date) -> Services:

@@ -7,20 +7,21 @@ import datetime as dt
 from typing import Any
 
 from chalicelib.cli.common import (
+    add_opt_out_files,
     command,
     offline_region,
     read_model,
+    region_state,
     report,
 )
 from chalicelib.legal.timeline import DEFAULT_FRAMEWORK, FRAMEWORK_IDS
 from chalicelib.models.criteria import CriteriaDefinition
-from chalicelib.models.region import RegionFile
 
 
 @command
 def run(args: argparse.Namespace) -> int:
     definition = read_model(args.file, CriteriaDefinition)
-    region = read_model(args.region_file, RegionFile)
+    region = region_state(args)
     services = offline_region(region, args.date or definition.effective_from)
     result = services.criteria.validate_criteria(
         region.region_id, definition, args.framework, args.date
@@ -42,6 +43,7 @@ def register(commands: Any) -> None:
         help="the region: the body of PUT /v1/regions/{id}, optionally with region_id and "
         "opt_outs (a list of opt-out notices)",
     )
+    add_opt_out_files(validate)
     validate.add_argument(
         "--date",
         type=dt.date.fromisoformat,

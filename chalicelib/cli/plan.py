@@ -15,16 +15,16 @@ import datetime as dt
 from typing import Any
 
 from chalicelib.cli.common import (
+    add_opt_out_files,
     command,
     offline_region,
     read_model,
+    region_state,
     report,
 )
 from chalicelib.errors import ToewijzingError
 from chalicelib.legal.timeline import DEFAULT_FRAMEWORK, FRAMEWORK_IDS
 from chalicelib.models.criteria import CriteriaDefinition
-from chalicelib.models.optout import OptOutNotice
-from chalicelib.models.region import RegionFile
 from chalicelib.models.support_plan import SupportPlan
 from chalicelib.services import Services
 
@@ -37,17 +37,6 @@ NO_REGION = {
     "checked against an empty region.",
     "legal_basis": [],
 }
-
-
-def _region(args: argparse.Namespace, plan: SupportPlan) -> RegionFile:
-    if args.region_file is None:
-        region = RegionFile(region_id=plan.region_id, name=plan.region_id)
-    else:
-        region = read_model(args.region_file, RegionFile)
-        if "region_id" not in region.model_fields_set:
-            region = region.model_copy(update={"region_id": plan.region_id})
-    extra = tuple(read_model(path, OptOutNotice) for path in args.opt_out_file)
-    return region.model_copy(update={"opt_outs": region.opt_outs + extra})
 
 
 def _store_criteria(
@@ -68,7 +57,7 @@ def _store_criteria(
 @command
 def run(args: argparse.Namespace) -> int:
     plan = read_model(args.file, SupportPlan)
-    region = _region(args, plan)
+    region = region_state(args, plan.region_id)
     services = offline_region(region, args.date or plan.period.start)
     _store_criteria(services, region.region_id, plan, args)
     result = services.support_plan.validate(region.region_id, plan, args.framework, args.date)
@@ -93,12 +82,7 @@ def register(commands: Any) -> None:
         help="the region: the body of PUT /v1/regions/{id}, optionally with region_id and "
         "opt_outs (a list of opt-out notices)",
     )
-    validate.add_argument(
-        "--opt-out-file",
-        action="append",
-        default=[],
-        help="an opt-out notice of the region (the body of PUT .../opt-out); repeatable",
-    )
+    add_opt_out_files(validate)
     validate.add_argument(
         "--criteria-file",
         action="append",

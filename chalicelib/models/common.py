@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+)
 
 Arrangement = Literal["lwoo", "pro"]
 """lwoo: leerwegondersteunend onderwijs; pro: praktijkonderwijs."""
@@ -79,7 +87,15 @@ def _sane_date(value: dt.date) -> dt.date:
     return value
 
 
-InputDate = Annotated[dt.date, AfterValidator(_sane_date)]
+def _date_text(value: Any) -> Any:
+    """A date is sent as the text YYYY-MM-DD (JSON has no dates); a number is refused, not read
+    as a unix timestamp."""
+    if isinstance(value, int | float | Decimal):
+        raise ValueError("a date is the text YYYY-MM-DD, not a number")
+    return value
+
+
+InputDate = Annotated[dt.date, BeforeValidator(_date_text), AfterValidator(_sane_date)]
 """Any date a client sends: within 1900-2099, so no date arithmetic (retention, validity, school
 years) leaves the calendar. Dates with a narrower meaning are checked further where they are
 used (an application date against the framework's phases and the clock, a count date)."""
@@ -87,7 +103,10 @@ used (an application date against the framework's phases and the clock, a count 
 
 class StrictModel(BaseModel):
     """Base of every input model: unknown fields are refused, instances are immutable, text
-    holds no NUL or bidirectional control characters (`refuse_hidden_characters`).
+    holds no NUL or bidirectional control characters (`refuse_hidden_characters`). Numbers and
+    flags are strict (`StrictInt`, `StrictBool` in the models: `"70"` is not an IQ, `"yes"` not
+    a flag); dates (`InputDate`) and decimal ratios are text, as the JSON schemas say. The CSV
+    batch format converts its cells before validation (`services/batches/formats.py`).
 
     `defer_build`: a model's validator is built on first use, not at import, so a Lambda cold
     start pays only for the models its first request needs.

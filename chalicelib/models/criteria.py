@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, StrictBool, StrictInt, model_validator
 
 from chalicelib.models.common import Citation, Domain, InputDate, StrictModel
 
@@ -29,8 +29,8 @@ class IqCondition(StrictModel):
     """The intelligentiequotiënt lies in [min, max], both ends included."""
 
     kind: Literal["iq"]
-    min: int | None = Field(default=None, ge=0, le=200)
-    max: int | None = Field(default=None, ge=0, le=200)
+    min: StrictInt | None = Field(default=None, ge=0, le=200)
+    max: StrictInt | None = Field(default=None, ge=0, le=200)
     legal_basis: tuple[Citation, ...] = ()
 
 
@@ -44,8 +44,8 @@ class LearningDelayCondition(StrictModel):
     kind: Literal["learning_delay"]
     min_ratio: Ratio | None = None
     max_ratio_exclusive: Ratio | None = None
-    min_months: int | None = Field(default=None, ge=0, le=120)
-    min_domains: int = Field(default=1, ge=1, le=4)
+    min_months: StrictInt | None = Field(default=None, ge=0, le=120)
+    min_domains: StrictInt = Field(default=1, ge=1, le=4)
     required_one_of: tuple[Domain, ...] = ()
     legal_basis: tuple[Citation, ...] = ()
 
@@ -64,8 +64,8 @@ class SepCondition(StrictModel):
     faalangst and emotionele instabiliteit, and (by default) a substantial hindrance to learning."""
 
     kind: Literal["sep"]
-    min_indicators: int = Field(default=1, ge=0, le=3)
-    requires_hindrance: bool = True
+    min_indicators: StrictInt = Field(default=1, ge=0, le=3)
+    requires_hindrance: StrictBool = True
     legal_basis: tuple[Citation, ...] = ()
 
 
@@ -85,7 +85,7 @@ class SchoolYears(StrictModel):
     """The allocation holds for N school years (only with opting out on duration, or loslaten)."""
 
     kind: Literal["school_years"]
-    years: int = Field(ge=1, le=8)
+    years: StrictInt = Field(ge=1, le=8)
 
 
 Duration = Annotated[SchoolCareer | SchoolYears, Field(discriminator="kind")]

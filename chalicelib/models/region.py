@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, StrictBool, StrictInt, model_validator
 
 from chalicelib.models.common import StrictModel
 from chalicelib.models.optout import OptOutNotice
@@ -28,7 +28,7 @@ class School(StrictModel):
     name: str = Field(min_length=1, max_length=200)
     board_id: str
     kinds: tuple[SchoolKind, ...] = ()
-    lwoo_licence: bool = False
+    lwoo_licence: StrictBool = False
 
 
 class RegionIn(StrictModel):
@@ -74,6 +74,6 @@ class TokenIn(StrictModel):
 
     role: Literal["region", "ministry", "admin"] = "region"
     label: str | None = Field(default=None, max_length=100)
-    expires_in_days: int = Field(
+    expires_in_days: StrictInt = Field(
         default=365, ge=1, le=365, description="Days until the token expires (at most a year)."
     )

@@ -6,7 +6,7 @@ and there is no field for a name.
 
 from __future__ import annotations
 
-from pydantic import Field, field_validator
+from pydantic import Field, StrictBool, StrictInt, field_validator
 
 from chalicelib.models.common import Arrangement, Domain, InputDate, Profession, StrictModel
 
@@ -31,7 +31,7 @@ class Application(StrictModel):
 class IqResult(StrictModel):
     """A total IQ (verbal and non-verbal), with who administered the test."""
 
-    score: int = Field(ge=0, le=200)
+    score: StrictInt = Field(ge=0, le=200)
     test_date: InputDate
     instrument: str | None = Field(default=None, max_length=100)
     administered_by: Profession
@@ -41,8 +41,10 @@ class LearningDelayResult(StrictModel):
     """One domain's didactic result: DL (didactische leeftijd) and DLE, both in months."""
 
     domain: Domain
-    dl: int = Field(gt=0, le=200, description="Didactische leeftijd in months (from groep 3).")
-    dle: int = Field(ge=0, le=200, description="Didactische leeftijdseenheden reached.")
+    dl: StrictInt = Field(
+        gt=0, le=200, description="Didactische leeftijd in months (from groep 3)."
+    )
+    dle: StrictInt = Field(ge=0, le=200, description="Didactische leeftijdseenheden reached.")
     test_date: InputDate
     instrument: str | None = Field(default=None, max_length=100)
 
@@ -50,10 +52,10 @@ class LearningDelayResult(StrictModel):
 class SepResult(StrictModel):
     """Results of personality tests on sociaal-emotioneel functioneren."""
 
-    prestatiemotivatie: bool
-    faalangst: bool
-    emotionele_instabiliteit: bool
-    hinders_learning: bool = Field(
+    prestatiemotivatie: StrictBool
+    faalangst: StrictBool
+    emotionele_instabiliteit: StrictBool
+    hinders_learning: StrictBool = Field(
         description="The problems substantially hinder the onderwijsleerproces."
     )
     test_date: InputDate
@@ -89,8 +91,8 @@ class Student(StrictModel):
 class Evidence(StrictModel):
     """The rest of the dossier: the board's motivation, the parents' view, expert advice."""
 
-    board_motivation: bool = False
-    parent_view: bool = False
+    board_motivation: StrictBool = False
+    parent_view: StrictBool = False
     expert_advice: tuple[Profession, ...] = Field(default=(), max_length=10)
 
 

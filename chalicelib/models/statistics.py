@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from pydantic import Field, model_validator
+from pydantic import Field, StrictInt, model_validator
 
 from chalicelib.models.common import StrictModel
 from chalicelib.models.region import REGION_ID_PATTERN
@@ -19,7 +19,7 @@ class SchoolEnrolment(StrictModel):
     """The number of students of one school (BRIN) on the count date."""
 
     brin: str = Field(pattern=r"^[0-9]{2}[A-Z0-9]{2}$")
-    students: int = Field(ge=0, le=100_000)
+    students: StrictInt = Field(ge=0, le=100_000)
 
 
 class EnrolmentIn(StrictModel):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import Annotated
 
-from pydantic import Field, model_validator
+from pydantic import Field, StrictInt, model_validator
 
 from chalicelib.models.common import InputDate, StrictModel
 from chalicelib.models.criteria import CriteriaDefinition
@@ -130,7 +130,7 @@ class PlanPublication(StrictModel):
 
     plan_id: str
     framework: str
-    sequence: int = Field(ge=1)
+    sequence: StrictInt = Field(ge=1)
     published_on: InputDate
     published_at: str
     period: Period

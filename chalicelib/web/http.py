@@ -119,6 +119,41 @@ def handled(view: Callable[..., Response]) -> Callable[..., Response]:
     return wrapper
 
 
+NO_ROUTE = "No operation of the API is at this path; see GET /v1/openapi.json."  # gen_resources
+
+
+def mirror_gateway_responses() -> None:
+    """Locally (`chalice local`, chalice's test client), answer a path no route serves as the
+    merge template's gateway response does in AWS (MISSING_AUTHENTICATION_TOKEN,
+    `scripts/gen_resources.py`): 404 `not_found` in the error shape, not chalice's
+    `403 {"message": "Missing Authentication Token"}`. A no-op unless chalice's local gateway is
+    loaded already, which a Lambda never does; a known path with another method is chalice's
+    405, which `to_contract_shape` answers as `method_not_allowed`."""
+    import sys
+
+    local: Any = sys.modules.get("chalice.local")
+    if local is None or getattr(local.LocalGateway, "mirrors_gateway_responses", False):
+        return
+    original = local.LocalGateway.handle_request
+
+    def handle_request(self: Any, method: str, path: str, headers: Any, body: Any) -> Any:
+        try:
+            return original(self, method, path, headers, body)
+        except local.ForbiddenError as exc:
+            if exc.headers.get("x-amzn-ErrorType") != "UnauthorizedException":
+                raise  # an authorizer's refusal, not a missing route
+            document = {"error": {"code": "not_found", "message": NO_ROUTE}}
+            return {
+                "statusCode": 404,
+                "headers": {"Content-Type": "application/json; charset=utf-8", **SECURITY_HEADERS},
+                "multiValueHeaders": {},
+                "body": json.dumps(document),
+            }
+
+    local.LocalGateway.handle_request = handle_request
+    local.LocalGateway.mirrors_gateway_responses = True
+
+
 def to_contract_shape(response: Response, rid: str) -> Response:
     """Chalice's own errors (`{"Code", "Message"}`) and unhandled 500s in our error shape."""
     body = response.body

@@ -50,7 +50,7 @@ def test_wrong_types_name_the_field_by_json_pointer(api: Api) -> None:
     paths = {d["path"]: d["code"] for d in error["error"]["details"]}
     assert paths == {
         "/student/iq/score": "less_than_equal",
-        "/student/learning_delays/2/dle": "int_parsing",
+        "/student/learning_delays/2/dle": "int_type",  # strict: text is not a number
         "/application/date": "date_from_datetime_parsing",
     }
 

@@ -210,3 +210,55 @@ def test_the_sweeper_has_its_own_role_that_may_requeue_and_delete_bodies_only() 
     assert load(gen_resources.SWEEPER_POLICY)["Statement"][-1]["Resource"] == {
         "Fn::GetAtt": ["BatchSweeperLogGroup", "Arn"]
     }
+
+
+def gateway_response(kind: str) -> dict[str, Any]:
+    resources = load(gen_resources.RESOURCES)["Resources"]
+    found = [
+        r["Properties"]
+        for r in resources.values()
+        if r.get("Type") == "AWS::ApiGateway::GatewayResponse"
+        and r["Properties"]["ResponseType"] == kind
+    ]
+    assert len(found) == 1, kind
+    assert found[0]["RestApiId"] == {"Ref": gen_resources.REST_API}
+    return dict(found[0])
+
+
+def test_a_path_no_route_serves_is_404_not_found_in_the_error_shape_in_aws() -> None:
+    from chalicelib.web.http import NO_ROUTE
+
+    response = gateway_response("MISSING_AUTHENTICATION_TOKEN")
+    assert response["StatusCode"] == "404"
+    body = json.loads(response["ResponseTemplates"]["application/json"])
+    assert body == {"error": {"code": "not_found", "message": NO_ROUTE}}  # as chalice local
+    headers = response["ResponseParameters"]
+    assert headers["gatewayresponse.header.Content-Type"] == "'application/json; charset=utf-8'"
+
+
+@pytest.mark.parametrize("kind", ["DEFAULT_4XX", "DEFAULT_5XX", "THROTTLED"])
+def test_the_gateways_other_refusals_keep_their_status_in_the_error_shape(kind: str) -> None:
+    response = gateway_response(kind)
+    assert "StatusCode" not in response  # the gateway's own status
+    template = response["ResponseTemplates"]["application/json"]
+    # `$context...` is filled in by API Gateway; with a sample value the body is the shape
+    sample = template.replace("$context.error.messageString", '"Too many requests"')
+    body = json.loads(sample.replace("$context.requestId", "r1"))
+    assert set(body) == {"error"} and set(body["error"]) == {"code", "message"}
+    assert body["error"]["code"] in {"request_refused", "internal_error", "too_many_requests"}
+
+
+def test_the_packaged_template_carries_the_gateway_responses() -> None:
+    """On `make cfn-lint`'s out/sam.json (chalice's template merged with resources.json), which
+    `make test` builds before the tests; cfn-lint has checked the same file."""
+    sam = gen_resources.RESOURCES.parent / "out" / "sam.json"
+    if not sam.exists():
+        pytest.skip("no out/sam.json: run `make cfn-lint` (make test does)")
+    resources = load(sam)["Resources"]
+    kinds = {
+        r["Properties"]["ResponseType"]
+        for r in resources.values()
+        if r.get("Type") == "AWS::ApiGateway::GatewayResponse"
+    }
+    assert set(gen_resources.GATEWAY_RESPONSES) == kinds
+    assert resources[gen_resources.REST_API]["Type"] == "AWS::Serverless::Api"

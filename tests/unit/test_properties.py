@@ -410,4 +410,4 @@ def test_pointer_when_a_field_is_named_like_the_union_tag() -> None:
     with pytest.raises(ValidationError) as raised:
         CriteriaDefinition.model_validate(document)
     paths = {d["code"]: d["path"] for d in validation_details(raised.value, document)}
-    assert paths["int_parsing"] == "/arrangements/lwoo/routes/0/conditions/0/min"
+    assert paths["int_type"] == "/arrangements/lwoo/routes/0/conditions/0/min"  # strict

@@ -74,8 +74,18 @@ class Row:
                 "student_ref": ref if echoed else None}  # fmt: skip
 
 
+def _bounded(errors: list[dict[str, Any]]) -> list[dict[str, str]]:
+    return [{k: str(v)[:MAX_ERROR_CHARS] for k, v in e.items()} for e in errors[:MAX_LISTED]]
+
+
 def decided_result(row: Row, stored: StoredDecision) -> dict[str, Any]:
+    """A decided row's result; an `incomplete` one says why: its error findings."""
     doc = stored.document
+    reasons = [
+        {"code": f["code"], "path": f["path"], "message": f["message"]}
+        for f in doc.get("findings") or ()
+        if f.get("severity") == "error"
+    ]
     return {
         **row.base(),
         "status": "decided",
@@ -84,13 +94,13 @@ def decided_result(row: Row, stored: StoredDecision) -> dict[str, Any]:
         "outcome": doc["outcome"],
         "eligible_for": doc["eligible_for"],
         "errors": [],
+        **({"findings": _bounded(reasons)} if doc["outcome"] == "incomplete" else {}),
     }
 
 
 def rejected_result(row: Row, errors: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
     """A rejected row's result, its errors bounded (a row result is one table item)."""
-    bounded = [{k: str(v)[:MAX_ERROR_CHARS] for k, v in e.items()} for e in errors[:MAX_LISTED]]
-    return {**row.base(), "status": "rejected", "errors": bounded, **extra}
+    return {**row.base(), "status": "rejected", "errors": _bounded(errors), **extra}
 
 
 class ChunkDecider:
@@ -178,7 +188,7 @@ class ChunkDecider:
         self, region_id: str, row: Row
     ) -> dict[str, Any] | tuple[DecisionRequest, Evaluation]:
         """The row's request and evaluation; or its rejected result."""
-        if row.document is None:
+        if row.document is None or row.errors:  # unreadable (a document holds a ref at most)
             return rejected_result(row, row.errors)
         try:
             request = DecisionRequest.model_validate(row.document)

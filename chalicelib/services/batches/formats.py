@@ -86,6 +86,12 @@ def _bool(value: str, column: str) -> bool:
     raise ValueError(f"{column}: {value!r} is not ja/nee")
 
 
+def _number(value: str) -> int | str:
+    """A CSV cell of a whole-number field (iq_score, dl, dle) as the integer JSON would carry;
+    anything else stays text, which the strict model refuses with a 400-style row error."""
+    return int(value) if value.isascii() and value.isdigit() else value
+
+
 def _set(document: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
     node = document
     for part in path[:-1]:
@@ -107,7 +113,8 @@ def csv_document(cells: dict[str, str]) -> dict[str, Any]:
     }  # fmt: skip
     for column, path in plain.items():
         if cells.get(column, "").strip():
-            _set(doc, path, cells[column].strip())
+            text = cells[column].strip()
+            _set(doc, path, _number(text) if column == "iq_score" else text)
     for flag in ("prestatiemotivatie", "faalangst", "emotionele_instabiliteit", "hinders_learning"):
         if cells.get(f"sep_{flag}", "").strip():
             _set(doc, ("student", "sep", flag), _bool(cells[f"sep_{flag}"], f"sep_{flag}"))
@@ -115,7 +122,8 @@ def csv_document(cells: dict[str, str]) -> dict[str, Any]:
     for domain in DOMAINS:
         parts = {p: cells.get(f"{domain}_{p}", "").strip() for p in ("dl", "dle", "test_date")}
         if any(parts.values()):
-            delays.append({"domain": domain, **{k: v for k, v in parts.items() if v}})
+            numbers = {k: _number(v) if k in ("dl", "dle") else v for k, v in parts.items() if v}
+            delays.append({"domain": domain, **numbers})
     if delays:
         _set(doc, ("student", "learning_delays"), delays)
     evidence: dict[str, Any] = {
@@ -157,9 +165,22 @@ def _header(text: io.TextIOWrapper) -> tuple[list[str], str]:
     return header, delimiter
 
 
+def _readable_ref(header: list[str], cells: list[str]) -> str | None:
+    """The row's student_ref cell when it could be read on its own (even if the row cannot):
+    a rejected row's result names the student (README, "Results")."""
+    if "student_ref" not in header or header.index("student_ref") >= len(cells):
+        return None
+    cell = cells[header.index("student_ref")].strip()
+    readable = cell and NOT_UTF8 not in cell and TOO_LONG not in cell and len(cell) <= 64
+    return cell if readable else None
+
+
 def _csv_row(number: int, header: list[str], cells: list[str]) -> Row:
     def rejected(path: str, code: str, message: str) -> Row:
-        return Row(number, None, [{"path": path, "code": code, "message": message}])
+        # the errors reject the row (chunks.py); the document only carries the readable ref
+        ref = _readable_ref(header, cells)
+        document = None if ref is None else {"student": {"ref": ref}}
+        return Row(number, document, [{"path": path, "code": code, "message": message}])
 
     if any(NOT_UTF8 in c for c in cells):
         return rejected("", "encoding", "The row is not UTF-8.")

@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterator
 from typing import IO, Any
 
+from chalicelib.documents import whole_number
 from chalicelib.errors import MalformedJsonError, RequestValidationError
 
 READ_BYTES = 64 * 1024
@@ -33,7 +34,7 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return dict(pairs)
 
 
-DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates)
+DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_int=whole_number)
 
 
 def malformed(reason: str) -> RequestValidationError:

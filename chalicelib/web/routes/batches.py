@@ -17,7 +17,7 @@ bp = Blueprint(__name__)
 BASE = "/v1/regions/{region_id}/batches"
 MAX_BATCH_BYTES = 10_000_000  # API Gateway's limit; larger bodies go through an upload
 RESULT_COLUMNS = ("row", "student_ref", "status", "decision_id", "volgnummer", "outcome",
-                  "eligible_for", "errors")  # fmt: skip
+                  "eligible_for", "errors", "reasons")  # fmt: skip
 OSO_PARAMETERS = ("arrangement", "date", "board_motivation", "parent_view", "expert_advice")
 
 
@@ -95,8 +95,20 @@ def csv_response(page: dict[str, Any]) -> Response:
         cells["errors"] = "; ".join(
             f"{e.get('path', '')} {e.get('message', '')}".strip() for e in item.get("errors", [])
         )
+        cells["reasons"] = reasons(item)
         writer.writerow(csv_row(cells[c] for c in RESULT_COLUMNS))  # no formulas
     headers: dict[str, str | list[str]] = {"Content-Type": "text/csv; charset=utf-8"}
     if page["next"]:
         headers["Link"] = f'<?cursor={page["next"]}>; rel="next"'
     return Response(body=out.getvalue(), status_code=200, headers=headers)
+
+
+def reasons(item: dict[str, Any]) -> str:
+    """Why a row is rejected or `incomplete`: its errors and error findings, each as `code at
+    path: message`, joined by `; ` (README, "Results")."""
+    listed = [*item.get("errors", []), *item.get("findings", [])]
+    return "; ".join(
+        f"{e.get('code', '')} at {e.get('path') or '/'}: {e.get('message', '')}"
+        for e in listed
+        if e.get("severity", "error") == "error"
+    )
