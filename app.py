@@ -1,4 +1,4 @@
-"""toewijzing: the HTTP API of ../shared/design/api.md on Chalice.
+"""toewijzing: the HTTP API of docs/api.md on Chalice.
 
 Routes live in blueprints under `chalicelib/web/routes/`, one per capability; each route only
 parses, calls a service and responds. This module wires them to one app.
