@@ -60,7 +60,7 @@ def write_csv(path: Path, rows: int, full: bool = True) -> int:
     return path.stat().st_size
 
 
-OSO = Path(__file__).resolve().parents[3] / "shared" / "oso"
+OSO = Path(__file__).resolve().parents[1] / "data" / "oso" / "examples"
 OSO_PARAMETERS = {"arrangement": "lwoo", "date": "2016-03-01"}
 
 
