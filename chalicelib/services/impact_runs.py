@@ -25,11 +25,12 @@ import logging
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.errors import NotFoundError, RequestValidationError, ServiceUnavailableError
+from chalicelib.errors import NotFoundError, ServiceUnavailableError
 from chalicelib.models.common import ARRANGEMENTS
 from chalicelib.models.criteria import CriteriaDefinition
 from chalicelib.models.request import DecisionRequest
 from chalicelib.services import Services
+from chalicelib.services.batches.submission import row_results_page
 from chalicelib.storage.caching import CachingStorage
 from chalicelib.storage.transport import Message
 
@@ -109,16 +110,7 @@ class ImpactRuns:
         """The affected dossiers in the order of the synchronous impact (decision id order),
         `limit` at a time; `next` is the cursor of the following page, or null."""
         self._record(region_id, run_id)
-        after = 0
-        if cursor:
-            if not cursor.isdigit():
-                raise RequestValidationError(
-                    "The cursor is not one this service handed out.",
-                    [{"path": "?cursor", "code": "cursor", "message": "Use the `next` value."}],
-                )
-            after = int(cursor)
-        items, last = self.storage.list_row_results(region_id, run_id, after, limit)
-        return {"items": items, "next": None if last is None else str(last)}
+        return row_results_page(self.storage, region_id, run_id, cursor, limit)
 
     def _record(self, region_id: str, run_id: str) -> dict[str, Any]:
         record = self.storage.get_batch(region_id, run_id)

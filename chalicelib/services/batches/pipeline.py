@@ -179,16 +179,7 @@ class Batches:
         self, region_id: str, batch_id: str, cursor: str | None, limit: int
     ) -> dict[str, Any]:
         self._record(region_id, batch_id)
-        after = 0
-        if cursor:
-            if not cursor.isdigit():
-                raise RequestValidationError(
-                    "The cursor is not one this service handed out.",
-                    [{"path": "?cursor", "code": "cursor", "message": "Use the `next` value."}],
-                )
-            after = int(cursor)
-        items, last = self.storage.list_row_results(region_id, batch_id, after, limit)
-        return {"items": items, "next": None if last is None else str(last)}
+        return submission.row_results_page(self.storage, region_id, batch_id, cursor, limit)
 
     def _record(self, region_id: str, batch_id: str) -> dict[str, Any]:
         record = self.storage.get_batch(region_id, batch_id)

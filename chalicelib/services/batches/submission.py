@@ -91,3 +91,20 @@ def oso_parameters(
         "expert_advice": advice,
     }
     return formats.OsoParameters(params["arrangement"], date, evidence, secret())
+
+
+def row_results_page(
+    storage: Storage, region_id: str, batch_id: str, cursor: str | None, limit: int
+) -> dict[str, Any]:
+    """A page of a batch's (or an impact run's) row results, from `cursor` (the `next` value
+    of the page before); `next` is null on the last page."""
+    after = 0
+    if cursor:
+        if not cursor.isdigit():
+            raise RequestValidationError(
+                "The cursor is not one this service handed out.",
+                [{"path": "?cursor", "code": "cursor", "message": "Use the `next` value."}],
+            )
+        after = int(cursor)
+    items, last = storage.list_row_results(region_id, batch_id, after, limit)
+    return {"items": items, "next": None if last is None else str(last)}
