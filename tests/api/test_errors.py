@@ -6,16 +6,14 @@ from __future__ import annotations
 
 import inspect
 import json
-import logging
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
-from chalicelib import errors, logs, wiring
+from chalicelib import errors, wiring
 from chalicelib.services.batches.pipeline import Batches
 from chalicelib.storage.transport import InProcessQueue, S3BlobStore
 from tests.api.conftest import Api
@@ -27,27 +25,6 @@ ERROR_CLASSES = [
     for _, cls in inspect.getmembers(errors, inspect.isclass)
     if cls.__module__ == errors.__name__ and issubclass(cls, Exception)
 ]
-
-
-class Lines(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__()
-        self.setFormatter(logs.JsonFormatter())
-        self.lines: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(self.format(record))
-
-
-@pytest.fixture
-def lines() -> Iterator[list[str]]:
-    handler = Lines()
-    logger = logging.getLogger(logs.LOGGER)
-    logger.addHandler(handler)
-    try:
-        yield handler.lines
-    finally:
-        logger.removeHandler(handler)
 
 
 @pytest.mark.parametrize("cls", ERROR_CLASSES, ids=lambda c: c.__name__)

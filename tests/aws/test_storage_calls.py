@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import logging
 import uuid
 from collections.abc import Iterator
 from typing import Any, cast
@@ -20,7 +19,7 @@ from chalice.test import Client
 from moto import mock_aws
 
 from app import app
-from chalicelib import logs, wiring
+from chalicelib import wiring
 from chalicelib.config import Settings
 from chalicelib.services import Services
 from chalicelib.storage.dynamodb import DynamoStorage
@@ -29,7 +28,6 @@ from chalicelib.storage.ports import Storage
 from chalicelib.storage.read_cache import ReadCache
 from chalicelib.storage.schema import ensure_table
 from tests.api.conftest import ADMIN, ROOT, Api, request_body
-from tests.security.test_logs import Lines
 
 
 class Counted(Api):
@@ -76,17 +74,6 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Counted]:
                 yield api
         finally:
             wiring.override(None)
-
-
-@pytest.fixture
-def lines() -> Iterator[list[str]]:
-    handler = Lines()
-    logger = logging.getLogger(logs.LOGGER)
-    logger.addHandler(handler)
-    try:
-        yield handler.lines
-    finally:
-        logger.removeHandler(handler)
 
 
 def test_the_log_line_carries_the_requests_storage_calls_and_time(

@@ -3,35 +3,11 @@
 from __future__ import annotations
 
 import json
-import logging
-from collections.abc import Iterator
 
 import pytest
 
-from chalicelib import logs
 from tests.api.conftest import Api, request_body
 from tests.conftest import scan
-
-
-class Lines(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__()
-        self.setFormatter(logs.JsonFormatter())
-        self.lines: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(self.format(record))
-
-
-@pytest.fixture
-def lines() -> Iterator[list[str]]:
-    handler = Lines()
-    logger = logging.getLogger(logs.LOGGER)
-    logger.addHandler(handler)
-    try:
-        yield handler.lines
-    finally:
-        logger.removeHandler(handler)
 
 
 def test_one_json_line_per_request_with_request_id_route_status_and_duration(
