@@ -12,11 +12,13 @@ import copy
 import datetime as dt
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 
+from chalicelib import cli
 from tests.api.conftest import ADMIN, REGION, Api, request_body
 from tests.api.test_on_moto import moto_client  # noqa: F401
 from tests.conftest import sensitive
@@ -240,3 +242,17 @@ def test_on_dynamodb_the_addressee_reaches_no_table(
     assert table["Items"], "the table holds the region and the decision"
     for kept in (json.dumps(sent, default=str), json.dumps(table["Items"], default=str)):
         assert "Quirijnsen" not in kept and "Zonnebloem" not in kept
+
+
+@pytest.mark.parametrize("kind", ["lwoo", "incomplete"])
+def test_the_command_line_prints_the_page_the_api_serves(
+    api: Api, decided: dict[str, dict[str, Any]], kind: str, tmp_path: Path
+) -> None:
+    """`toewijzing letter --decision FILE` on the decision JSON the API returned."""
+    decision = decided[kind]
+    status, document, _ = api.call("GET", f"/v1/regions/VO2001/decisions/{decision['decision_id']}")
+    assert status == 200
+    source, out = tmp_path / "decision.json", tmp_path / "letter.html"
+    source.write_text(json.dumps(document), encoding="utf-8")
+    assert cli.main(["letter", "--decision", str(source), "--out", str(out)]) == 0
+    assert out.read_text(encoding="utf-8") == page_text(fetch(api, letter_path(decision)))
