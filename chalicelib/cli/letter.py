@@ -23,9 +23,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from chalicelib.cli.common import EXIT_OK, InputError, command
-from chalicelib.documents import error_body, parse_json, validation_details
-from chalicelib.errors import MalformedJsonError
+from chalicelib.cli.common import EXIT_OK, InputError, command, read_json
+from chalicelib.documents import error_body, validation_details
 from chalicelib.render.letter import letter_html, parse_decision
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -42,23 +41,8 @@ CHROMIUM_FLAGS = (
 )
 
 
-def _read(source: str) -> Any:
-    try:
-        raw = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
-    except OSError as exc:
-        raise InputError(
-            error_body("file_unreadable", f"Cannot read {source}: {exc.strerror}.")
-        ) from exc
-    try:
-        return parse_json(raw)
-    except MalformedJsonError as exc:
-        raise InputError(
-            error_body("validation_error", f"{source} is not valid JSON: {exc}.")
-        ) from exc
-
-
 def page_of(source: str) -> str:
-    document = _read(source)
+    document = read_json(source)
     try:
         decision = parse_decision(document)
     except ValidationError as exc:
