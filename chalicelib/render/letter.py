@@ -190,7 +190,7 @@ def _objection(decision: Decision, phase: Phase) -> str:
     rule = phase.objection
     return (
         f"<h2>{say('objection.heading')}</h2>"
-        + _p(say("objection.term", weeks=rule.term_weeks, basis=cite(rule.term_legal_basis)))
+        + _p(say("objection.term", weeks=rule.term_weeks, basis=cite(rule.legal_basis)))
         + _p(say("objection.contents", volgnummer=decision.volgnummer))
         + _p(say("objection.committee", basis=cite(rule.advisory_committee_legal_basis)))
     )
