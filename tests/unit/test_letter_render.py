@@ -120,3 +120,20 @@ def test_the_catalog_names_only_simple_placeholders() -> None:
         assert all(re.fullmatch(r"[a-z_]+", n) for n in names), (code, names)
         assert "<" not in text and ">" not in text, code  # texts are words, not markup
     assert catalog()["completion_term"]["weeks"] >= 1
+
+
+def test_a_limited_validity_and_regional_criteria_are_said() -> None:
+    delays = {"begrijpend_lezen": [60, 42], "inzichtelijk_rekenen": [60, 39]}
+    evaluation = decide_national(request_for({"arrangement": "lwoo", "iq": 85, "delays": delays}))
+    assert evaluation.outcome == "granted"
+    regional = dataclasses.replace(
+        evaluation,
+        valid_until=dt.date(2019, 8, 1),
+        criteria=dataclasses.replace(evaluation.criteria, source="region", version_id="v-2017"),
+    )
+    page = letter_html(as_decision(regional))
+    assert "geldt vanaf 1 maart 2017. Vanaf 1 augustus 2019 geldt het niet meer." in page
+    assert "eigen criteria van het samenwerkingsverband gebruikt (versie v-2017)" in page
+    assert "hele schoolloopbaan" not in page
+    national = letter_html(as_decision(evaluation))
+    assert "voor de hele schoolloopbaan" in national and "landelijke criteria" in national
