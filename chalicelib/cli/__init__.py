@@ -12,7 +12,7 @@ import os
 import sys
 from typing import NoReturn
 
-from chalicelib.cli import batch, criteria, decide, plan, report
+from chalicelib.cli import batch, criteria, decide, letter, plan, report
 from chalicelib.cli.common import EXIT_OK, UsageError, fail
 from chalicelib.documents import error_body
 
@@ -28,7 +28,7 @@ class Parser(argparse.ArgumentParser):
 def parser() -> argparse.ArgumentParser:
     root = Parser(prog="toewijzing", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
-    for module in (decide, criteria, plan, batch, report):
+    for module in (decide, criteria, plan, batch, report, letter):
         module.register(commands)
     return root
 

@@ -44,8 +44,8 @@ class WaitTimeoutError(Exception):
         self.waited = waited
 
 
-def read_model(source: str, model: type[M]) -> M:
-    """Read a JSON document (a path, or - for stdin) into a model; InputError when unusable."""
+def read_json(source: str) -> Any:
+    """Read a JSON document (a path, or - for stdin); InputError when unreadable or not JSON."""
     try:
         raw = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
     except OSError as exc:
@@ -53,11 +53,16 @@ def read_model(source: str, model: type[M]) -> M:
             error_body("file_unreadable", f"Cannot read {source}: {exc.strerror}.")
         ) from exc
     try:
-        document = parse_json(raw)
+        return parse_json(raw)
     except MalformedJsonError as exc:
         raise InputError(
             error_body("validation_error", f"{source} is not valid JSON: {exc}.")
         ) from exc
+
+
+def read_model(source: str, model: type[M]) -> M:
+    """Read a JSON document (a path, or - for stdin) into a model; InputError when unusable."""
+    document = read_json(source)
     try:
         return model.model_validate(document)
     except ValidationError as exc:

@@ -125,6 +125,16 @@ class HealthDataRule(StrictModel):
     legal_basis: tuple[Citation, ...] = Field(min_length=1)
 
 
+class ObjectionRule(StrictModel):
+    """Bezwaar against a decision: lodged within `term_weeks` (`legal_basis`: Awb art. 6:7)
+    with the region, whose adviescommissie (Awb art. 7:13) advises on it (WVO art. 17a; WVO 2020
+    art. 2.47 lid 15). The decision letter cites the articles of its date from here."""
+
+    term_weeks: int = Field(ge=1)
+    legal_basis: tuple[Citation, ...] = Field(min_length=1)
+    advisory_committee_legal_basis: tuple[Citation, ...] = Field(min_length=1)
+
+
 class PlanSection(StrictModel):
     """A section the support plan must contain (WVO art. 17a lid 8; WVO 2020 art. 2.47 lid 9)."""
 
@@ -185,6 +195,7 @@ class Phase(StrictModel):
     evidence: EvidenceRule
     support_plan: SupportPlanRule
     health_data: HealthDataRule
+    objection: ObjectionRule
     own_criteria_legal_basis: tuple[Citation, ...] = Field(
         min_length=1,
         description="The power a region uses when it sets criteria or a duration of its own: "

@@ -11,6 +11,7 @@ from chalicelib.models.common import ID_PATTERN
 from chalicelib.models.criteria import CriteriaDefinition
 from chalicelib.models.decision import Decision
 from chalicelib.models.impact import ImpactRequest
+from chalicelib.models.letter import LetterRequest
 from chalicelib.models.optout import OptOutNotice
 from chalicelib.models.region import REGION_ID_PATTERN, Region, RegionIn, TokenIn
 from chalicelib.models.request import DecisionRequest
@@ -20,6 +21,7 @@ from chalicelib.web.openapi_paths import (
     REF,
     decision_paths,
     framework_paths,
+    letter_paths,
     markdown_paths,
     path_parameter,
     plan_paths,
@@ -71,6 +73,7 @@ def _schemas() -> dict[str, Any]:
         "SupportPlan": (SupportPlan, "validation"),
         "EnrolmentIn": (EnrolmentIn, "validation"),
         "BudgetSharesIn": (BudgetSharesIn, "validation"),
+        "LetterRequest": (LetterRequest, "validation"),
     }
     for name, (model, mode) in models.items():
         schema = TypeAdapter(model).json_schema(mode=mode, ref_template=REF)
@@ -127,6 +130,7 @@ def openapi_document() -> dict[str, Any]:
     paths.update(framework_paths(framework))
     paths.update(region_paths(region, authed))
     paths.update(decision_paths(region, framework, authed))
+    paths.update(letter_paths(region, authed))
     paths.update(regional_paths(region, framework, authed))
     paths.update(impact_run_paths(region, framework, authed))
     paths.update(plan_paths(region, framework, authed))

@@ -321,3 +321,19 @@ def statistics_paths(region: dict[str, Any], authed: tuple[int, ...]) -> dict[st
             "get": _op("The budget shares of a year", ("200", None), authed, params=[year]),
         },
     }  # fmt: skip
+
+
+def letter_paths(region: dict[str, Any], authed: tuple[int, ...]) -> dict[str, Any]:
+    """The decision letter (issue 18): a printable HTML page in Dutch. `POST` may name the
+    addressee for that one page (never stored or logged); its body is optional."""
+    params = [region, path_parameter("decision_id", ID_PATTERN)]
+    post = _html(_op("The decision letter, addressed (the body is used once, never kept)",
+                     ("200", None), authed, "LetterRequest", params))  # fmt: skip
+    post["requestBody"]["required"] = False
+    return {
+        "/v1/regions/{region_id}/decisions/{decision_id}/letter": {
+            "get": _html(_op("The decision letter (HTML, A4, Dutch)", ("200", None), authed,
+                             params=params)),
+            "post": post,
+        },
+    }  # fmt: skip

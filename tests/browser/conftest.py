@@ -4,3 +4,4 @@ from __future__ import annotations
 
 from tests.api.conftest import api  # noqa: F401
 from tests.api.test_statistics import world  # noqa: F401
+from tests.browser.test_report_render import chromium  # noqa: F401  (the letters use it too)

@@ -139,6 +139,7 @@ def _blocks(phase: Phase) -> dict[str, Any]:
         "duration": phase.duration,
         "licences": phase.licences,
         "evidence": phase.evidence,
+        "objection": phase.objection,
     }
 
 
