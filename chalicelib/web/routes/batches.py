@@ -29,6 +29,7 @@ OSO_PARAMETERS = ("arrangement", "date", "board_motivation", "parent_view", "exp
     ok=(202, "BatchAccepted"),
     body=BATCH_MEDIA,
     body_required=False,
+    errors=(409,),  # the Idempotency-Key with another body
     headers=("Idempotency-Key",),
 )
 @handled
