@@ -93,7 +93,7 @@ class Decisions:
         request: DecisionRequest,
         idempotency_key: str | None,
         framework: str = "enacted",
-    ) -> tuple[dict[str, Any], bool]:
+    ) -> tuple[Decision, bool]:
         """Decide, number and store; returns the decision and whether it is a replay.
 
         With an `Idempotency-Key`, the first decision made with that key is returned again for
@@ -115,10 +115,10 @@ class Decisions:
             if existing is not None:
                 # the first request may have died before counting its change: count it
                 self._count_change(region_id)
-                return join_health_data(existing), True
+                return decisions_adapter().validate_python(join_health_data(existing)), True
         stored = self._number_and_store(region_id, decision_id, request, evaluation)
         self._count_change(region_id)
-        return join_health_data(stored), False
+        return decisions_adapter().validate_python(join_health_data(stored)), False
 
     def check_application_date(self, date: dt.date) -> None:
         """Not absurdly far ahead (before 2016 is the framework's own 422, no_legal_phase)."""
