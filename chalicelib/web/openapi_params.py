@@ -32,6 +32,30 @@ QUERY: dict[str, dict[str, Any]] = {
     "limit": _limit(100),
     "limit<=1000": _limit(1000),
     "student_ref": {**_query("student_ref", {"type": "string"}), "required": True},
+    # A batch: an upload's id and format instead of a body; what OSO dossiers do not say.
+    "upload_id": _query("upload_id", {"type": "string", "pattern": ID_PATTERN}),
+    "format": _query(
+        "format",
+        {"enum": ["application/json", "text/csv", "application/xml", "application/zip"]},
+        description="The media type of the upload (default text/csv for a new upload).",
+    ),
+    "arrangement": _query(
+        "arrangement", {"enum": ["lwoo", "pro"]}, description="OSO dossiers: applied for."
+    ),
+    "application_date": _query(
+        "date", DATE, description="OSO dossiers: the date of the application."
+    ),
+    "board_motivation": _query(
+        "board_motivation", {"type": "string"}, description="OSO dossiers: true, ja or 1."
+    ),
+    "parent_view": _query(
+        "parent_view", {"type": "string"}, description="OSO dossiers: true, ja or 1."
+    ),
+    "expert_advice": _query(
+        "expert_advice",
+        {"type": "string"},
+        description="OSO dossiers: the professions that advised, separated by commas.",
+    ),
     "teldatum": _query(
         "teldatum",
         DATE,

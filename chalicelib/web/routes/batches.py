@@ -21,6 +21,7 @@ RESULT_COLUMNS = ("row", "student_ref", "status", "decision_id", "volgnummer", "
                   "eligible_for", "errors", "reasons")  # fmt: skip
 BATCH_MEDIA = ("application/json", "text/csv", "application/xml", "application/zip")
 OSO_PARAMETERS = ("arrangement", "date", "board_motivation", "parent_view", "expert_advice")
+OSO_QUERY = ("arrangement", "application_date", "board_motivation", "parent_view", "expert_advice")
 
 
 @bp.route(BASE, methods=["POST"], content_types=ANY_CONTENT_TYPE)
@@ -30,6 +31,7 @@ OSO_PARAMETERS = ("arrangement", "date", "board_motivation", "parent_view", "exp
     body=BATCH_MEDIA,
     body_required=False,
     errors=(409,),  # the Idempotency-Key with another body
+    query=("upload_id", "format", *OSO_QUERY),
     headers=("Idempotency-Key",),
 )
 @handled
@@ -60,7 +62,9 @@ def submit(region_id: str) -> Response:
 
 
 @bp.route(f"{BASE}/uploads", methods=["POST"], content_types=ANY_CONTENT_TYPE)
-@operation("A presigned upload for a large batch", ok=(201, "UploadForm"), errors=(422,))
+@operation(
+    "A presigned upload for a large batch", ok=(201, "UploadForm"), errors=(422,), query=("format",)
+)
 @handled
 def upload(region_id: str) -> Response:
     from chalicelib.services.batches import formats
