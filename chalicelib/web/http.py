@@ -89,11 +89,16 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
 def json_data(body: Any) -> Any:
     if hasattr(body, "model_dump"):  # a pydantic model (pydantic is loaded: it made it)
         return body.model_dump(mode="json", exclude_unset=True, by_alias=True)
-    if hasattr(body, "__dataclass_fields__"):
-        from pydantic import TypeAdapter
-
-        return TypeAdapter(type(body)).dump_python(body, mode="json")
+    if hasattr(body, "__dataclass_fields__"):  # a Decision: slotted dataclasses, for speed
+        return _adapter(type(body)).dump_python(body, mode="json")
     return body
+
+
+@functools.cache
+def _adapter(kind: Any) -> Any:
+    from pydantic import TypeAdapter  # loaded already: the service validated the body with it
+
+    return TypeAdapter(kind)
 
 
 def markdown_response(text: str, headers: dict[str, str] | None = None) -> Response:
