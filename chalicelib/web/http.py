@@ -90,7 +90,7 @@ def json_data(body: Any) -> Any:
     if hasattr(body, "model_dump"):  # a pydantic model (pydantic is loaded: it made it)
         return body.model_dump(mode="json", exclude_unset=True, by_alias=True)
     if hasattr(body, "__dataclass_fields__"):  # a Decision: slotted dataclasses, for speed
-        return _adapter(type(body)).dump_python(body, mode="json")
+        return _adapter(body.__class__).dump_python(body, mode="json")
     return body
 
 
