@@ -57,15 +57,17 @@ class RowResult(ResponseModel):
     """One row of a batch: decided (with its decision) or rejected (with its errors)."""
 
     row: int
-    status: Literal["decided", "rejected"]
-    student_ref: str | None = Field(description="Whenever the row's ref was readable.")
     warnings: list[Finding]
-    errors: list[ErrorDetail]
-    decision_id: Id | None = None
+    student_ref: str | None = Field(description="Whenever the row's ref was readable.")
+    status: Literal["decided", "rejected"]
+    decision_id: Id | None = Field(default=None, description="A decided row's.")
     volgnummer: str | None = None
     outcome: Literal["granted", "refused", "incomplete"] | None = None
     eligible_for: list[Arrangement] | None = None
-    findings: list[RowFinding] | None = None
+    errors: list[ErrorDetail]
+    findings: list[RowFinding] | None = Field(
+        default=None, description="An incomplete row's error findings; a rejected row's."
+    )
 
 
 class BatchResultsPage(ResponseModel):

@@ -12,7 +12,7 @@ from chalicelib.legal.model import Phase
 from chalicelib.models.common import Finding
 from chalicelib.models.criteria import ArrangementCriteria, CriteriaDefinition
 from chalicelib.models.optout import OptOutNotice
-from chalicelib.models.responses import Id, PhaseId, ResponseModel, Validation
+from chalicelib.models.responses import Id, PhaseId, ResponseModel
 from chalicelib.models.support_plan import SupportPlan
 
 
@@ -68,12 +68,16 @@ class CriteriaInForce(ResponseModel):
     arrangements: dict[str, ArrangementInForce]
 
 
-class PlanCreated(Validation):
-    """A draft support plan just stored (whatever its findings)."""
+class PlanCreated(ResponseModel):
+    """A draft support plan just stored (whatever its findings), and its validation."""
 
     id: Id
     content_hash: str
     status: Literal["draft"]
+    framework: str
+    phase: PhaseId
+    valid: bool
+    findings: list[Finding]
 
 
 class PlanSummary(ResponseModel):

@@ -77,7 +77,8 @@ class TokenInfo(ResponseModel):
 
 
 class Token(TokenInfo):
-    """A token just made: the only time its secret is shown."""
+    """A token just made: the only time its secret is shown. (Sent after the other fields; it
+    came first before the response was a model: JSON objects have no order.)"""
 
     token: str
 
@@ -130,11 +131,16 @@ class ImpactTotals(ResponseModel):
     )
 
 
-class ImpactResult(ImpactTotals):
-    """`POST .../criteria/impact`: the candidate against the criteria in force."""
+class ImpactResult(ResponseModel):
+    """`POST .../criteria/impact`: the candidate against the criteria in force (the figures
+    of `ImpactTotals`, sent between the framework and the affected dossiers)."""
 
     framework: str
     date: dt.date | None
+    dossiers: int
+    changed: int
+    changes: dict[str, int]
+    per_arrangement: dict[str, dict[str, int]]
     affected: list[AffectedDossier]
 
 
