@@ -36,11 +36,11 @@ class BudgetShares(ResponseModel):
 
 class SchoolFigures(ResponseModel):
     brin: str
-    name: str | None
-    kind: str
+    name: str
+    kind: Literal["aoc", "pro", "vmbo_lwoo", "vmbo", "other"]
     kinds: list[str]
-    lwoo_licence: bool | None
-    students: int | None
+    lwoo_licence: bool
+    students: int | None = Field(description="Null when the count date has no enrolment.")
     small: bool | None
     allocations: Counts
     shares: Shares
