@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from chalicelib.web.openapi_models import component_models
-from chalicelib.web.openapi_params import HEADERS, QUERY, path_parameters
+from chalicelib.web.openapi_params import HEADERS, QUERY, RESPONSE_HEADERS, path_parameters
 from chalicelib.web.operation import Operation, declared
 
 REF = "#/components/schemas/{model}"
@@ -54,12 +54,16 @@ def operation_object(template: str, op: Operation, refs: Mapping[str, str]) -> d
         if op.sends is not None:
             response["content"] = _content(op.sends, refs)
             response["content"].update({media: {"schema": TEXT} for media in op.also})
+        if op.sends_headers:
+            response["headers"] = {name: RESPONSE_HEADERS[name] for name in op.sends_headers}
         responses[str(status)] = response
     errors = set(op.errors) | (set() if op.public else set(AUTHENTICATED))
     if op.body is not None:
         errors |= set(WITH_BODY)
     for status in sorted(errors):
-        responses[str(status)] = {"description": "Error", **{"content": _content("Error", refs)}}
+        responses[str(status)] = {"description": "Error", "content": _content("Error", refs)}
+        if status in (429, 503):
+            responses[str(status)]["headers"] = {"Retry-After": RESPONSE_HEADERS["Retry-After"]}
     found: dict[str, Any] = {"summary": op.summary, "responses": responses}
     parameters = [
         *path_parameters(template),

@@ -73,6 +73,22 @@ HEADERS: dict[str, dict[str, Any]] = {
 }
 
 
+def _header(description: str, **schema: Any) -> dict[str, Any]:
+    return {"description": description, "schema": {"type": "string", **schema}}
+
+
+RESPONSE_HEADERS: dict[str, dict[str, Any]] = {
+    "Location": _header("The path of what was made (its status, for long work)."),
+    "Idempotent-Replayed": _header(
+        "true when this answers an earlier request with the same Idempotency-Key.",
+        enum=["true", "false"],
+    ),
+    "Link": _header('The next page of CSV results: `<?cursor=...>; rel="next"`.'),
+    "X-Criteria-Version": _header("The version id of the national criteria sent."),
+    "Retry-After": _header("Seconds to wait before trying again.", pattern="^[0-9]+$"),
+}
+
+
 def path_parameters(template: str) -> list[dict[str, Any]]:
     return [
         {

@@ -21,6 +21,9 @@ as strings (of `chalicelib/web/openapi_models.py`) and resolved only when the do
 - Path parameters come from the path itself; `query` and `headers` name the others
   (`chalicelib/web/openapi_params.py` lists them).
 - `public`: no token needed (`security: []`), and none of the authenticated statuses.
+- `sends_headers`: the response headers of the success answer beyond those every answer has
+  (`Location`, `Idempotent-Replayed`...: named in `openapi_params.py`). 429 and 503 always
+  send `Retry-After`.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ class Operation:
     query: tuple[str, ...] = ()
     headers: tuple[str, ...] = ()
     public: bool = False
+    sends_headers: tuple[str, ...] = ()
 
 
 def operation(
@@ -58,6 +62,7 @@ def operation(
     query: tuple[str, ...] = (),
     headers: tuple[str, ...] = (),
     public: bool = False,
+    sends_headers: tuple[str, ...] = (),
 ) -> Callable[[F], F]:
     """Declare the decorated view's operation (see the module docstring)."""
     status, sends = ok
@@ -72,6 +77,7 @@ def operation(
         query,
         headers,
         public,
+        sends_headers,
     )
 
     def declare(view: F) -> F:

@@ -6,6 +6,7 @@ and the document to the routes (`Api.call` in tests/api/conftest.py calls `check
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
@@ -31,9 +32,21 @@ def _validator(ref: str) -> Draft202012Validator:
     )
 
 
-def check(method: str, path: str, status: int, content_type: str, body: Any) -> None:
+CONDITIONAL = {"Link"}  # only when there is a next page
+
+
+def check(
+    method: str,
+    path: str,
+    status: int,
+    content_type: str,
+    body: Any,
+    headers: Mapping[str, str] | None = None,
+) -> None:
     """Fail when the answer is not as the document says (unknown paths and methods aside:
-    their 404 and 405 are the error shape, tested in tests/api/test_errors.py)."""
+    their 404 and 405 are the error shape, tested in tests/api/test_errors.py): its status,
+    media type, body, and the response headers the document names (sent when documented,
+    documented when sent)."""
     bare = path.split("?")[0]
     matched = [(t, item) for pattern, t, item in _operations() if pattern.match(bare)]
     if not matched:
@@ -45,6 +58,8 @@ def check(method: str, path: str, status: int, content_type: str, body: Any) -> 
         return  # a 500 is a bug, documented by no operation (tests/api/test_errors.py)
     documented = operation["responses"]
     assert str(status) in documented, f"{method} {template} answered {status}: not documented"
+    if headers is not None:
+        _check_headers(f"{method} {template} {status}", documented[str(status)], headers)
     media = content_type.split(";")[0].strip()
     content = documented[str(status)].get("content", {})
     if status == 204 or body is None:
@@ -57,3 +72,12 @@ def check(method: str, path: str, status: int, content_type: str, body: Any) -> 
         assert not errors, (
             f"{method} {template} {status}: {errors[0].message} at {errors[0].json_path}"
         )
+
+
+def _check_headers(where: str, response: dict[str, Any], headers: Mapping[str, str]) -> None:
+    named = {"Location", "Idempotent-Replayed", "X-Criteria-Version", "Retry-After", "Link"}
+    documented = set(response.get("headers", {}))
+    sent = {name for name in named if name in headers}
+    assert sent <= documented, f"{where} sent {sorted(sent - documented)}: not documented"
+    missing = documented - sent - CONDITIONAL
+    assert not missing, f"{where} did not send {sorted(missing)}"

@@ -81,7 +81,9 @@ class Api:
         sensitive_exchange(path, body, sent, parsed)  # tests/conftest.py: log hygiene
         content_type = response.headers.get("Content-Type", "")
         if content_type.startswith("application/json"):
-            conformance.check(method, path, response.status_code, content_type, parsed)
+            conformance.check(
+                method, path, response.status_code, content_type, parsed, response.headers
+            )
         return response.status_code, parsed, response.headers
 
     def region(self, region_id: str = "VO2001") -> None:

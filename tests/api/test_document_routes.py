@@ -122,3 +122,13 @@ def test_the_conformance_check_refuses_what_the_document_does_not_say(api: Api) 
                           {"items": [], "token": "tw_secret"})  # fmt: skip
     with pytest.raises(AssertionError, match="text/csv is not documented"):
         conformance.check("GET", "/v1/regions/VO2001/decisions", 200, "text/csv", "a,b")
+
+
+def test_the_conformance_check_holds_the_response_headers_to_the_document() -> None:
+    json_type, path = "application/json", "/v1/regions/VO2001/decisions"
+    with pytest.raises(AssertionError, match=r"did not send \['Idempotent-Replayed'\]"):
+        conformance.check("POST", path, 201, json_type, {}, headers={})
+    with pytest.raises(AssertionError, match=r"sent \['Location'\]: not documented"):
+        conformance.check("GET", "/v1/health", 200, json_type, {"status": "ok"}, {"Location": "/"})
+    with pytest.raises(AssertionError, match=r"did not send \['Retry-After'\]"):
+        conformance.check("GET", "/v1/regions/VO2001", 503, json_type, {}, headers={})

@@ -33,6 +33,7 @@ OSO_QUERY = ("arrangement", "application_date", "board_motivation", "parent_view
     errors=(409,),  # the Idempotency-Key with another body
     query=("upload_id", "format", *OSO_QUERY),
     headers=("Idempotency-Key",),
+    sends_headers=("Location", "Idempotent-Replayed"),
 )
 @handled
 def submit(region_id: str) -> Response:
@@ -89,6 +90,7 @@ def status(region_id: str, batch_id: str) -> Response:
     ok=(200, "BatchResultsPage"),
     also=("text/csv",),
     query=("cursor", "limit<=1000"),
+    sends_headers=("Link",),
 )
 @handled
 def results(region_id: str, batch_id: str) -> Response:

@@ -107,6 +107,7 @@ def impact(region_id: str) -> Response:
     body="ImpactRequest",
     errors=(422,),
     query=("framework", "date"),
+    sends_headers=("Location",),
 )
 @handled
 def start_impact_run(region_id: str) -> Response:

@@ -26,6 +26,7 @@ bp = Blueprint(__name__)
     errors=(409, 422),
     query=("framework",),
     headers=("Idempotency-Key",),
+    sends_headers=("Idempotent-Replayed",),
 )
 @handled
 def create_decision(region_id: str) -> Response:

@@ -37,6 +37,7 @@ def framework() -> Response:
     errors=(400, 422),
     query=("date", "framework"),
     public=True,
+    sends_headers=("X-Criteria-Version",),
 )
 @handled
 def national_criteria() -> Response:
@@ -54,6 +55,7 @@ def national_criteria() -> Response:
     errors=(400, 422),
     query=("date", "framework"),
     public=True,
+    sends_headers=("X-Criteria-Version",),
 )
 @handled
 def national_criteria_markdown() -> Response:

@@ -58,6 +58,7 @@ def validate(region_id: str) -> Response:
     body="SupportPlan",
     errors=(422,),
     query=("framework",),
+    sends_headers=("Location",),
 )
 @handled
 def create(region_id: str) -> Response:
