@@ -18,6 +18,7 @@ from chalice.app import CloudWatchEvent, Request, SQSEvent
 from chalicelib.config import BATCH_QUEUE_NAME
 from chalicelib.storage import metering
 from chalicelib.web import http
+from chalicelib.web.operation import operation
 from chalicelib.web.routes import (
     batches,
     criteria,
@@ -62,11 +63,15 @@ def contract_errors(event: Request, get_response: Any) -> Response:
 
 
 @app.route("/v1/health", methods=["GET"])
+@operation("Health", ok=(200, "Health"), public=True)
 def health() -> Response:
     return http.json_response({"status": "ok"})
 
 
 @app.route("/v1/openapi.json", methods=["GET"])
+@operation(
+    "This document: the OpenAPI 3.1 description of the API", ok=(200, "Document"), public=True
+)
 def openapi() -> Response:
     from chalicelib.web.openapi import openapi_document
 

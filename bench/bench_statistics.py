@@ -40,6 +40,7 @@ from chalicelib.config import Settings  # noqa: E402
 from chalicelib.models.region import RegionIn  # noqa: E402
 from chalicelib.models.request import DecisionRequest  # noqa: E402
 from chalicelib.services import Services  # noqa: E402
+from chalicelib.services.decisions import decisions_adapter  # noqa: E402
 from chalicelib.storage.dynamodb import DynamoStorage  # noqa: E402
 from chalicelib.storage.memory import MemoryStorage  # noqa: E402
 from chalicelib.storage.ports import StoredDecision  # noqa: E402
@@ -60,8 +61,8 @@ def template() -> dict[str, Any]:
     services = Services(MemoryStorage(), settings(), lambda: NOW, lambda: "0" * 32)
     services.regions.put_region("VO2001", _region_in("VO2001"))
     request = DecisionRequest.model_validate(COMPLETE_REQUEST)
-    document, _ = services.decisions.create_decision("VO2001", request, None)
-    return document
+    decision, _ = services.decisions.create_decision("VO2001", request, None)
+    return decisions_adapter().dump_python(decision, mode="json")
 
 
 def _region_in(region_id: str) -> RegionIn:

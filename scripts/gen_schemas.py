@@ -1,4 +1,6 @@
-"""Generate the JSON Schemas in criteria_schemas/ from the pydantic models.
+"""Generate the JSON Schemas in criteria_schemas/ from the pydantic models: the request bodies
+a client validates offline, and every response body of the API (the models the OpenAPI
+document's response schemas come from: chalicelib/web/openapi_models.py).
 
     python scripts/gen_schemas.py          # write the schemas
     python scripts/gen_schemas.py --check  # exit 1 when a committed schema drifted
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -24,6 +27,7 @@ from chalicelib.models.criteria import CriteriaDefinition  # noqa: E402
 from chalicelib.models.decision import Decision  # noqa: E402
 from chalicelib.models.request import DecisionRequest  # noqa: E402
 from chalicelib.models.support_plan import SupportPlan  # noqa: E402
+from chalicelib.web.openapi_models import component_models  # noqa: E402
 
 OUT = ROOT / "criteria_schemas"
 BASE_ID = "https://toewijzing.example/schemas/"
@@ -49,11 +53,24 @@ SCHEMAS: dict[str, tuple[Any, str]] = {
         "by the API, with findings." + SHAPE_ONLY,
     ),
 }
+RESPONSE = "A response body of the API, as GET /v1/openapi.json names it ({name})."
+SKIPPED = {"Decision", "Document"}  # decision.schema.json above; the document is OpenAPI's own
+
+
+def kebab(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "-", name).lower()
+
+
+SENT = {"decision"}  # the schemas of bodies the API sends (serialization mode)
+for _name, (_model, _mode) in component_models().items():
+    if _mode == "serialization" and _name not in SKIPPED:
+        SCHEMAS[kebab(_name)] = (_model, RESPONSE.format(name=_name))
+        SENT.add(kebab(_name))
 
 
 def schema_for(name: str) -> dict[str, Any]:
     model, description = SCHEMAS[name]
-    mode = "serialization" if name == "decision" else "validation"
+    mode = "serialization" if name in SENT else "validation"
     schema = TypeAdapter(model).json_schema(mode=mode)
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = f"{BASE_ID}{name}.schema.json"

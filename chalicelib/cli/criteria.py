@@ -26,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
     result = services.criteria.validate_criteria(
         region.region_id, definition, args.framework, args.date
     )
-    return report(result)
+    return report(result.model_dump(mode="json", exclude_unset=True))
 
 
 def register(commands: Any) -> None:

@@ -60,7 +60,8 @@ def run(args: argparse.Namespace) -> int:
     region = region_state(args, plan.region_id)
     services = offline_region(region, args.date or plan.period.start)
     _store_criteria(services, region.region_id, plan, args)
-    result = services.support_plan.validate(region.region_id, plan, args.framework, args.date)
+    validation = services.support_plan.validate(region.region_id, plan, args.framework, args.date)
+    result = validation.model_dump(mode="json", exclude_unset=True)
     if args.region_file is None:
         result["findings"].append(NO_REGION)
     return report(result)

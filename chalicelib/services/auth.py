@@ -23,6 +23,7 @@ from chalicelib.errors import (
     UnauthenticatedError,
 )
 from chalicelib.models.region import TokenIn
+from chalicelib.models.responses import Token, TokenList
 from chalicelib.services.quotas import Quotas
 from chalicelib.services.regions import Regions
 from chalicelib.storage.ports import Role, Storage, TokenRecord
@@ -106,7 +107,7 @@ class Auth:
         ):
             raise ForbiddenError("A region token can only reach its own region's data.")
 
-    def create_token(self, region_id: str | None, body: TokenIn) -> dict[str, Any]:
+    def create_token(self, region_id: str | None, body: TokenIn) -> Token:
         if region_id is not None:
             self.regions.get_region(region_id)
             if body.role != "region":
@@ -125,14 +126,15 @@ class Auth:
         record = TokenRecord(token_hash(token), body.role, region_id, body.label, self.new_id(),
                              now.isoformat(), expires.isoformat())  # fmt: skip
         self.storage.put_token(record)
-        return {"token": token, **token_view(record)}
+        return Token.model_validate({"token": token, **token_view(record)})
 
-    def list_tokens(self, region_id: str | None) -> dict[str, Any]:
+    def list_tokens(self, region_id: str | None) -> TokenList:
         """A region's tokens, or (None) the ministry and admin tokens; expired ones too (until
         the table's TTL removes them), marked by `expires_at`."""
         if region_id is not None:
             self.regions.get_region(region_id)
-        return {"items": [token_view(t) for t in self.storage.list_tokens(region_id)]}
+        items = [token_view(t) for t in self.storage.list_tokens(region_id)]
+        return TokenList.model_validate({"items": items})
 
     def revoke_token(self, region_id: str | None, token_id: str) -> None:
         """Delete the token: the next request with it is a 401."""

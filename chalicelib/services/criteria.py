@@ -34,6 +34,10 @@ from chalicelib.legal.timeline import DEFAULT_FRAMEWORK, phase_at, phases_spanne
 from chalicelib.models.common import ARRANGEMENTS, Arrangement, Finding
 from chalicelib.models.criteria import CriteriaDefinition
 from chalicelib.models.optout import OptOutNotice
+from chalicelib.models.region_responses import CriteriaInForce as InForceView
+from chalicelib.models.region_responses import CriteriaVersion as StoredVersion
+from chalicelib.models.region_responses import CriteriaVersionList
+from chalicelib.models.responses import Validation
 from chalicelib.models.support_plan import PlanPublication
 from chalicelib.services.optout import OptOut, errors_in
 from chalicelib.services.regions import Regions
@@ -199,27 +203,28 @@ class Criteria:
         definition: CriteriaDefinition,
         framework: str,
         date: dt.date | None = None,
-    ) -> dict[str, Any]:
+    ) -> Validation:
         self.regions.get_region(region_id)
         phase, findings = self.validate(region_id, definition, framework, date)
-        return {
+        return Validation.model_validate({
             "valid": not any(f.severity == "error" for f in findings),
             "framework": framework,
             "phase": {"id": phase.id, "effective_from": phase.effective_from.isoformat()},
             "findings": [f.model_dump(mode="json") for f in findings],
-        }
+        })  # fmt: skip
 
     def store_criteria(
         self, region_id: str, definition: CriteriaDefinition, framework: str
-    ) -> tuple[dict[str, Any], bool]:
+    ) -> tuple[StoredVersion, bool]:
         self.regions.get_region(region_id)
-        return self.store(region_id, definition, framework, self.clock().date())
+        document, created = self.store(region_id, definition, framework, self.clock().date())
+        return StoredVersion.model_validate(document), created
 
-    def list_criteria(self, region_id: str) -> dict[str, Any]:
+    def list_criteria(self, region_id: str) -> CriteriaVersionList:
         self.regions.get_region(region_id)
-        return {"items": self.version_documents(region_id)}
+        return CriteriaVersionList.model_validate({"items": self.version_documents(region_id)})
 
-    def criteria_in_force(self, region_id: str, date: dt.date, framework: str) -> dict[str, Any]:
+    def criteria_in_force(self, region_id: str, date: dt.date, framework: str) -> InForceView:
         self.regions.get_region(region_id)
         criteria = self.in_force(region_id, date, framework)
         arrangements = {
@@ -231,13 +236,13 @@ class Criteria:
             for name, source in criteria.sources.items()
         }
         sources = {a["source"] for a in arrangements.values()}
-        return {
+        return InForceView.model_validate({
             "date": date.isoformat(),
             "framework": framework,
             "phase": {"id": criteria.phase.id},
             "source": "region" if "region" in sources else "national",
             "arrangements": arrangements,
-        }
+        })  # fmt: skip
 
 
 def _opt_out_changes(

@@ -32,6 +32,7 @@ from chalicelib.errors import (
 )
 from chalicelib.models.decision import Decision, Evaluation
 from chalicelib.models.request import DecisionRequest
+from chalicelib.models.responses import DecisionPage
 from chalicelib.services.criteria import Criteria
 from chalicelib.services.regions import Regions
 from chalicelib.storage.ports import IdempotencyRecord, Storage, StoredDecision
@@ -92,7 +93,7 @@ class Decisions:
         request: DecisionRequest,
         idempotency_key: str | None,
         framework: str = "enacted",
-    ) -> tuple[dict[str, Any], bool]:
+    ) -> tuple[Decision, bool]:
         """Decide, number and store; returns the decision and whether it is a replay.
 
         With an `Idempotency-Key`, the first decision made with that key is returned again for
@@ -114,10 +115,10 @@ class Decisions:
             if existing is not None:
                 # the first request may have died before counting its change: count it
                 self._count_change(region_id)
-                return join_health_data(existing), True
+                return decisions_adapter().validate_python(join_health_data(existing)), True
         stored = self._number_and_store(region_id, decision_id, request, evaluation)
         self._count_change(region_id)
-        return join_health_data(stored), False
+        return decisions_adapter().validate_python(join_health_data(stored)), False
 
     def check_application_date(self, date: dt.date) -> None:
         """Not absurdly far ahead (before 2016 is the framework's own 422, no_legal_phase)."""
@@ -214,15 +215,15 @@ class Decisions:
             return StoredDecision(**{**stored.__dict__, "health": None})
         return stored
 
-    def get_decision(self, region_id: str, decision_id: str) -> dict[str, Any]:
+    def get_decision(self, region_id: str, decision_id: str) -> Decision:
         stored = self.storage.get_decision(region_id, decision_id, self.today())
         if stored is None:
             raise NotFoundError(f"Region {region_id} has no decision {decision_id}.")
-        return join_health_data(stored)
+        return decisions_adapter().validate_python(join_health_data(stored))
 
     def list_decisions(
         self, region_id: str, student_ref: str, cursor: str | None, limit: int
-    ) -> dict[str, Any]:
+    ) -> DecisionPage:
         try:
             page = self.storage.list_decisions(region_id, student_ref, self.today(), limit, cursor)
         except InvalidCursorError as exc:
@@ -230,7 +231,8 @@ class Decisions:
                 "The cursor is not one this service handed out.",
                 [{"path": "?cursor", "code": "cursor", "message": str(exc)}],
             ) from exc
-        return {"items": [join_health_data(d) for d in page.items], "next": page.next_cursor}
+        items = [join_health_data(d) for d in page.items]
+        return DecisionPage.model_validate({"items": items, "next": page.next_cursor})
 
 
 # Health data

@@ -4,23 +4,26 @@ criteria, as data and in words (Markdown)."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from chalicelib.errors import NoCriteriaInForceError
 from chalicelib.legal.timeline import national_criteria, national_criteria_at, phase_at
+from chalicelib.models.criteria import CriteriaDefinition
+from chalicelib.models.region_responses import FrameworkPhase
 
 
-def framework_view(framework_id: str, date: dt.date) -> dict[str, Any]:
+def framework_view(framework_id: str, date: dt.date) -> FrameworkPhase:
     """`GET /v1/framework`: the phase of the framework in force on the date."""
     phase = phase_at(framework_id, date)
-    return {
-        "framework": framework_id,
-        "date": date.isoformat(),
-        "phase": phase.model_dump(mode="json"),
-    }
+    return FrameworkPhase.model_validate(
+        {
+            "framework": framework_id,
+            "date": date.isoformat(),
+            "phase": phase.model_dump(mode="json"),
+        }
+    )
 
 
-def national_criteria_view(framework_id: str, date: dt.date) -> tuple[str, dict[str, Any]]:
+def national_criteria_view(framework_id: str, date: dt.date) -> tuple[str, CriteriaDefinition]:
     """`GET /v1/framework/national-criteria`: the version id and the definition itself."""
     criteria = national_criteria_at(framework_id, date)
     if criteria is None:
@@ -28,7 +31,9 @@ def national_criteria_view(framework_id: str, date: dt.date) -> tuple[str, dict[
             f"On {date.isoformat()} framework {framework_id} has no national criteria: "
             "each region sets its own."
         )
-    return criteria.version_id, criteria.definition.model_dump(mode="json", exclude_none=True)
+    # Sent without its null fields: validated again from that document, it has them unset.
+    sent = criteria.definition.model_dump(mode="json", exclude_none=True)
+    return criteria.version_id, CriteriaDefinition.model_validate(sent)
 
 
 def national_criteria_markdown(framework_id: str, date: dt.date) -> tuple[str, str]:

@@ -16,6 +16,7 @@ from chalicelib.errors import ToewijzingError
 from chalicelib.models.common import ARRANGEMENTS
 from chalicelib.models.criteria import CriteriaDefinition
 from chalicelib.models.request import DecisionRequest
+from chalicelib.models.responses import ImpactResult
 from chalicelib.services.criteria import Criteria
 from chalicelib.services.regions import Regions
 from chalicelib.storage.ports import Storage
@@ -43,12 +44,14 @@ class Impact:
         dossiers: list[DecisionRequest] | None,
         framework: str,
         date: dt.date | None,
-    ) -> dict[str, Any]:
+    ) -> ImpactResult:
         self.regions.get_region(region_id)
         if dossiers is None:
             stored = self.storage.list_dossiers(region_id, self.clock().date())
             dossiers = [DecisionRequest.model_validate(h["dossier"]) for h in stored]
-        return self.impact(region_id, candidate, dossiers, framework, date)
+        return ImpactResult.model_validate(
+            self.impact(region_id, candidate, dossiers, framework, date)
+        )
 
     def impact(
         self,

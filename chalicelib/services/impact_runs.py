@@ -29,6 +29,7 @@ from chalicelib.errors import NotFoundError, ServiceUnavailableError
 from chalicelib.models.common import ARRANGEMENTS
 from chalicelib.models.criteria import CriteriaDefinition
 from chalicelib.models.request import DecisionRequest
+from chalicelib.models.responses import AffectedPage, ImpactRunAccepted, ImpactRunStatus
 from chalicelib.services import Services
 from chalicelib.services.batches.submission import row_results_page
 from chalicelib.storage.caching import CachingStorage
@@ -56,7 +57,7 @@ class ImpactRuns:
         candidate: CriteriaDefinition,
         framework: str,
         date: dt.date | None,
-    ) -> dict[str, Any]:
+    ) -> ImpactRunAccepted:
         self.batches.regions.get_region(region_id)
         run_id = self.batches.new_id()
         record = {
@@ -79,9 +80,10 @@ class ImpactRuns:
             error = {"code": "service_unavailable", "message": "The run could not be queued."}
             self.storage.update_batch(region_id, run_id, {"status": "failed", "error": error})
             raise
-        return {"run_id": run_id, "status": "accepted", **urls(region_id, run_id)}
+        accepted = {"run_id": run_id, "status": "accepted", **urls(region_id, run_id)}
+        return ImpactRunAccepted.model_validate(accepted)
 
-    def status(self, region_id: str, run_id: str) -> dict[str, Any]:
+    def status(self, region_id: str, run_id: str) -> ImpactRunStatus:
         record = self._record(region_id, run_id)
         summaries = self.storage.chunk_summaries(region_id, run_id)
         params = record["parameters"]
@@ -91,7 +93,7 @@ class ImpactRuns:
         report = None
         if status == "completed":
             report = totals(summaries)
-        return {
+        return ImpactRunStatus.model_validate({
             "run_id": run_id,
             "status": status,
             "accepted_at": record["accepted_at"],
@@ -102,15 +104,14 @@ class ImpactRuns:
             "report": report,
             **urls(region_id, run_id),
             **({"error": record["error"]} if "error" in record else {}),
-        }
+        })  # fmt: skip
 
-    def affected(
-        self, region_id: str, run_id: str, cursor: str | None, limit: int
-    ) -> dict[str, Any]:
+    def affected(self, region_id: str, run_id: str, cursor: str | None, limit: int) -> AffectedPage:
         """The affected dossiers in the order of the synchronous impact (decision id order),
         `limit` at a time; `next` is the cursor of the following page, or null."""
         self._record(region_id, run_id)
-        return row_results_page(self.storage, region_id, run_id, cursor, limit)
+        page = row_results_page(self.storage, region_id, run_id, cursor, limit)
+        return AffectedPage.model_validate(page)
 
     def _record(self, region_id: str, run_id: str) -> dict[str, Any]:
         record = self.storage.get_batch(region_id, run_id)

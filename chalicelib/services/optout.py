@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from functools import cache
-from typing import Any
 
 from pydantic import TypeAdapter
 
@@ -18,6 +17,7 @@ from chalicelib.errors import AlreadyExistsError, ConflictError, OptOutNotPermit
 from chalicelib.legal.timeline import phase_at
 from chalicelib.models.common import Finding
 from chalicelib.models.optout import OptOutNotice
+from chalicelib.models.region_responses import OptOutView
 from chalicelib.services.regions import Regions
 from chalicelib.storage.ports import Storage
 
@@ -45,18 +45,18 @@ class OptOut:
         documents = self.storage.list_region_documents(region_id, "optout")
         return notices_adapter().validate_python(documents)
 
-    def opt_out_view(self, region_id: str, date: dt.date) -> dict[str, Any]:
+    def opt_out_view(self, region_id: str, date: dt.date) -> OptOutView:
         history = self.opt_outs(region_id)
         state = opt_out_state(history, date)
-        return {
+        return OptOutView.model_validate({
             "region_id": region_id,
             "date": date.isoformat(),
             "scope": list(state.scope),
             "in_force": state.notice.model_dump(mode="json") if state.notice else None,
             "history": notices_adapter().dump_python(history, mode="json"),
-        }
+        })  # fmt: skip
 
-    def put_opt_out(self, region_id: str, notice: OptOutNotice, framework: str) -> dict[str, Any]:
+    def put_opt_out(self, region_id: str, notice: OptOutNotice, framework: str) -> OptOutView:
         region = self.regions.region_body(region_id)
         phase = phase_at(framework, notice.effective_from)
         findings = check_opt_out(notice, region, phase)
@@ -79,6 +79,6 @@ class OptOut:
         self.storage.touch_statistics(region_id)  # the criteria in force may change: KEYS.md
         return self.opt_out_view(region_id, notice.effective_from)
 
-    def opt_out(self, region_id: str, date: dt.date | None) -> dict[str, Any]:
+    def opt_out(self, region_id: str, date: dt.date | None) -> OptOutView:
         self.regions.get_region(region_id)
         return self.opt_out_view(region_id, date or self.clock().date())

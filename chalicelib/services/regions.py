@@ -15,11 +15,14 @@ class Regions:
     def __init__(self, storage: Storage) -> None:
         self.storage = storage
 
-    def put_region(self, region_id: str, body: RegionIn) -> tuple[dict[str, Any], bool]:
-        region = Region(region_id=region_id, **body.model_dump())
-        document = region.model_dump(mode="json")
+    def put_region(self, region_id: str, body: RegionIn) -> tuple[Region, bool]:
+        document = Region(region_id=region_id, **body.model_dump()).model_dump(mode="json")
         created = self.storage.put_region(document)
-        return document, created
+        return Region.model_validate(document), created
+
+    def region(self, region_id: str) -> Region:
+        """`GET /v1/regions/{region_id}`; `get_region` is the stored document itself."""
+        return Region.model_validate(self.get_region(region_id))
 
     def get_region(self, region_id: str) -> dict[str, Any]:
         region = self.storage.get_region(region_id)

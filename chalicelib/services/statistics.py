@@ -31,6 +31,12 @@ from chalicelib.errors import (
     UnknownSchoolError,
 )
 from chalicelib.models.statistics import BudgetSharesIn, EnrolmentIn
+from chalicelib.models.statistics_responses import (
+    BudgetShares,
+    Enrolment,
+    NationalStatistics,
+    RegionStatistics,
+)
 from chalicelib.services import stored_figures
 from chalicelib.services.criteria import Criteria
 from chalicelib.services.regions import Regions
@@ -111,7 +117,7 @@ class Statistics:
 
     def put_enrolment(
         self, region_id: str, teldatum: dt.date, body: EnrolmentIn
-    ) -> tuple[dict[str, Any], bool]:
+    ) -> tuple[Enrolment, bool]:
         region = self.regions.get_region(region_id)
         known = {s["brin"] for s in region.get("schools", [])}
         unknown = [s.brin for s in body.schools if s.brin not in known]
@@ -132,7 +138,7 @@ class Statistics:
         }
         self.storage.put_region_document(region_id, ENROLMENT, key, document)
         self.storage.touch_statistics(region_id)  # after the write: see `_region`
-        return document, created
+        return Enrolment.model_validate(document), created
 
     def _enrolments(self, region_id: str) -> dict[str, dict[str, Any]]:
         documents = self.storage.list_region_documents(region_id, ENROLMENT)
@@ -152,12 +158,12 @@ class Statistics:
         self.storage.put_region_document(region_id, ENROLMENT, key, document)
         self.storage.touch_statistics(region_id)  # after the write: see `_region`
 
-    def enrolment(self, region_id: str, teldatum: dt.date) -> dict[str, Any]:
+    def enrolment(self, region_id: str, teldatum: dt.date) -> Enrolment:
         self.regions.get_region(region_id)
         found = self._enrolments(region_id).get(teldatum.isoformat())
         if found is None:
             raise NotFoundError(f"Region {region_id} has no enrolment on {teldatum.isoformat()}.")
-        return found
+        return Enrolment.model_validate(found)
 
     def enrolments_by_date(
         self, region_id: str, warnings: list[dict[str, str]] | None = None
@@ -167,7 +173,7 @@ class Statistics:
 
     # Budget shares
 
-    def put_budget_shares(self, year: int, body: BudgetSharesIn) -> tuple[dict[str, Any], bool]:
+    def put_budget_shares(self, year: int, body: BudgetSharesIn) -> tuple[BudgetShares, bool]:
         unknown = [r for r in sorted(body.shares) if self.storage.get_region(r) is None]
         if unknown:
             raise UnknownRegionError(f"There is no region {', '.join(unknown)}.")
@@ -180,17 +186,17 @@ class Statistics:
             "stored_at": stored_at,
         }
         self.storage.put_national_document(BUDGET_SHARES, key, document)
-        return document, created
+        return BudgetShares.model_validate(document), created
 
     def _budget_shares(self) -> dict[str, dict[str, Any]]:
         documents = self.storage.list_national_documents(BUDGET_SHARES)
         return newest(documents, "year")
 
-    def budget_shares(self, year: int) -> dict[str, Any]:
+    def budget_shares(self, year: int) -> BudgetShares:
         found = self._budget_shares().get(str(year))
         if found is None:
             raise NotFoundError(f"There are no budget shares for {year}.")
-        return found
+        return BudgetShares.model_validate(found)
 
     def budget_for(self, teldatum: dt.date) -> dict[str, Any] | None:
         """The budget shares of the count date's year, or else of the latest earlier year."""
@@ -198,6 +204,13 @@ class Statistics:
         return self._budget_shares()[str(max(years))] if years else None
 
     # Statistics
+
+    def region_view(self, region_id: str, teldatum: dt.date) -> RegionStatistics:
+        """`GET .../statistics`; `region` is the same figures as the report renders them."""
+        return RegionStatistics.model_validate(self.region(region_id, teldatum))
+
+    def national_view(self, teldatum: dt.date) -> NationalStatistics:
+        return NationalStatistics.model_validate(self.national(teldatum))
 
     def region(self, region_id: str, teldatum: dt.date) -> dict[str, Any]:
         region = self.regions.get_region(region_id)

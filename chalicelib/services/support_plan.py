@@ -30,6 +30,8 @@ from chalicelib.legal.model import Phase
 from chalicelib.legal.timeline import national_criteria, phase_at
 from chalicelib.models.common import Citation, Finding
 from chalicelib.models.criteria import CriteriaDefinition
+from chalicelib.models.region_responses import PlanCreated, PlanList, PlanView, PublishedPlan
+from chalicelib.models.responses import Validation
 from chalicelib.models.support_plan import PlanPublication, SupportPlan
 from chalicelib.render.markdown import plan_lwoo_pro_markdown
 from chalicelib.services.criteria import Criteria, content_hash
@@ -111,18 +113,18 @@ class SupportPlans:
 
     def validate(
         self, region_id: str, plan: SupportPlan, framework: str, date: dt.date | None = None
-    ) -> dict[str, Any]:
+    ) -> Validation:
         phase, findings = self.check(region_id, plan, framework, date)
-        return {
+        return Validation.model_validate({
             "valid": not errors_in(findings),
             "framework": framework,
             "phase": {"id": phase.id, "effective_from": phase.effective_from.isoformat()},
             "findings": [f.model_dump(mode="json") for f in findings],
-        }
+        })  # fmt: skip
 
     # Drafts
 
-    def create(self, region_id: str, plan: SupportPlan, framework: str) -> dict[str, Any]:
+    def create(self, region_id: str, plan: SupportPlan, framework: str) -> PlanCreated:
         """Store a draft (whatever its findings) under a new id."""
         phase, findings = self.check(region_id, plan, framework)
         plan_id = self.new_id()
@@ -135,7 +137,7 @@ class SupportPlans:
             "plan": plan.model_dump(mode="json", exclude_none=True),
         }
         self.storage.put_region_document(region_id, DRAFTS, plan_id, document)
-        return {
+        return PlanCreated.model_validate({
             "id": plan_id,
             "content_hash": document["content_hash"],
             "status": "draft",
@@ -143,7 +145,7 @@ class SupportPlans:
             "phase": {"id": phase.id},
             "valid": not errors_in(findings),
             "findings": [f.model_dump(mode="json") for f in findings],
-        }
+        })  # fmt: skip
 
     def _draft(self, region_id: str, plan_id: str) -> dict[str, Any]:
         self.regions.get_region(region_id)
@@ -173,22 +175,27 @@ class SupportPlans:
             "plan": draft["plan"],
         }
 
-    def get(self, region_id: str, plan_id: str) -> dict[str, Any]:
+    def _get(self, region_id: str, plan_id: str) -> dict[str, Any]:
         draft = self._draft(region_id, plan_id)
         return self._view(draft, self._publications(region_id))
 
-    def list_plans(self, region_id: str) -> dict[str, Any]:
+    def get(self, region_id: str, plan_id: str) -> PlanView:
+        return PlanView.model_validate(self._get(region_id, plan_id))
+
+    def list_plans(self, region_id: str) -> PlanList:
         self.regions.get_region(region_id)
         drafts = self.storage.list_region_documents(region_id, DRAFTS)
         publications = self._publications(region_id)
         items = [self._view(d, publications) for d in drafts]
         for item in items:
             del item["plan"]
-        return {"items": sorted(items, key=lambda i: (i["created_on"], i["id"]))}
+        return PlanList.model_validate(
+            {"items": sorted(items, key=lambda i: (i["created_on"], i["id"]))}
+        )
 
     # Publication
 
-    def publish(self, region_id: str, plan_id: str, date: dt.date | None = None) -> dict[str, Any]:
+    def publish(self, region_id: str, plan_id: str, date: dt.date | None = None) -> PublishedPlan:
         """Publish a draft that has no error finding; a plan is published once and never
         changed. 422 `plan_not_publishable` with the findings, 409 when already published."""
         draft = self._draft(region_id, plan_id)
@@ -224,13 +231,13 @@ class SupportPlans:
             raise ConflictError(f"Support plan {plan_id} was published meanwhile.") from exc
         view = self._view(draft, [*publications, record])
         view["findings"] = [f.model_dump(mode="json") for f in findings]
-        return view
+        return PublishedPlan.model_validate(view)
 
     # Rendering
 
     def lwoo_pro_markdown(self, region_id: str, plan_id: str) -> str:
         """The plan's lwoo/pro section as Markdown, for publication."""
-        view = self.get(region_id, plan_id)
+        view = self._get(region_id, plan_id)
         plan = SupportPlan.model_validate(view["plan"])
         region = self.regions.region_body(region_id)
         framework = view["framework"]

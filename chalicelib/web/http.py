@@ -77,11 +77,28 @@ def log_request(request: Request, rid: str, status: int, started: float) -> None
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """`body`: a response model (`chalicelib/models/responses.py`: sent with the fields its
+    document had, by their JSON names), a Decision (a dataclass) or plain JSON data."""
     return Response(
-        body=json.dumps(body, ensure_ascii=False),
+        body=json.dumps(json_data(body), ensure_ascii=False),
         status_code=status,
         headers={"Content-Type": "application/json; charset=utf-8", **(headers or {})},
     )
+
+
+def json_data(body: Any) -> Any:
+    if hasattr(body, "model_dump"):  # a pydantic model (pydantic is loaded: it made it)
+        return body.model_dump(mode="json", exclude_unset=True, by_alias=True)
+    if hasattr(body, "__dataclass_fields__"):  # a Decision: slotted dataclasses, for speed
+        return _adapter(body.__class__).dump_python(body, mode="json")
+    return body
+
+
+@functools.cache
+def _adapter(kind: Any) -> Any:
+    from pydantic import TypeAdapter  # loaded already: the service validated the body with it
+
+    return TypeAdapter(kind)
 
 
 def markdown_response(text: str, headers: dict[str, str] | None = None) -> Response:

@@ -17,6 +17,7 @@ from chalicelib import wiring
 from chalicelib.config import Settings
 from chalicelib.services import Services
 from chalicelib.storage.memory import MemoryStorage
+from tests.api import conformance
 from tests.conftest import sensitive_exchange
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -78,6 +79,11 @@ class Api:
         response = getattr(self.client.http, method.lower())(path, headers=sent, body=raw or b"")
         parsed = json.loads(response.body) if response.body else None
         sensitive_exchange(path, body, sent, parsed)  # tests/conftest.py: log hygiene
+        content_type = response.headers.get("Content-Type", "")
+        if content_type.startswith("application/json"):
+            conformance.check(
+                method, path, response.status_code, content_type, parsed, response.headers
+            )
         return response.status_code, parsed, response.headers
 
     def region(self, region_id: str = "VO2001") -> None:

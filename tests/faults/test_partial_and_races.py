@@ -20,6 +20,7 @@ from app import app
 from chalicelib import wiring
 from chalicelib.config import Settings
 from chalicelib.errors import ConflictError, ServiceUnavailableError
+from chalicelib.models.decision import Decision
 from chalicelib.models.request import DecisionRequest
 from chalicelib.services import Services
 from chalicelib.storage.dynamodb import DynamoStorage
@@ -54,7 +55,7 @@ def region_services(plan: FaultPlan) -> tuple[Services, FaultyStorage]:
     return svc, faulty
 
 
-def decide_with_retries(svc: Services, ref: str, key: str, tries: int = 10) -> dict[str, Any]:
+def decide_with_retries(svc: Services, ref: str, key: str, tries: int = 10) -> Decision:
     """A well-behaved client: on a 503, or a 409 for a decision in flight, retry (same key)."""
     body = DecisionRequest.model_validate(request_body(student__ref=ref))
     for _ in range(tries):
@@ -77,26 +78,26 @@ def test_throttling_timeouts_and_lost_answers_never_duplicate_a_volgnummer() -> 
     with ThreadPoolExecutor(max_workers=8) as pool:
         made = list(pool.map(lambda i: decide_with_retries(svc, f"ll-{i}", f"key-{i}"), range(40)))
     assert len(faulty.injected) == sum(len(v) for v in plan.faults.values())
-    numbers = [d["volgnummer"] for d in made]
+    numbers = [d.volgnummer for d in made]
     assert len(set(numbers)) == 40  # every decision its own number (gaps are allowed)
     stored = faulty.inner._decisions
     assert len(stored) == 40  # every accepted decision stored exactly once
     assert sorted(d.document["volgnummer"] for d in stored.values()) == sorted(numbers)
     for d in made:  # and what the client got back is what is stored
-        assert stored[("VO2001", d["decision_id"])].document["volgnummer"] == d["volgnummer"]
+        assert stored[("VO2001", d.decision_id)].document["volgnummer"] == d.volgnummer
 
 
 def test_two_requests_with_one_key_interleaved_store_one_decision() -> None:
     """Request B runs whole between request A's numbering and A's put_decision: A loses the
     conditional put and answers with B's decision. One decision; A's number is a gap."""
     svc, faulty = region_services(FaultPlan())
-    second: list[dict[str, Any]] = []
+    second: list[Decision] = []
     faulty.plan = FaultPlan(
         before={"put_decision": {1: lambda: second.append(decide_with_retries(svc, "ll-1", "k"))}}
     )
     first = decide_with_retries(svc, "ll-1", "k")
-    assert first["decision_id"] == second[0]["decision_id"]
-    assert first["volgnummer"] == second[0]["volgnummer"] == "VO2001-2017-000002"
+    assert first.decision_id == second[0].decision_id
+    assert first.volgnummer == second[0].volgnummer == "VO2001-2017-000002"
     assert len(faulty.inner._decisions) == 1
     assert faulty.calls["put_decision"] == 2 and faulty.calls["next_volgnummer"] == 2
 

@@ -18,7 +18,7 @@ def test_an_outage_at_the_count_keeps_the_decision_and_the_next_change_counts_it
     assert before["figures"]["allocations"]["total"] == 0
     body = DecisionRequest.model_validate(request_body(student__ref="ll-1"))
     made, replay = svc.decisions.create_decision("VO2001", body, None)  # its count fails
-    assert not replay and made["outcome"] == "granted"
+    assert not replay and made.outcome == "granted"
     assert [i.operation for i in faulty.injected] == ["touch_statistics"]
     assert svc.statistics.region("VO2001", t) == before  # the snapshot, not yet counted
     other = DecisionRequest.model_validate(request_body(student__ref="ll-2"))

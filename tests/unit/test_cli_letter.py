@@ -19,6 +19,7 @@ from dossiers import request_for
 from chalicelib import cli
 from chalicelib.cli import letter
 from chalicelib.models.region import RegionIn
+from chalicelib.web.http import json_data  # the decision JSON as the API sends it
 from chalicelib.wiring import offline_services
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -32,7 +33,7 @@ def decision_file(tmp_path: Path, compact: dict[str, Any], name: str = "decision
     services.regions.put_region("VO2001", RegionIn.model_validate({"name": "SWV VO Testregio"}))
     decision, _ = services.decisions.create_decision("VO2001", request_for(compact), None)
     path = tmp_path / name
-    path.write_text(json.dumps(decision), encoding="utf-8")
+    path.write_text(json.dumps(json_data(decision)), encoding="utf-8")
     return path
 
 

@@ -19,6 +19,7 @@ THIN_LAYER = {
     "chalicelib.config",
     "chalicelib.errors",
     "chalicelib.web.http",
+    "chalicelib.web.operation",  # the @operation declarations: plain data, no pydantic
     "chalicelib.logs",
     "chalicelib.documents",
     "chalicelib.wiring",

@@ -63,9 +63,9 @@ def test_criteria_case(case: dict[str, Any]) -> None:
     start = definition.effective_from
     services = offline_region(region_with(case["opt_out"], start.year), start)
     result = services.criteria.validate_criteria("VO2001", definition, case["framework"])
-    found = {(f["code"], f["path"]) for f in result["findings"]}
+    found = {(f.code, f.path) for f in result.findings}
     expected = case["expected"]
-    assert result["valid"] is expected["valid"], result["findings"]
+    assert result.valid is expected["valid"], result.findings
     assert {tuple(f) for f in expected["findings"]} == found
 
 

@@ -23,6 +23,12 @@ from chalicelib.errors import (
     ServiceUnavailableError,
     UploadsUnavailableError,
 )
+from chalicelib.models.batch_responses import (
+    BatchAccepted,
+    BatchResultsPage,
+    BatchStatus,
+    UploadForm,
+)
 from chalicelib.models.common import OUTCOMES
 from chalicelib.services import Services
 from chalicelib.services.batches import formats, submission
@@ -69,7 +75,7 @@ class Batches:
         body: bytes | None,
         params: dict[str, Any],
         idempotency_key: str | None = None,
-    ) -> tuple[dict[str, Any], bool]:
+    ) -> tuple[BatchAccepted, bool]:
         """Record a batch, check what can be checked at once, queue it; its URLs, and whether
         it is the batch an earlier submission with the same `Idempotency-Key` made."""
         self.regions.get_region(region_id)
@@ -114,7 +120,7 @@ class Batches:
             raise
         return submission.accepted(region_id, batch_id), False
 
-    def upload(self, region_id: str, media: str) -> dict[str, Any]:
+    def upload(self, region_id: str, media: str) -> UploadForm:
         """A presigned POST for a body larger than the API takes (S3 refuses one over
         MAX_UPLOAD_BYTES), and how to submit it after."""
         self.regions.get_region(region_id)
@@ -125,8 +131,10 @@ class Batches:
             raise UploadsUnavailableError(
                 "This deployment has no large uploads; send the body itself."
             )
-        return {"upload_id": upload_id, "upload_url": form["url"], "method": "POST",
-                "fields": form["fields"], "max_bytes": formats.MAX_UPLOAD_BYTES}  # fmt: skip
+        return UploadForm.model_validate({
+            "upload_id": upload_id, "upload_url": form["url"], "method": "POST",
+            "fields": form["fields"], "max_bytes": formats.MAX_UPLOAD_BYTES,
+        })  # fmt: skip
 
     def queue_work(self, messages: Iterable[Message]) -> None:
         """Send `split` or `chunk` messages to the worker (the sweeper's requeueing)."""
@@ -142,7 +150,7 @@ class Batches:
     ) -> formats.OsoParameters | None:
         return submission.oso_parameters(media, params, lambda: self.pseudonym_secret(region_id))
 
-    def status(self, region_id: str, batch_id: str) -> dict[str, Any]:
+    def status(self, region_id: str, batch_id: str) -> BatchStatus:
         record = self._record(region_id, batch_id)
         summaries = self.storage.chunk_summaries(region_id, batch_id)
         decided = Counter[str]()
@@ -160,7 +168,7 @@ class Batches:
             status = "processing"
         else:
             status = record["status"]
-        return {
+        return BatchStatus.model_validate({
             "batch_id": batch_id,
             "status": status,
             "format": record["format"],
@@ -173,13 +181,14 @@ class Batches:
             },
             "results_url": f"/v1/regions/{region_id}/batches/{batch_id}/results",
             **({"error": record["error"]} if "error" in record else {}),
-        }
+        })  # fmt: skip
 
     def results(
         self, region_id: str, batch_id: str, cursor: str | None, limit: int
-    ) -> dict[str, Any]:
+    ) -> BatchResultsPage:
         self._record(region_id, batch_id)
-        return submission.row_results_page(self.storage, region_id, batch_id, cursor, limit)
+        page = submission.row_results_page(self.storage, region_id, batch_id, cursor, limit)
+        return BatchResultsPage.model_validate(page)
 
     def _record(self, region_id: str, batch_id: str) -> dict[str, Any]:
         record = self.storage.get_batch(region_id, batch_id)

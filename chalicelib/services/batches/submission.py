@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from chalicelib.errors import ConflictError, PayloadTooLargeError, RequestValidationError
+from chalicelib.models.batch_responses import BatchAccepted
 from chalicelib.services.batches import formats
 from chalicelib.services.decisions import IDEMPOTENCY_KEY
 from chalicelib.storage.ports import IdempotencyRecord, Storage
@@ -61,9 +62,9 @@ def check_upload(blobs: BlobStore, key: str, limit: int) -> None:
         raise PayloadTooLargeError(f"The upload is {size} bytes; at most {limit} are taken.")
 
 
-def accepted(region_id: str, batch_id: str) -> dict[str, Any]:
+def accepted(region_id: str, batch_id: str) -> BatchAccepted:
     url = f"/v1/regions/{region_id}/batches/{batch_id}"
-    return {"batch_id": batch_id, "status_url": url, "results_url": f"{url}/results"}
+    return BatchAccepted(batch_id=batch_id, status_url=url, results_url=f"{url}/results")
 
 
 def oso_parameters(

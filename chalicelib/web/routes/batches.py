@@ -10,6 +10,7 @@ from chalice.app import Blueprint, Response
 from chalicelib.errors import UnsupportedMediaTypeError
 from chalicelib.web import http
 from chalicelib.web.http import ANY_CONTENT_TYPE, handled, json_response
+from chalicelib.web.operation import operation
 from chalicelib.web.routes.common import REGION_ROLES, caller, current, object_id
 from chalicelib.wiring import batches
 
@@ -18,10 +19,22 @@ BASE = "/v1/regions/{region_id}/batches"
 MAX_BATCH_BYTES = 10_000_000  # API Gateway's limit; larger bodies go through an upload
 RESULT_COLUMNS = ("row", "student_ref", "status", "decision_id", "volgnummer", "outcome",
                   "eligible_for", "errors", "reasons")  # fmt: skip
+BATCH_MEDIA = ("application/json", "text/csv", "application/xml", "application/zip")
 OSO_PARAMETERS = ("arrangement", "date", "board_motivation", "parent_view", "expert_advice")
+OSO_QUERY = ("arrangement", "application_date", "board_motivation", "parent_view", "expert_advice")
 
 
 @bp.route(BASE, methods=["POST"], content_types=ANY_CONTENT_TYPE)
+@operation(
+    "Submit a batch",
+    ok=(202, "BatchAccepted"),
+    body=BATCH_MEDIA,
+    body_required=False,
+    errors=(409,),  # the Idempotency-Key with another body
+    query=("upload_id", "format", *OSO_QUERY),
+    headers=("Idempotency-Key",),
+    sends_headers=("Location", "Idempotent-Replayed"),
+)
 @handled
 def submit(region_id: str) -> Response:
     from chalicelib.services.batches import formats
@@ -45,11 +58,14 @@ def submit(region_id: str) -> Response:
         )
     key = request.headers.get("idempotency-key")
     accepted, replayed = batches().accept(region_id, media, body, params, key)
-    headers = {"Location": accepted["status_url"], "Idempotent-Replayed": str(replayed).lower()}
+    headers = {"Location": accepted.status_url, "Idempotent-Replayed": str(replayed).lower()}
     return json_response(accepted, 202, headers)
 
 
 @bp.route(f"{BASE}/uploads", methods=["POST"], content_types=ANY_CONTENT_TYPE)
+@operation(
+    "A presigned upload for a large batch", ok=(201, "UploadForm"), errors=(422,), query=("format",)
+)
 @handled
 def upload(region_id: str) -> Response:
     from chalicelib.services.batches import formats
@@ -60,6 +76,7 @@ def upload(region_id: str) -> Response:
 
 
 @bp.route(BASE + "/{batch_id}", methods=["GET"])
+@operation("A batch's status and counts", ok=(200, "BatchStatus"))
 @handled
 def status(region_id: str, batch_id: str) -> Response:
     caller(bp, REGION_ROLES, region_id)
@@ -68,6 +85,13 @@ def status(region_id: str, batch_id: str) -> Response:
 
 
 @bp.route(BASE + "/{batch_id}/results", methods=["GET"])
+@operation(
+    "A batch's results per row (JSON, or CSV with Accept: text/csv)",
+    ok=(200, "BatchResultsPage"),
+    also=("text/csv",),
+    query=("cursor", "limit<=1000"),
+    sends_headers=("Link",),
+)
 @handled
 def results(region_id: str, batch_id: str) -> Response:
     caller(bp, REGION_ROLES, region_id)
@@ -77,7 +101,7 @@ def results(region_id: str, batch_id: str) -> Response:
         region_id, batch_id, http.query(request, "cursor"), http.query_limit(request, 100, 1000)
     )
     if "text/csv" in (request.headers.get("accept") or ""):
-        return csv_response(page)
+        return csv_response(http.json_data(page))
     return json_response(page)
 
 

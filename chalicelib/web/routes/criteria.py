@@ -9,6 +9,7 @@ from chalice.app import Blueprint, Response
 
 from chalicelib.web import http
 from chalicelib.web.http import ANY_CONTENT_TYPE, handled, json_response
+from chalicelib.web.operation import operation
 from chalicelib.web.routes.common import REGION_ROLES, caller, current, framework_param, object_id
 
 if TYPE_CHECKING:
@@ -19,6 +20,13 @@ BASE = "/v1/regions/{region_id}/criteria"
 
 
 @bp.route(f"{BASE}/validate", methods=["POST"], content_types=ANY_CONTENT_TYPE)
+@operation(
+    "Validate criteria (dry run)",
+    ok=(200, "Validation"),
+    body="CriteriaDefinition",
+    errors=(422,),
+    query=("framework", "date"),
+)
 @handled
 def validate(region_id: str) -> Response:
     from chalicelib.models.criteria import CriteriaDefinition
@@ -32,6 +40,13 @@ def validate(region_id: str) -> Response:
 
 
 @bp.route(BASE, methods=["POST"], content_types=ANY_CONTENT_TYPE)
+@operation(
+    "Store a criteria version (200: the same version was stored before)",
+    ok=((200, 201), "CriteriaVersion"),
+    body="CriteriaDefinition",
+    errors=(422,),
+    query=("framework",),
+)
 @handled
 def store(region_id: str) -> Response:
     from chalicelib.models.criteria import CriteriaDefinition
@@ -43,12 +58,19 @@ def store(region_id: str) -> Response:
 
 
 @bp.route(BASE, methods=["GET"])
+@operation("The region's criteria versions", ok=(200, "CriteriaVersionList"))
 @handled
 def list_versions(region_id: str) -> Response:
     return json_response(caller(bp, REGION_ROLES, region_id).criteria.list_criteria(region_id))
 
 
 @bp.route(f"{BASE}/in-force", methods=["GET"])
+@operation(
+    "The criteria decisions use on a date",
+    ok=(200, "CriteriaInForce"),
+    errors=(422,),
+    query=("date", "framework"),
+)
 @handled
 def in_force(region_id: str) -> Response:
     svc = caller(bp, REGION_ROLES, region_id)
@@ -57,6 +79,13 @@ def in_force(region_id: str) -> Response:
 
 
 @bp.route(f"{BASE}/impact", methods=["POST"], content_types=ANY_CONTENT_TYPE)
+@operation(
+    "Impact of a candidate definition",
+    ok=(200, "ImpactResult"),
+    body="ImpactRequest",
+    errors=(422,),
+    query=("framework", "date"),
+)
 @handled
 def impact(region_id: str) -> Response:
     from chalicelib.models.impact import ImpactRequest
@@ -72,6 +101,14 @@ def impact(region_id: str) -> Response:
 
 
 @bp.route(f"{BASE}/impact-runs", methods=["POST"], content_types=ANY_CONTENT_TYPE)
+@operation(
+    "Start an impact run over the region's retained dossiers",
+    ok=(202, "ImpactRunAccepted"),
+    body="ImpactRequest",
+    errors=(422,),
+    query=("framework", "date"),
+    sends_headers=("Location",),
+)
 @handled
 def start_impact_run(region_id: str) -> Response:
     """The impact over the region's own retained dossiers, in the worker (README)."""
@@ -88,10 +125,11 @@ def start_impact_run(region_id: str) -> Response:
     date = http.query_date(current(bp))
     runs = _runs()
     accepted = runs.accept(region_id, body.definition, framework_param(bp), date)
-    return json_response(accepted, 202, {"Location": accepted["status_url"]})
+    return json_response(accepted, 202, {"Location": accepted.status_url})
 
 
 @bp.route(f"{BASE}/impact-runs/{{run_id}}", methods=["GET"])
+@operation("An impact run's status, and its counts when completed", ok=(200, "ImpactRunStatus"))
 @handled
 def impact_run(region_id: str, run_id: str) -> Response:
     caller(bp, REGION_ROLES, region_id)
@@ -100,6 +138,11 @@ def impact_run(region_id: str, run_id: str) -> Response:
 
 
 @bp.route(f"{BASE}/impact-runs/{{run_id}}/affected", methods=["GET"])
+@operation(
+    "The dossiers an impact run found affected, a page at a time",
+    ok=(200, "AffectedPage"),
+    query=("cursor", "limit<=1000"),
+)
 @handled
 def impact_run_affected(region_id: str, run_id: str) -> Response:
     caller(bp, REGION_ROLES, region_id)

@@ -6,6 +6,7 @@ from chalice.app import Blueprint, Response
 
 from chalicelib.web import http
 from chalicelib.web.http import ANY_CONTENT_TYPE, handled, json_response
+from chalicelib.web.operation import operation
 from chalicelib.web.routes.common import (
     REGION_ROLES,
     caller,
@@ -18,6 +19,15 @@ bp = Blueprint(__name__)
 
 
 @bp.route("/v1/regions/{region_id}/decisions", methods=["POST"], content_types=ANY_CONTENT_TYPE)
+@operation(
+    "Decide an application",
+    ok=(201, "Decision"),
+    body="DecisionRequest",
+    errors=(409, 422),
+    query=("framework",),
+    headers=("Idempotency-Key",),
+    sends_headers=("Idempotent-Replayed",),
+)
 @handled
 def create_decision(region_id: str) -> Response:
     from chalicelib.models.request import DecisionRequest
@@ -30,6 +40,9 @@ def create_decision(region_id: str) -> Response:
 
 
 @bp.route("/v1/regions/{region_id}/decisions", methods=["GET"])
+@operation(
+    "A student's decisions", ok=(200, "DecisionPage"), query=("student_ref", "cursor", "limit")
+)
 @handled
 def list_decisions(region_id: str) -> Response:
     svc = caller(bp, REGION_ROLES, region_id)
@@ -42,6 +55,7 @@ def list_decisions(region_id: str) -> Response:
 
 
 @bp.route("/v1/regions/{region_id}/decisions/{decision_id}", methods=["GET"])
+@operation("A decision", ok=(200, "Decision"))
 @handled
 def get_decision(region_id: str, decision_id: str) -> Response:
     svc = caller(bp, REGION_ROLES, region_id)

@@ -7,6 +7,7 @@ from chalice.app import Blueprint, Response
 
 from chalicelib.web import http
 from chalicelib.web.http import handled, json_response, markdown_response
+from chalicelib.web.operation import operation
 from chalicelib.web.routes.common import current, framework_param
 from chalicelib.wiring import services
 
@@ -14,6 +15,13 @@ bp = Blueprint(__name__)
 
 
 @bp.route("/v1/framework", methods=["GET"])
+@operation(
+    "The legal phase in force",
+    ok=(200, "FrameworkPhase"),
+    errors=(400, 422),
+    query=("date", "framework"),
+    public=True,
+)
 @handled
 def framework() -> Response:
     from chalicelib.services.frameworks import framework_view
@@ -23,6 +31,14 @@ def framework() -> Response:
 
 
 @bp.route("/v1/framework/national-criteria", methods=["GET"])
+@operation(
+    "The national criteria in force",
+    ok=(200, "NationalCriteria"),
+    errors=(400, 422),
+    query=("date", "framework"),
+    public=True,
+    sends_headers=("X-Criteria-Version",),
+)
 @handled
 def national_criteria() -> Response:
     from chalicelib.services.frameworks import national_criteria_view
@@ -33,6 +49,14 @@ def national_criteria() -> Response:
 
 
 @bp.route("/v1/framework/national-criteria.md", methods=["GET"])
+@operation(
+    "The national criteria in force, in words (Markdown)",
+    ok=(200, "text/markdown"),
+    errors=(400, 422),
+    query=("date", "framework"),
+    public=True,
+    sends_headers=("X-Criteria-Version",),
+)
 @handled
 def national_criteria_markdown() -> Response:
     from chalicelib.services.frameworks import national_criteria_markdown

@@ -11,6 +11,7 @@ from chalice.app import Blueprint, Response
 
 from chalicelib.web import http
 from chalicelib.web.http import ANY_CONTENT_TYPE, handled
+from chalicelib.web.operation import operation
 from chalicelib.web.routes.common import REGION_ROLES, caller, current, object_id
 
 bp = Blueprint(__name__)
@@ -23,7 +24,7 @@ LETTER_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'no
 
 def _letter(region_id: str, decision_id: str, with_body: bool) -> Response:
     from chalicelib.models.letter import LetterRequest
-    from chalicelib.render.letter import letter_html, parse_decision
+    from chalicelib.render.letter import letter_html
 
     svc = caller(bp, REGION_ROLES, region_id)
     object_id(decision_id, "decision_id")
@@ -31,7 +32,7 @@ def _letter(region_id: str, decision_id: str, with_body: bool) -> Response:
     addressee = None
     if with_body and http.body_bytes(request).strip():
         addressee = http.parse_body(request, LetterRequest).addressee
-    decision = parse_decision(svc.decisions.get_decision(region_id, decision_id))
+    decision = svc.decisions.get_decision(region_id, decision_id)
     page = letter_html(decision, addressee)
     return Response(
         body=page,
@@ -41,12 +42,19 @@ def _letter(region_id: str, decision_id: str, with_body: bool) -> Response:
 
 
 @bp.route(PATH, methods=["GET"])
+@operation("The decision letter (HTML, A4, Dutch)", ok=(200, "text/html"))
 @handled
 def get_letter(region_id: str, decision_id: str) -> Response:
     return _letter(region_id, decision_id, with_body=False)
 
 
 @bp.route(PATH, methods=["POST"], content_types=ANY_CONTENT_TYPE)
+@operation(
+    "The decision letter, addressed (the body is used once, never kept)",
+    ok=(200, "text/html"),
+    body="LetterRequest",
+    body_required=False,
+)
 @handled
 def post_letter(region_id: str, decision_id: str) -> Response:
     return _letter(region_id, decision_id, with_body=True)

@@ -12,6 +12,7 @@ from chalice.app import Blueprint, Response
 
 from chalicelib.web import http
 from chalicelib.web.http import ANY_CONTENT_TYPE, handled, json_response
+from chalicelib.web.operation import operation
 from chalicelib.web.routes.common import ADMIN, REGION_ROLES, caller, current, object_id
 
 if TYPE_CHECKING:
@@ -21,6 +22,7 @@ bp = Blueprint(__name__)
 
 
 @bp.route("/v1/regions/{region_id}", methods=["PUT"], content_types=ANY_CONTENT_TYPE)
+@operation("Create or replace a region", ok=((200, 201), "Region"), body="RegionIn")
 @handled
 def put_region(region_id: str) -> Response:
     from chalicelib.models.region import RegionIn
@@ -31,9 +33,10 @@ def put_region(region_id: str) -> Response:
 
 
 @bp.route("/v1/regions/{region_id}", methods=["GET"])
+@operation("A region", ok=(200, "Region"))
 @handled
 def get_region(region_id: str) -> Response:
-    return json_response(caller(bp, REGION_ROLES, region_id).regions.get_region(region_id))
+    return json_response(caller(bp, REGION_ROLES, region_id).regions.region(region_id))
 
 
 def token_body() -> TokenIn:
@@ -44,6 +47,7 @@ def token_body() -> TokenIn:
 
 
 @bp.route("/v1/regions/{region_id}/tokens", methods=["POST"], content_types=ANY_CONTENT_TYPE)
+@operation("A token for the region", ok=(201, "Token"), body="TokenIn", body_required=False)
 @handled
 def create_region_token(region_id: str) -> Response:
     svc = caller(bp, ADMIN, region_id)
@@ -51,18 +55,21 @@ def create_region_token(region_id: str) -> Response:
 
 
 @bp.route("/v1/tokens", methods=["POST"], content_types=ANY_CONTENT_TYPE)
+@operation("A ministry or admin token", ok=(201, "Token"), body="TokenIn", body_required=False)
 @handled
 def create_token() -> Response:
     return json_response(caller(bp, ADMIN).auth.create_token(None, token_body()), 201)
 
 
 @bp.route("/v1/regions/{region_id}/tokens", methods=["GET"])
+@operation("The region's tokens (never their secret)", ok=(200, "TokenList"))
 @handled
 def list_region_tokens(region_id: str) -> Response:
     return json_response(caller(bp, ADMIN, region_id).auth.list_tokens(region_id))
 
 
 @bp.route("/v1/regions/{region_id}/tokens/{token_id}", methods=["DELETE"])
+@operation("Revoke a region token at once", ok=(204, None))
 @handled
 def revoke_region_token(region_id: str, token_id: str) -> Response:
     svc = caller(bp, ADMIN, region_id)
@@ -71,12 +78,14 @@ def revoke_region_token(region_id: str, token_id: str) -> Response:
 
 
 @bp.route("/v1/tokens", methods=["GET"])
+@operation("The ministry and admin tokens (never their secret)", ok=(200, "TokenList"))
 @handled
 def list_tokens() -> Response:
     return json_response(caller(bp, ADMIN).auth.list_tokens(None))
 
 
 @bp.route("/v1/tokens/{token_id}", methods=["DELETE"])
+@operation("Revoke a ministry or admin token at once", ok=(204, None))
 @handled
 def revoke_token(token_id: str) -> Response:
     svc = caller(bp, ADMIN)

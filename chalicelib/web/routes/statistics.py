@@ -16,6 +16,7 @@ from chalice.app import Blueprint, Response
 
 from chalicelib.web import http
 from chalicelib.web.http import ANY_CONTENT_TYPE, handled, json_response
+from chalicelib.web.operation import operation
 from chalicelib.web.routes.common import ADMIN, REGION_ROLES, caller, current
 
 if TYPE_CHECKING:
@@ -61,6 +62,12 @@ def _teldatum_query(stats: Statistics) -> dt.date:
     methods=["PUT"],
     content_types=ANY_CONTENT_TYPE,
 )
+@operation(
+    "Students per school on a count date (a new version)",
+    ok=((200, 201), "Enrolment"),
+    body="EnrolmentIn",
+    errors=(422,),
+)
 @handled
 def put_enrolment(region_id: str, teldatum: str) -> Response:
     from chalicelib.models.statistics import EnrolmentIn
@@ -74,6 +81,7 @@ def put_enrolment(region_id: str, teldatum: str) -> Response:
 
 
 @bp.route("/v1/regions/{region_id}/enrolments/{teldatum}", methods=["GET"])
+@operation("The enrolment on a count date", ok=(200, "Enrolment"))
 @handled
 def get_enrolment(region_id: str, teldatum: str) -> Response:
     from chalicelib.services.statistics import parse_teldatum
@@ -84,6 +92,7 @@ def get_enrolment(region_id: str, teldatum: str) -> Response:
 
 
 @bp.route("/v1/regions/{region_id}/enrolments/{teldatum}", methods=["DELETE"])
+@operation("Withdraw the enrolment of a count date (any 1 October)", ok=(204, None))
 @handled
 def delete_enrolment(region_id: str, teldatum: str) -> Response:
     """Withdraw a count date's enrolment. Any 1 October, without the range of a new one: a
@@ -96,13 +105,23 @@ def delete_enrolment(region_id: str, teldatum: str) -> Response:
 
 
 @bp.route("/v1/regions/{region_id}/statistics", methods=["GET"])
+@operation(
+    "Allocations in force, shares, schools by kind, decisions and trend",
+    ok=(200, "RegionStatistics"),
+    query=("teldatum",),
+)
 @handled
 def region_statistics(region_id: str) -> Response:
     stats = _stats(READERS, region_id)
-    return json_response(stats.region(region_id, _teldatum_query(stats)))
+    return json_response(stats.region_view(region_id, _teldatum_query(stats)))
 
 
 @bp.route("/v1/regions/{region_id}/report", methods=["GET"])
+@operation(
+    "The region's monitoring report (HTML, inline SVG charts)",
+    ok=(200, "text/html"),
+    query=("teldatum",),
+)
 @handled
 def region_report_page(region_id: str) -> Response:
     from chalicelib.render.report_html import region_report
@@ -112,13 +131,23 @@ def region_report_page(region_id: str) -> Response:
 
 
 @bp.route("/v1/statistics", methods=["GET"])
+@operation(
+    "Every region's figures, national totals and budget gaps (ministry)",
+    ok=(200, "NationalStatistics"),
+    query=("teldatum",),
+)
 @handled
 def national_statistics() -> Response:
     stats = _stats(NATIONAL)
-    return json_response(stats.national(_teldatum_query(stats)))
+    return json_response(stats.national_view(_teldatum_query(stats)))
 
 
 @bp.route("/v1/report", methods=["GET"])
+@operation(
+    "The national monitoring report (HTML, inline SVG charts)",
+    ok=(200, "text/html"),
+    query=("teldatum",),
+)
 @handled
 def national_report_page() -> Response:
     from chalicelib.render.report_html import national_report
@@ -128,6 +157,12 @@ def national_report_page() -> Response:
 
 
 @bp.route("/v1/budget-shares/{year}", methods=["PUT"], content_types=ANY_CONTENT_TYPE)
+@operation(
+    "Each region's budget share in a year (admin)",
+    ok=((200, 201), "BudgetShares"),
+    body="BudgetSharesIn",
+    errors=(422,),
+)
 @handled
 def put_budget_shares(year: str) -> Response:
     from chalicelib.models.statistics import BudgetSharesIn
@@ -141,6 +176,7 @@ def put_budget_shares(year: str) -> Response:
 
 
 @bp.route("/v1/budget-shares/{year}", methods=["GET"])
+@operation("The budget shares of a year", ok=(200, "BudgetShares"))
 @handled
 def get_budget_shares(year: str) -> Response:
     from chalicelib.services.statistics import parse_year

@@ -9,6 +9,7 @@ from chalice.app import Blueprint, Response
 
 from chalicelib.web import http
 from chalicelib.web.http import ANY_CONTENT_TYPE, handled, json_response, markdown_response
+from chalicelib.web.operation import operation
 from chalicelib.web.routes.common import (
     REGION_ROLES,
     caller,
@@ -33,6 +34,13 @@ def _plan_id(plan_id: str) -> str:
 
 
 @bp.route(f"{BASE}/validate", methods=["POST"], content_types=ANY_CONTENT_TYPE)
+@operation(
+    "Validate a support plan (dry run): every missing or late item",
+    ok=(200, "Validation"),
+    body="SupportPlan",
+    errors=(422,),
+    query=("framework", "date"),
+)
 @handled
 def validate(region_id: str) -> Response:
     from chalicelib.models.support_plan import SupportPlan
@@ -44,6 +52,14 @@ def validate(region_id: str) -> Response:
 
 
 @bp.route(BASE, methods=["POST"], content_types=ANY_CONTENT_TYPE)
+@operation(
+    "Store a draft support plan",
+    ok=(201, "PlanCreated"),
+    body="SupportPlan",
+    errors=(422,),
+    query=("framework",),
+    sends_headers=("Location",),
+)
 @handled
 def create(region_id: str) -> Response:
     from chalicelib.models.support_plan import SupportPlan
@@ -51,17 +67,19 @@ def create(region_id: str) -> Response:
     plans = _plans(region_id)
     plan = http.parse_body(current(bp), SupportPlan)
     created = plans.create(region_id, plan, framework_param(bp))
-    location = f"/v1/regions/{region_id}/support-plans/{created['id']}"
+    location = f"/v1/regions/{region_id}/support-plans/{created.id}"
     return json_response(created, 201, headers={"Location": location})
 
 
 @bp.route(BASE, methods=["GET"])
+@operation("The region's support plans", ok=(200, "PlanList"))
 @handled
 def list_plans(region_id: str) -> Response:
     return json_response(_plans(region_id).list_plans(region_id))
 
 
 @bp.route(f"{BASE}/{{plan_id}}", methods=["GET"])
+@operation("A support plan and its status", ok=(200, "PlanView"))
 @handled
 def get(region_id: str, plan_id: str) -> Response:
     plans = _plans(region_id)
@@ -69,6 +87,12 @@ def get(region_id: str, plan_id: str) -> Response:
 
 
 @bp.route(f"{BASE}/{{plan_id}}/publish", methods=["POST"], content_types=ANY_CONTENT_TYPE)
+@operation(
+    "Publish a support plan (422 plan_not_publishable with findings)",
+    ok=(200, "PublishedPlan"),
+    errors=(409, 422),
+    query=("date",),
+)
 @handled
 def publish(region_id: str, plan_id: str) -> Response:
     plans = _plans(region_id)
@@ -77,6 +101,7 @@ def publish(region_id: str, plan_id: str) -> Response:
 
 
 @bp.route(f"{BASE}/{{plan_id}}/lwoo-pro.md", methods=["GET"])
+@operation("The plan's lwoo/pro section as Markdown", ok=(200, "text/markdown"))
 @handled
 def lwoo_pro(region_id: str, plan_id: str) -> Response:
     plans = _plans(region_id)
