@@ -8,6 +8,11 @@ from typing import Any
 from chalicelib.models.common import ID_PATTERN
 
 REF = "#/components/schemas/{model}"
+# The dates a client sends lie in 1900-2099 (`chalicelib/web/http.py` `query_date`); count dates
+# are a 1 October from 2016 (the statistics service also refuses any after next year).
+STUDENT_REF: dict[str, Any] = {"type": "string", "minLength": 1}  # an empty one is a 400
+DATE_PATTERN = r"^(19|20)[0-9]{2}-[0-9]{2}-[0-9]{2}$"
+TELDATUM_PATTERN = r"^20(1[6-9]|[2-9][0-9])-10-01$"
 
 
 def _ref(name: str) -> dict[str, Any]:
@@ -66,7 +71,15 @@ def _query(name: str, fmt: str | None = None, required: bool = False) -> dict[st
     schema: dict[str, Any] = {"type": "string"}
     if fmt:
         schema["format"] = fmt
+    if fmt == "date":
+        schema["pattern"] = DATE_PATTERN
     return {"name": name, "in": "query", "required": required, "schema": schema}
+
+
+def limit_query(maximum: int) -> dict[str, Any]:
+    """`?limit=`: a page's size, 1 to `maximum` (`chalicelib/web/http.py` `query_limit`)."""
+    integer = {"type": "integer", "minimum": 1, "maximum": maximum}
+    return {"name": "limit", "in": "query", "required": False, "schema": integer}
 
 
 def _markdown(operation: dict[str, Any]) -> dict[str, Any]:
@@ -127,13 +140,9 @@ def decision_paths(
                 authed,
                 params=[
                     region,
-                    _query("student_ref", required=True),
+                    {**_query("student_ref", required=True), "schema": STUDENT_REF},
                     _query("cursor"),
-                    {
-                        "name": "limit",
-                        "in": "query",
-                        "schema": {"type": "integer", "minimum": 1, "maximum": 100},
-                    },
+                    limit_query(100),
                 ],
             ),
         },
@@ -148,20 +157,35 @@ def decision_paths(
     }
 
 
+def _batch_submit(region: dict[str, Any], authed: tuple[int, ...]) -> dict[str, Any]:
+    """`POST .../batches`: JSON, CSV, OSO XML or zip (README "Batches"), or an upload's id."""
+    items = {"type": "array", "items": _ref("DecisionRequest")}  # each row its own outcome
+    batch = {"type": "object", "required": ["items"], "properties": {"items": items}}
+    media: dict[str, Any] = {"content": {
+        "application/json": {"schema": batch},
+        **{t: {"schema": {"type": "string"}} for t in ("text/csv", "application/xml")},
+        "application/zip": {"schema": {"type": "string", "format": "binary"}},
+    }}  # fmt: skip
+    oso = [  # an OSO XML dossier (or a zip of them) needs arrangement and date
+        {**_query("arrangement"), "schema": {"type": "string", "enum": ["lwoo", "pro"]}},
+        _query("date", "date"),
+        *(_query(flag) for flag in ("board_motivation", "parent_view", "expert_advice")),
+        {**_query("upload_id"), "schema": {"type": "string", "pattern": ID_PATTERN}},
+        _query("format"),  # the media type of an upload's body
+        {"name": "Idempotency-Key", "in": "header", "schema": {"type": "string"}},
+    ]
+    submit = _op("Submit a batch", ("202", None), (*authed, 409, 413, 415), params=[region, *oso])
+    submit["requestBody"] = {"required": False, **media}
+    return submit
+
+
 def regional_paths(
     region: dict[str, Any], framework: dict[str, Any], authed: tuple[int, ...]
 ) -> dict[str, Any]:
     """Opt-outs, criteria versions and batches (see the README for their bodies)."""
     date = _query("date", "date")
     batch = path_parameter("batch_id", ID_PATTERN)
-    media = {
-        "content": {
-            t: {"schema": {"type": "string"}}
-            for t in ("application/json", "text/csv", "application/xml", "application/zip")
-        }
-    }
-    submit = _op("Submit a batch", ("202", None), (*authed, 413, 415), params=[region])
-    submit["requestBody"] = {"required": False, **media}
+    submit = _batch_submit(region, authed)
     base = "/v1/regions/{region_id}"
     return {
         f"{base}/opt-out": {
@@ -198,7 +222,8 @@ def regional_paths(
         },
         f"{base}/batches/{{batch_id}}/results": {
             "get": _op("A batch's results per row (JSON, or CSV with Accept: text/csv)",
-                       ("200", None), authed, params=[region, batch, _query("cursor")]),
+                       ("200", None), authed,
+                       params=[region, batch, _query("cursor"), limit_query(1000)]),
         },
     }  # fmt: skip
 
@@ -284,16 +309,18 @@ def statistics_paths(region: dict[str, Any], authed: tuple[int, ...]) -> dict[st
     ministry and admin. See the README, "Monitoring"."""
     teldatum = {
         **_query("teldatum", "date"),
+        "schema": {"type": "string", "format": "date", "pattern": TELDATUM_PATTERN},
         "description": "A count date YYYY-10-01 "
         "(default: the latest 1 October on or before today).",
     }
-    teldatum_path = path_parameter("teldatum", r"^[0-9]{4}-10-01$")
+    teldatum_path = path_parameter("teldatum", TELDATUM_PATTERN)
     year = path_parameter("year", r"^(19|20)[0-9]{2}$")
     base = "/v1/regions/{region_id}"
     return {
         f"{base}/enrolments/{{teldatum}}": {
-            "put": _op("Students per school on a count date (a new version)", ("200", None),
-                       (*authed, 415, 422), "EnrolmentIn", [region, teldatum_path]),
+            "put": _created_too(_op("Students per school on a count date (a new version)",
+                                    ("200", None), (*authed, 415, 422), "EnrolmentIn",
+                                    [region, teldatum_path])),
             "get": _op("The enrolment on a count date", ("200", None), authed,
                        params=[region, teldatum_path]),
             "delete": _op("Withdraw the enrolment of a count date (any 1 October)",
@@ -316,8 +343,8 @@ def statistics_paths(region: dict[str, Any], authed: tuple[int, ...]) -> dict[st
                              ("200", None), authed, params=[teldatum])),
         },
         "/v1/budget-shares/{year}": {
-            "put": _op("Each region's budget share in a year (admin)", ("200", None),
-                       (*authed, 415, 422), "BudgetSharesIn", [year]),
+            "put": _created_too(_op("Each region's budget share in a year (admin)",
+                                    ("200", None), (*authed, 415, 422), "BudgetSharesIn", [year])),
             "get": _op("The budget shares of a year", ("200", None), authed, params=[year]),
         },
     }  # fmt: skip

@@ -6,7 +6,19 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.models.common import ID_PATTERN
-from chalicelib.web.openapi_paths import _created_too, _op, path_parameter
+from chalicelib.web.openapi_paths import (
+    DATE_PATTERN,
+    _created_too,
+    _op,
+    limit_query,
+    path_parameter,
+)
+
+
+def _optional_body(operation: dict[str, Any]) -> dict[str, Any]:
+    """A token's body may be left out: a token with the defaults (`routes/regions.py`)."""
+    operation["requestBody"]["required"] = False
+    return operation
 
 
 def region_paths(region: dict[str, Any], authed: tuple[int, ...]) -> dict[str, Any]:
@@ -20,7 +32,9 @@ def region_paths(region: dict[str, Any], authed: tuple[int, ...]) -> dict[str, A
             "get": _op("A region", ("200", "Region"), authed, params=[region]),
         },
         "/v1/regions/{region_id}/tokens": {
-            "post": _op("A token for the region", ("201", "Token"), authed, "TokenIn", [region]),
+            "post": _optional_body(
+                _op("A token for the region", ("201", "Token"), authed, "TokenIn", [region])
+            ),
             "get": _op(
                 "The region's tokens (never their secret)",
                 ("200", "TokenList"),
@@ -34,7 +48,9 @@ def region_paths(region: dict[str, Any], authed: tuple[int, ...]) -> dict[str, A
             ),
         },
         "/v1/tokens": {
-            "post": _op("A ministry or admin token", ("201", "Token"), authed, "TokenIn"),
+            "post": _optional_body(
+                _op("A ministry or admin token", ("201", "Token"), authed, "TokenIn")
+            ),
             "get": _op(
                 "The ministry and admin tokens (never their secret)", ("200", "TokenList"), authed
             ),
@@ -54,9 +70,9 @@ def impact_run_paths(
     run = path_parameter("run_id", ID_PATTERN)
     base = "/v1/regions/{region_id}/criteria/impact-runs"
     date = {"name": "date", "in": "query", "required": False,
-            "schema": {"type": "string", "format": "date"}}  # fmt: skip
-    page = [{"name": n, "in": "query", "required": False, "schema": {"type": "string"}}
-            for n in ("cursor", "limit")]  # fmt: skip
+            "schema": {"type": "string", "format": "date", "pattern": DATE_PATTERN}}  # fmt: skip
+    cursor = {"name": "cursor", "in": "query", "required": False, "schema": {"type": "string"}}
+    page = [cursor, limit_query(1000)]
     return {
         base: {
             "post": _op(
