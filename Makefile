@@ -75,7 +75,7 @@ test: lint types schemas-check cfn-lint install-node install-browser ## lint, ty
 	$(BIN)/pip check
 	$(BIN)/python -m pytest
 
-fuzz: install install-node ## a longer schemathesis pass (FUZZ_EXAMPLES per operation, default 200) and the hostile corpus
+fuzz: install install-node ## a longer schemathesis pass, every check and stateful chains (FUZZ_EXAMPLES per operation, default 200), and the hostile corpus
 	TOEWIJZING_FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-200} $(BIN)/python -m pytest tests/fuzz
 
 bench: install install-node ## benchmarks: figures as ratios against a baseline in the same run

@@ -8,7 +8,7 @@ only: whether a definition is *permitted* in the legal phase in force is a separ
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, StrictBool, StrictInt, model_validator
 
@@ -91,6 +91,12 @@ class SchoolYears(StrictModel):
 Duration = Annotated[SchoolCareer | SchoolYears, Field(discriminator="kind")]
 
 
+def _without_default(schema: dict[str, Any]) -> None:
+    """The schema states the default in words only: generated clients (openapi-python-client)
+    drop a model whose union-of-objects property has a default, and with it ArrangementCriteria."""
+    schema.pop("default", None)
+
+
 class Route(StrictModel):
     """One way to qualify for an arrangement: every condition must be met."""
 
@@ -111,7 +117,11 @@ class ArrangementCriteria(StrictModel):
     region allocates it to schools instead of deciding per student."""
 
     allocation: Allocation = "per_student"
-    duration: Duration = SchoolCareer(kind="school_career")
+    duration: Duration = Field(
+        default=SchoolCareer(kind="school_career"),
+        description='Default: the whole school career (`{"kind": "school_career"}`).',
+        json_schema_extra=_without_default,
+    )
     routes: tuple[Route, ...] = Field(
         default=(), description="Required with `per_student`; none with `schools`."
     )

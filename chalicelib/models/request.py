@@ -102,3 +102,11 @@ class DecisionRequest(StrictModel):
     application: Application
     student: Student
     evidence: Evidence = Evidence()
+
+
+class BatchItems(StrictModel):
+    """A JSON batch (`POST .../batches`): each item is the body of `POST .../decisions`. The
+    document's description of the body: the service reads it item by item, and an item that is
+    not a valid request is a `rejected` row of the batch's results, never a refused batch."""
+
+    items: list[DecisionRequest]

@@ -21,6 +21,7 @@ REF = "#/components/schemas/{model}"
 AUTHENTICATED = (400, 401, 403, 404, 429, 503)  # 429: over the region's quota; 503: storage
 WITH_BODY = (413, 415)  # over 1 MB (a batch: 10 MB), or not a media type the route takes
 TEXT = {"type": "string"}
+BINARY = {"type": "string", "format": "binary"}  # a zip
 
 
 def schemas() -> tuple[dict[str, Any], dict[str, str]]:
@@ -36,6 +37,9 @@ def schemas() -> tuple[dict[str, Any], dict[str, str]]:
     )
     text = re.sub(r'([A-Za-z]+)-Input"', r'\1"', text)
     components, by_name = json.loads(text)
+    for name, component in components.items():
+        if name.endswith("-Output"):  # its own title: generators name classes by the title
+            component["title"] = name.replace("-", "")
     return components, by_name
 
 
@@ -74,8 +78,16 @@ def operation_object(template: str, op: Operation, refs: Mapping[str, str]) -> d
         found["parameters"] = parameters
     if isinstance(op.body, str):
         found["requestBody"] = {"required": op.body_required, "content": _content(op.body, refs)}
-    elif op.body is not None:
-        content = {media: {"schema": TEXT} for media in op.body}
+    elif op.body is not None:  # several media types: a model's name stands for its JSON form
+        content: dict[str, Any] = {}
+        for media in op.body:
+            binary = media == "application/zip"
+            one = (
+                _content(media, refs)
+                if "/" not in media
+                else {media: {"schema": BINARY if binary else TEXT}}
+            )
+            content.update(one)
         found["requestBody"] = {"required": op.body_required, "content": content}
     if op.public:
         found["security"] = []

@@ -19,11 +19,11 @@ def component_models() -> dict[str, tuple[Any, Mode]]:
     from chalicelib.models.letter import LetterRequest
     from chalicelib.models.optout import OptOutNotice
     from chalicelib.models.region import Region, RegionIn, TokenIn
-    from chalicelib.models.request import DecisionRequest
+    from chalicelib.models.request import BatchItems, DecisionRequest
     from chalicelib.models.statistics import BudgetSharesIn, EnrolmentIn
     from chalicelib.models.support_plan import SupportPlan
 
-    requests = (CriteriaDefinition, DecisionRequest, RegionIn, TokenIn, OptOutNotice,
+    requests = (CriteriaDefinition, DecisionRequest, BatchItems, RegionIn, TokenIn, OptOutNotice,
                 ImpactRequest, SupportPlan, EnrolmentIn, BudgetSharesIn, LetterRequest)  # fmt: skip
     responses = (
         Decision, Region,

@@ -9,9 +9,13 @@ from typing import Any
 from chalicelib.models.common import ID_PATTERN
 from chalicelib.models.region import REGION_ID_PATTERN
 
+# The dates a client sends lie in 1900-2099 (`web/http.py` `query_date`); a count date is a
+# 1 October from 2016 on (the statistics service also refuses one after next year).
+DATE_PATTERN = r"^(19|20)[0-9]{2}-[0-9]{2}-[0-9]{2}$"
+TELDATUM_PATTERN = r"^20(1[6-9]|[2-9][0-9])-10-01$"
 PATH_PATTERNS = {
     "region_id": REGION_ID_PATTERN,
-    "teldatum": r"^[0-9]{4}-10-01$",  # a count date: 1 October
+    "teldatum": TELDATUM_PATTERN,
     "year": r"^(19|20)[0-9]{2}$",
 }  # any other path parameter is an id this service handed out (ID_PATTERN)
 
@@ -24,14 +28,14 @@ def _limit(maximum: int) -> dict[str, Any]:
     return _query("limit", {"type": "integer", "minimum": 1, "maximum": maximum})
 
 
-DATE = {"type": "string", "format": "date"}
+DATE = {"type": "string", "format": "date", "pattern": DATE_PATTERN}
 QUERY: dict[str, dict[str, Any]] = {
     "date": _query("date", DATE),
     "framework": _query("framework", {"enum": ["enacted", "kamerbrief-2014"]}),
     "cursor": _query("cursor", {"type": "string"}),
     "limit": _limit(100),
     "limit<=1000": _limit(1000),
-    "student_ref": {**_query("student_ref", {"type": "string"}), "required": True},
+    "student_ref": {**_query("student_ref", {"type": "string", "minLength": 1}), "required": True},
     # A batch: an upload's id and format instead of a body; what OSO dossiers do not say.
     "upload_id": _query("upload_id", {"type": "string", "pattern": ID_PATTERN}),
     "format": _query(
@@ -58,7 +62,7 @@ QUERY: dict[str, dict[str, Any]] = {
     ),
     "teldatum": _query(
         "teldatum",
-        DATE,
+        {**DATE, "pattern": TELDATUM_PATTERN},
         description="A count date YYYY-10-01 (default: the latest 1 October on or before today).",
     ),
 }

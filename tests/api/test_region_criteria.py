@@ -219,3 +219,22 @@ def test_impact_counts_changes_and_names_who_is_affected(api: Api) -> None:
     assert report["changes"] == {"none -> lwoo": 1}
     assert report["affected"] == [{"student_ref": "ll-a", "before": [], "after": ["lwoo"]}]
     assert report["per_arrangement"]["lwoo"] == {"gained": 1, "kept": 1}
+
+
+@pytest.mark.parametrize("framework", ["null", "Enacted", "kamerbrief"])
+def test_an_unknown_framework_is_refused_even_where_no_dossier_needs_it(
+    api: Api, framework: str
+) -> None:
+    """The fuzzer's finding: an impact over no dossiers never read the framework and answered
+    200 with `"framework": "null"`."""
+    api.region()
+    body = {"definition": lowered_lwoo(), "dossiers": []}
+    status, error, _ = api.call(
+        "POST", f"/v1/regions/VO2001/criteria/impact?framework={framework}", body
+    )
+    assert status == 400, error
+    assert error["error"]["code"] == "unknown_framework"
+    status, report, _ = api.call(
+        "POST", "/v1/regions/VO2001/criteria/impact?framework=enacted", body
+    )
+    assert (status, report["framework"]) == (200, "enacted")

@@ -19,7 +19,8 @@ BASE = "/v1/regions/{region_id}/batches"
 MAX_BATCH_BYTES = 10_000_000  # API Gateway's limit; larger bodies go through an upload
 RESULT_COLUMNS = ("row", "student_ref", "status", "decision_id", "volgnummer", "outcome",
                   "eligible_for", "errors", "reasons")  # fmt: skip
-BATCH_MEDIA = ("application/json", "text/csv", "application/xml", "application/zip")
+# The JSON form is the model BatchItems; the others are bodies with a grammar of their own.
+BATCH_MEDIA = ("BatchItems", "text/csv", "application/xml", "application/zip")
 OSO_PARAMETERS = ("arrangement", "date", "board_motivation", "parent_view", "expert_advice")
 OSO_QUERY = ("arrangement", "application_date", "board_motivation", "parent_view", "expert_advice")
 

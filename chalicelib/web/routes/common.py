@@ -48,6 +48,14 @@ def object_id(value: str, what: str) -> str:
 
 
 def framework_param(blueprint: Blueprint) -> str:
-    from chalicelib.legal.timeline import DEFAULT_FRAMEWORK
+    """`?framework=`, checked here: a route that never reads the framework (an impact with no
+    dossiers) must refuse an unknown one too, not echo it back."""
+    from chalicelib.errors import UnknownFrameworkError
+    from chalicelib.legal.timeline import DEFAULT_FRAMEWORK, FRAMEWORK_IDS
 
-    return http.query(current(blueprint), "framework") or DEFAULT_FRAMEWORK
+    value = http.query(current(blueprint), "framework") or DEFAULT_FRAMEWORK
+    if value not in FRAMEWORK_IDS:
+        raise UnknownFrameworkError(
+            f"Unknown framework {value[:40]!r}; use one of {', '.join(FRAMEWORK_IDS)}."
+        )
+    return value
