@@ -128,11 +128,13 @@ class HealthDataRule(StrictModel):
 class ObjectionRule(StrictModel):
     """Bezwaar against a decision: lodged within `term_weeks` (`legal_basis`: Awb art. 6:7)
     with the region, whose adviescommissie (Awb art. 7:13) advises on it (WVO art. 17a; WVO 2020
-    art. 2.47 lid 15). The decision letter cites the articles of its date from here."""
+    art. 2.47 lid 15); then beroep at the administrative court (Awb art. 8:1: the WVO keeps it
+    open for these decisions). The decision letter cites the articles of its date from here."""
 
     term_weeks: int = Field(ge=1)
     legal_basis: tuple[Citation, ...] = Field(min_length=1)
     advisory_committee_legal_basis: tuple[Citation, ...] = Field(min_length=1)
+    appeal_legal_basis: tuple[Citation, ...] = Field(min_length=1)
 
 
 class PlanSection(StrictModel):

@@ -193,6 +193,7 @@ def _objection(decision: Decision, phase: Phase) -> str:
         + _p(say("objection.term", weeks=rule.term_weeks, basis=cite(rule.legal_basis)))
         + _p(say("objection.contents", volgnummer=decision.volgnummer))
         + _p(say("objection.committee", basis=cite(rule.advisory_committee_legal_basis)))
+        + _p(say("objection.appeal", basis=cite(rule.appeal_legal_basis)))
     )
 
 

@@ -67,6 +67,7 @@ def test_every_national_case_gets_its_letter(case: dict[str, Any]) -> None:
     assert (decision.outcome == "incomplete") == bool(errors)
     says_objection = COMMITTEE.get(decision.phase.id, "WVO art. 17a lid 13") in page
     assert says_objection == (decision.outcome != "incomplete")
+    assert ("in beroep gaan bij de rechtbank (Awb art. 8:1)" in page) == says_objection
     assert "<script" not in page
 
 
