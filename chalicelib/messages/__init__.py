@@ -47,6 +47,11 @@ def _parse(text: str) -> tuple[str, dict[str, Any]] | None:
     return (code, params) if isinstance(code, str) and isinstance(params, dict) else None
 
 
+def clip(text: str, limit: int) -> str:
+    """A text cut to `limit` characters; a token whole (cut, it would not render)."""
+    return text if text.startswith(MARK) else text[:limit]
+
+
 def render(text: str, lang: str = DEFAULT_LANGUAGE) -> str:
     """A token in `lang`; any other text as it is (a stored text from before the catalogs)."""
     parsed = _parse(text)
@@ -69,6 +74,27 @@ def render_tree(value: Any, lang: str = DEFAULT_LANGUAGE) -> Any:
     if isinstance(value, list | tuple):
         return [render_tree(item, lang) for item in value]
     return value
+
+
+_DECODER = json.JSONDecoder()
+
+
+def render_text(text: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """Every token inside a longer text (a Markdown page) rendered in `lang`."""
+    parts: list[str] = []
+    start = 0
+    while (at := text.find(MARK, start)) >= 0:
+        parts.append(text[start:at])
+        try:
+            _, end = _DECODER.raw_decode(text, at + 1)
+        except ValueError:
+            parts.append(MARK)
+            start = at + 1
+            continue
+        parts.append(render(text[at:end], lang))
+        start = end
+    parts.append(text[start:])
+    return "".join(parts)
 
 
 def negotiate(header: str | None) -> str:

@@ -59,7 +59,7 @@ class LanguageFormatter(string.Formatter):
             return self._number(Decimal(str(value)) * 100) + "%"
         if kind == "plural":
             one, many = rest
-            return f"{self._plain(value)} {one if value == 1 else many}"
+            return f"{self._plain(value)} {one if str(value) == '1' else many}"
         raise ValueError(f"unknown format spec {format_spec!r}")
 
     def _plain(self, value: Any) -> str:

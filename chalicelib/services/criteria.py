@@ -31,6 +31,7 @@ from chalicelib.domain.support_plan import plan_in_force
 from chalicelib.errors import AlreadyExistsError, CriteriaNotPermittedError
 from chalicelib.legal.model import Phase
 from chalicelib.legal.timeline import DEFAULT_FRAMEWORK, phase_at, phases_spanned
+from chalicelib.messages import msg
 from chalicelib.models.common import ARRANGEMENTS, Arrangement, Finding
 from chalicelib.models.criteria import CriteriaDefinition
 from chalicelib.models.optout import OptOutNotice
@@ -162,7 +163,7 @@ class Criteria:
         phase, findings = self.validate(region_id, definition, framework)
         if errors_in(findings):
             raise CriteriaNotPermittedError(
-                f"The criteria are not permitted in phase {phase.id}: see the findings.",
+                msg("error.criteria_not_permitted", phase=phase.id),
                 findings=findings,
             )
         digest = content_hash(definition)

@@ -8,6 +8,7 @@ from typing import Any
 
 from chalicelib.errors import NoCriteriaInForceError
 from chalicelib.legal.timeline import national_criteria, national_criteria_at, phase_at
+from chalicelib.messages import msg
 
 
 def framework_view(framework_id: str, date: dt.date) -> dict[str, Any]:
@@ -25,8 +26,7 @@ def national_criteria_view(framework_id: str, date: dt.date) -> tuple[str, dict[
     criteria = national_criteria_at(framework_id, date)
     if criteria is None:
         raise NoCriteriaInForceError(
-            f"On {date.isoformat()} framework {framework_id} has no national criteria: "
-            "each region sets its own."
+            msg("error.no_national_criteria", date=date.isoformat(), framework=framework_id)
         )
     return criteria.version_id, criteria.definition.model_dump(mode="json", exclude_none=True)
 

@@ -26,6 +26,7 @@ from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.errors import NotFoundError, ServiceUnavailableError
+from chalicelib.messages import msg
 from chalicelib.models.common import ARRANGEMENTS
 from chalicelib.models.criteria import CriteriaDefinition
 from chalicelib.models.request import DecisionRequest
@@ -115,7 +116,7 @@ class ImpactRuns:
     def _record(self, region_id: str, run_id: str) -> dict[str, Any]:
         record = self.storage.get_batch(region_id, run_id)
         if record is None or record.get("kind") != KIND:
-            raise NotFoundError(f"Region {region_id} has no impact run {run_id}.")
+            raise NotFoundError(msg("error.no_impact_run", region=region_id, run=run_id))
         return record
 
     # The worker side

@@ -28,6 +28,7 @@ from chalicelib.errors import (
 )
 from chalicelib.legal.model import Phase
 from chalicelib.legal.timeline import national_criteria, phase_at
+from chalicelib.messages import msg
 from chalicelib.models.common import Citation, Finding
 from chalicelib.models.criteria import CriteriaDefinition
 from chalicelib.models.support_plan import PlanPublication, SupportPlan
@@ -151,7 +152,7 @@ class SupportPlans:
         for document in documents:
             if document["plan_id"] == plan_id:
                 return dict(document)
-        raise NotFoundError(f"Region {region_id} has no support plan {plan_id}.")
+        raise NotFoundError(msg("error.no_plan", region=region_id, plan=plan_id))
 
     def _publications(self, region_id: str) -> list[PlanPublication]:
         documents = self.storage.list_region_documents(region_id, PUBLICATIONS)
@@ -194,16 +195,13 @@ class SupportPlans:
         draft = self._draft(region_id, plan_id)
         publications = self._publications(region_id)
         if any(p.plan_id == plan_id for p in publications):
-            raise ConflictError(
-                f"Support plan {plan_id} is already published; a published plan is not changed: "
-                "store a new version and publish that (it supersedes this one)."
-            )
+            raise ConflictError(msg("error.plan_published", plan=plan_id))
         plan = SupportPlan.model_validate(draft["plan"])
         framework = draft["framework"]
         phase, findings = self.check(region_id, plan, framework, date)
         if errors_in(findings):
             raise PlanNotPublishableError(
-                f"The support plan cannot be published in phase {phase.id}: see the findings.",
+                msg("error.plan_not_publishable", phase=phase.id),
                 findings=findings,
             )
         record = PlanPublication(
@@ -221,7 +219,7 @@ class SupportPlans:
                 region_id, PUBLICATIONS, plan_id, record.model_dump(mode="json")
             )
         except AlreadyExistsError as exc:
-            raise ConflictError(f"Support plan {plan_id} was published meanwhile.") from exc
+            raise ConflictError(msg("error.plan_published_meanwhile", plan=plan_id)) from exc
         view = self._view(draft, [*publications, record])
         view["findings"] = [f.model_dump(mode="json") for f in findings]
         return view
@@ -260,12 +258,12 @@ def _basis(phase: Phase, scope: tuple[str, ...]) -> list[Citation]:
 def _same_region(region_id: str, plan: SupportPlan) -> None:
     if plan.region_id != region_id:
         raise RequestValidationError(
-            f"The plan's region_id {plan.region_id} is not the region of the path, {region_id}.",
+            msg("error.plan_region", plan_region=plan.region_id, region=region_id),
             [
                 {
                     "path": "/region_id",
                     "code": "region_mismatch",
-                    "message": f"Use {region_id}, the region of the path.",
+                    "message": msg("detail.plan_region", region=region_id),
                 }
             ],
         )

@@ -71,7 +71,9 @@ class Api:
         token: str | None = ADMIN,
         headers: dict[str, str] | None = None,
     ) -> tuple[int, Any, dict[str, str]]:
-        sent = {"Content-Type": "application/json", **(headers or {})}
+        # English unless a test asks otherwise: the assertions on message text are in English;
+        # tests/api/test_language.py checks the Dutch default and both languages.
+        sent = {"Content-Type": "application/json", "Accept-Language": "en", **(headers or {})}
         if token is not None:
             sent["Authorization"] = f"Bearer {token}"
         raw = body if isinstance(body, str | bytes) or body is None else json.dumps(body)

@@ -18,11 +18,11 @@ from pydantic import ValidationError
 
 from chalicelib.domain import evidence
 from chalicelib.domain.evidence import check_evidence, oldest_didactic_test
-from chalicelib.messages import LANGUAGES, render
-from chalicelib.messages.format import catalog, formatter
 from chalicelib.legal import timeline
 from chalicelib.legal.instruments import DidacticRecency, InstrumentRegulations
 from chalicelib.legal.timeline import instrument_rules_at, phase_at
+from chalicelib.messages import LANGUAGES, render
+from chalicelib.messages.format import catalog, formatter
 from chalicelib.models.common import Finding, Profession
 from chalicelib.models.decision import Evaluation
 from chalicelib.services.decisions import decide_national
