@@ -68,7 +68,7 @@ def render(text: str, lang: str = DEFAULT_LANGUAGE) -> str:
 def render_tree(value: Any, lang: str = DEFAULT_LANGUAGE) -> Any:
     """Every token inside a JSON-like value rendered in `lang`; the rest unchanged."""
     if isinstance(value, str):
-        return render(value, lang) if value.startswith(MARK) else value
+        return render_text(value, lang) if MARK in value else value
     if isinstance(value, dict):
         return {key: render_tree(item, lang) for key, item in value.items()}
     if isinstance(value, list | tuple):

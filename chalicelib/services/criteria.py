@@ -251,10 +251,10 @@ def _opt_out_changes(
             severity="warning",
             code="opt_out_changes",
             path="/effective_until",
-            message=(
-                f"From {n.effective_from.isoformat()} the region's opt-out scope is "
-                f"{', '.join(n.scope) or 'empty (re-entry)'}; the definition only applies while "
-                "the opt-out covers criteria."
+            message=msg(
+                "criteria.opt_out_changes" if n.scope else "criteria.opt_out_ends",
+                start=n.effective_from.isoformat(),
+                scope=", ".join(n.scope),
             ),
         )
         for n in history

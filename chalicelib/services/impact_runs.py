@@ -77,7 +77,7 @@ class ImpactRuns:
         try:
             self.batches.queue_work([page_message(region_id, run_id, 0, None)])
         except ServiceUnavailableError:
-            error = {"code": "service_unavailable", "message": "The run could not be queued."}
+            error = {"code": "service_unavailable", "message": msg("impact.not_queued")}
             self.storage.update_batch(region_id, run_id, {"status": "failed", "error": error})
             raise
         return {"run_id": run_id, "status": "accepted", **urls(region_id, run_id)}
@@ -132,7 +132,7 @@ class ImpactRuns:
             raise  # an outage: the message comes back
         except Exception as exc:  # a stored dossier or criteria the use case cannot read
             log.warning("impact run failed", extra={"run_id": run_id, "error": type(exc).__name__})
-            error = {"code": "impact_failed", "message": "A stored dossier could not be read."}
+            error = {"code": "impact_failed", "message": msg("impact.unreadable")}
             self.storage.update_batch(region_id, run_id, {"status": "failed", "error": error})
             return
         for i, item in enumerate(summary["affected"]):

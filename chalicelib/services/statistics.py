@@ -30,7 +30,7 @@ from chalicelib.errors import (
     UnknownRegionError,
     UnknownSchoolError,
 )
-from chalicelib.messages import msg
+from chalicelib.messages import clip, msg
 from chalicelib.models.statistics import BudgetSharesIn, EnrolmentIn
 from chalicelib.services import stored_figures
 from chalicelib.services.criteria import Criteria
@@ -245,7 +245,7 @@ class Statistics:
                 figures = self._region(region, teldatum, states[region_id])
             except (KeyError, TypeError, ValueError) as exc:  # a broken region document
                 name = region_id[:40]
-                what = f"Region {name} is not counted: {str(exc)[:200]}."
+                what = msg("figures.region_ignored", region=name, reason=clip(str(exc), 200))
                 warnings.append(stored_figures.warning("region_ignored", name, what))
                 continue
             per_region.append(figures)

@@ -130,7 +130,7 @@ class ChunkDecider:
         now = int(self.clock().timestamp())
         claim = (region_id, batch_id, chunk, holder, now, now + CHUNK_LEASE_SECONDS)
         if not storage.claim_chunk(*claim):
-            raise ChunkBusyError(f"Chunk {chunk} of batch {batch_id} is being decided.")
+            raise ChunkBusyError(msg("batch.chunk_busy", chunk=chunk, batch=batch_id))
         try:
             results = self._decide_and_write(region_id, batch_id, rows)
             # after the write, and on a redelivery too (services/statistics.py, snapshots)

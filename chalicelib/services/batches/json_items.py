@@ -31,7 +31,9 @@ SHAPE = msg("batch.json_shape")
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     keys = [k for k, _ in pairs]
     if len(set(keys)) != len(keys):
-        raise MalformedJsonError(f"duplicate key {next(k for k in keys if keys.count(k) > 1)!r}")
+        raise MalformedJsonError(
+            msg("json.duplicate_key", key=next(k for k in keys if keys.count(k) > 1))
+        )
     return dict(pairs)
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from chalice.app import Blueprint, Response
 
 from chalicelib.errors import UnsupportedMediaTypeError
+from chalicelib.messages import msg
 from chalicelib.web import http
 from chalicelib.web.http import ANY_CONTENT_TYPE, handled, json_response
 from chalicelib.web.routes.common import REGION_ROLES, caller, current, object_id
@@ -41,7 +42,7 @@ def submit(region_id: str) -> Response:
         body = http.body_bytes(request, MAX_BATCH_BYTES)
     if media not in formats.FORMATS:
         raise UnsupportedMediaTypeError(
-            f"Send a batch as one of {', '.join(formats.FORMATS)}, not {media or 'nothing'}."
+            msg("batch.send_format", formats=list(formats.FORMATS), sent=media or "-")
         )
     key = request.headers.get("idempotency-key")
     accepted, replayed = batches().accept(region_id, media, body, params, key)
