@@ -41,6 +41,7 @@ from chalicelib.cli.api_client import Api, ApiError
 from chalicelib.cli.batch_wait import timeout_message, wait
 from chalicelib.cli.common import EXIT_OK, InputError, WaitTimeoutError, fail, print_json
 from chalicelib.documents import error_body
+from chalicelib.messages import msg
 from chalicelib.render.safe_text import csv_row
 
 EXIT_FAILED = 1
@@ -76,16 +77,16 @@ def job_of(args: argparse.Namespace) -> Job:
         raise InputError(
             error_body(
                 "unsupported_media_type",
-                f"{file.name}: give a .csv, .json, .xml (an OSO dossier) or .zip file.",
+                msg("cli.batch_file", name=file.name),
             )
         )
     if media in OSO_MEDIA and not (args.arrangement and args.date):
         raise InputError(
             error_body(
                 "validation_error",
-                "OSO dossiers need --arrangement lwoo|pro and --date YYYY-MM-DD.",
+                msg("cli.oso_options"),
                 details=[
-                    {"path": f"--{name}", "code": "missing", "message": "Option required"}
+                    {"path": f"--{name}", "code": "missing", "message": msg("cli.option_required")}
                     for name in ("arrangement", "date")
                     if not getattr(args, name)
                 ],
@@ -95,7 +96,9 @@ def job_of(args: argparse.Namespace) -> Job:
         data = file.read_bytes()
     except OSError as exc:
         raise InputError(
-            error_body("file_unreadable", f"Cannot read {file}: {exc.strerror}.")
+            error_body(
+                "file_unreadable", msg("cli.unreadable", source=str(file), reason=exc.strerror)
+            )
         ) from exc
     out = Path(args.out) if args.out else file.with_name(file.name + ".results.csv")
     state = out.parent / (file.name + ".batch.json")
@@ -196,7 +199,7 @@ def write_results(api: Api, results_url: str, out: Path) -> int:
 
 def run(args: argparse.Namespace) -> int:
     if not args.token:
-        return fail(error_body("unauthorized", "Give --token (or set $TOEWIJZING_TOKEN)."))
+        return fail(error_body("unauthorized", msg("cli.token")))
     try:
         job = job_of(args)
     except InputError as exc:
@@ -215,7 +218,7 @@ def run(args: argparse.Namespace) -> int:
     except ApiError as exc:
         return fail(exc.body)
     except KeyError as exc:
-        return fail(error_body("unexpected_response", f"The API's answer lacks {exc}."))
+        return fail(error_body("unexpected_response", msg("cli.answer_lacks", key=str(exc))))
     except KeyboardInterrupt:
         resume = f"; run the same command again to resume (state in {job.state})"
         print(f"\ninterrupted{resume if job.state.exists() else ''}", file=sys.stderr)
@@ -251,8 +254,8 @@ def submit_or_resume(api: Api, job: Job, args: argparse.Namespace) -> dict[str, 
 
 def failure_message(status: dict[str, Any]) -> str:
     error = status.get("error") or {}
-    reason = error.get("message") or "no reason given"
-    return f"Batch {status.get('batch_id')} failed: {reason}"
+    reason = error.get("message") or msg("cli.no_reason")
+    return msg("cli.batch_failed", batch=status.get("batch_id"), reason=reason)
 
 
 def register(commands: Any) -> None:

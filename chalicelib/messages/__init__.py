@@ -52,6 +52,11 @@ def clip(text: str, limit: int) -> str:
     return text if text.startswith(MARK) else text[:limit]
 
 
+def say(lang: str, code: str, **params: Any) -> str:
+    """Catalog text `code` in `lang` at once: for a page rendered for one reader (the report)."""
+    return render(msg(code, **params), lang)
+
+
 def render(text: str, lang: str = DEFAULT_LANGUAGE) -> str:
     """A token in `lang`; any other text as it is (a stored text from before the catalogs)."""
     parsed = _parse(text)

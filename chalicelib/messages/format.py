@@ -6,8 +6,9 @@ to write its value, e.g. `{on:date}`, `{missing:domain,and}`, `{n:plural,year,ye
 - `date`: an ISO date as "1 maart 2017" / "1 March 2017"; `daymonth`: "1 maart" / "1 March";
 - `number`: a decimal as "0,25" / "0.25"; `percent`: a ratio as "25%";
 - `plural,ONE,MANY`: the number and the word for one or for more;
-- a label table (`domain`, `profession`, `arrangement`): the code's words from the catalog;
-- `and` / `or` (alone or after a table): a list as "a, b en c" / "a, b and c".
+- a label table (`domain`, `profession`, `outcome`, ...): the code's words from the catalog;
+- `and` / `or` (alone or after a table): a list as "a, b en c" / "a, b and c"; `comma`:
+  "a, b, c"; `semicolon`: "a; b"; `together`: "a en b, en c" (a comma before "en" after a part with a comma).
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-LABEL_TABLES = ("domain", "profession", "arrangement", "outcome", "indicator", "test")
-JOINERS = ("and", "or")
+LABEL_TABLES = ("domain", "profession", "outcome", "indicator", "test", "count")
+JOINERS = ("and", "or", "comma", "semicolon", "together")
 
 
 @cache
@@ -71,6 +72,14 @@ class LanguageFormatter(string.Formatter):
         return self.words.get(f"{table}.{value}", str(value))
 
     def _join(self, items: list[str], joiner: str) -> str:
+        if joiner in ("comma", "semicolon"):
+            return (", " if joiner == "comma" else "; ").join(items)
+        if joiner == "together":  # "and" between each, after a comma where a part has one
+            word = self.words["join.and"]
+            return "".join(
+                item if i == 0 else f"{',' if ',' in items[i - 1] else ''} {word} {item}"
+                for i, item in enumerate(items)
+            )
         if len(items) <= 1:
             return "".join(items)
         return f"{', '.join(items[:-1])} {self.words['join.' + joiner]} {items[-1]}"
@@ -88,7 +97,12 @@ class LanguageFormatter(string.Formatter):
             text = f"{Decimal(str(value)).normalize():f}"
         except InvalidOperation:
             return str(value)
-        return text.replace(".", ",") if self.lang == "nl" else text
+        return decimal_point(text, self.lang)
+
+
+def decimal_point(text: str, lang: str) -> str:
+    """A number's text with the language's decimal sign: "0,25" in Dutch, "0.25" in English."""
+    return text.replace(".", ",") if lang == "nl" else text
 
 
 @cache

@@ -38,5 +38,5 @@ def national_criteria_markdown(framework_id: str, date: dt.date) -> tuple[str, s
     version, _ = national_criteria_view(framework_id, date)  # 422 where there are none
     phase = phase_at(framework_id, date)
     criteria = national_criteria(version)
-    context = f"Fase `{phase.id}` van het kader `{framework_id}`, peildatum {date.isoformat()}."
+    context = msg("md.context", phase=phase.id, framework=framework_id, date=date.isoformat())
     return version, national_markdown(criteria.title, version, criteria.definition, context)

@@ -236,12 +236,8 @@ class SupportPlans:
         scope = opt_out_state(self.optout.opt_outs(region_id), plan.period.start).scope
         version = phase.national_criteria.version
         national = national_criteria(version).definition if version else None
-        status = {
-            "draft": "concept, niet gepubliceerd",
-            "published": f"gepubliceerd op {view['published_on']}",
-            "superseded": f"gepubliceerd op {view['published_on']}, vervangen door een nieuwere "
-            f"versie ({view['superseded_by']})",
-        }[view["status"]]
+        on, by = view.get("published_on"), view.get("superseded_by")
+        status = msg(f"md.status_{view['status']}", on=on, by=by)
         return plan_lwoo_pro_markdown(
             plan, region, status, region_sets(phase, scope), national, _basis(phase, scope)
         )

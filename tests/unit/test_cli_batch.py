@@ -50,7 +50,7 @@ def dossiers(prefix: str, n: int = 6) -> list[dict[str, Any]]:
 
 def submit(server: LocalServer, file: Path, *extra: str) -> int:
     argv = ["batch", "submit", str(file), "--url", server.url, "--token", TOKEN,
-            "--region", "VO2001", "--poll-interval", "0.2", *extra]  # fmt: skip
+            "--region", "VO2001", "--poll-interval", "0.2", "--lang", "en", *extra]  # fmt: skip
     return main(argv)
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from chalice.app import Blueprint, Response
 
 from chalicelib.errors import UnsupportedMediaTypeError
-from chalicelib.messages import msg
+from chalicelib.messages import msg, render_tree
 from chalicelib.web import http
 from chalicelib.web.http import ANY_CONTENT_TYPE, handled, json_response
 from chalicelib.web.routes.common import REGION_ROLES, caller, current, object_id
@@ -78,7 +78,7 @@ def results(region_id: str, batch_id: str) -> Response:
         region_id, batch_id, http.query(request, "cursor"), http.query_limit(request, 100, 1000)
     )
     if "text/csv" in (request.headers.get("accept") or ""):
-        return csv_response(page)
+        return csv_response(render_tree(page, http.language(request)))
     return json_response(page)
 
 
