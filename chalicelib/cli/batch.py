@@ -39,7 +39,14 @@ from typing import Any
 from chalicelib.cli import uploads
 from chalicelib.cli.api_client import Api, ApiError
 from chalicelib.cli.batch_wait import timeout_message, wait
-from chalicelib.cli.common import EXIT_OK, InputError, WaitTimeoutError, fail, print_json
+from chalicelib.cli.common import (
+    EXIT_OK,
+    InputError,
+    WaitTimeoutError,
+    fail,
+    print_json,
+    say_line,
+)
 from chalicelib.documents import error_body
 from chalicelib.messages import msg
 from chalicelib.render.safe_text import csv_row
@@ -220,11 +227,11 @@ def run(args: argparse.Namespace) -> int:
     except KeyError as exc:
         return fail(error_body("unexpected_response", msg("cli.answer_lacks", key=str(exc))))
     except KeyboardInterrupt:
-        resume = f"; run the same command again to resume (state in {job.state})"
-        print(f"\ninterrupted{resume if job.state.exists() else ''}", file=sys.stderr)
+        code = "cli.interrupted_resume" if job.state.exists() else "cli.interrupted"
+        say_line(msg(code, state=str(job.state)), newline=True)
         return 130
     print_json(status)
-    print(f"{rows} rows written to {job.out}", file=sys.stderr)
+    say_line(msg("cli.rows_written", rows=rows, out=str(job.out)))
     return EXIT_OK
 
 
@@ -232,7 +239,7 @@ def submit_or_resume(api: Api, job: Job, args: argparse.Namespace) -> dict[str, 
     """The final status of this file's batch: the one submitted before, or a new one."""
     state = load_state(job, api)
     if state is not None:
-        print(f"resuming batch {state['batch_id']} (from {job.state})", file=sys.stderr)
+        say_line(msg("cli.resuming", batch=state["batch_id"], state=str(job.state)))
         try:
             return wait(
                 api, state["status_url"], state["batch_id"], args.poll_interval, args.timeout
@@ -240,7 +247,7 @@ def submit_or_resume(api: Api, job: Job, args: argparse.Namespace) -> dict[str, 
         except ApiError as exc:
             if exc.status != 404:
                 raise
-            print(f"batch {state['batch_id']} is gone; submitting again", file=sys.stderr)
+            say_line(msg("cli.batch_gone", batch=state["batch_id"]))
     accepted = submit(api, job, oso_query(args))
     state = {"url": api.url, "region": api.region, "file": str(job.file),
              "sha256": job.sha256, "batch_id": accepted["batch_id"],
@@ -248,7 +255,7 @@ def submit_or_resume(api: Api, job: Job, args: argparse.Namespace) -> dict[str, 
              "results_url": accepted.get("results_url"),
              "submitted_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}  # fmt: skip
     save_state(job, state)
-    print(f"submitted batch {accepted['batch_id']} (state in {job.state})", file=sys.stderr)
+    say_line(msg("cli.submitted", batch=accepted["batch_id"], state=str(job.state)))
     return wait(api, accepted["status_url"], accepted["batch_id"], args.poll_interval, args.timeout)
 
 

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from chalicelib.documents import error_body, parse_json, validation_details
 from chalicelib.errors import MalformedJsonError, RequestValidationError, ToewijzingError
-from chalicelib.messages import DEFAULT_LANGUAGE, msg, render_tree
+from chalicelib.messages import DEFAULT_LANGUAGE, msg, render_text, render_tree
 from chalicelib.models.region import RegionFile, RegionIn
 from chalicelib.services import Services
 from chalicelib.wiring import offline_services
@@ -92,6 +92,11 @@ def report(result: dict[str, Any]) -> int:
     """Print a validation result; exit 0 when it is valid, 1 when not."""
     print_json(result)
     return EXIT_OK if result["valid"] else EXIT_INVALID
+
+
+def say_line(text: str, newline: bool = False) -> None:
+    """A line for the person at the terminal (stderr), in the command's language."""
+    print(("\n" if newline else "") + render_text(text, language()), file=sys.stderr)
 
 
 def fail(body: dict[str, Any]) -> int:

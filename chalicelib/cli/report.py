@@ -27,7 +27,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from chalicelib.cli.common import EXIT_OK, InputError, fail, language
+from chalicelib.cli.common import EXIT_OK, InputError, fail, language, say_line
 from chalicelib.documents import error_body
 from chalicelib.errors import ToewijzingError
 from chalicelib.messages import msg
@@ -142,7 +142,7 @@ def run(args: argparse.Namespace) -> int:
     partial = out.with_name(out.name + ".partial")
     partial.write_text(page, encoding="utf-8")
     partial.replace(out)
-    print(f"wrote {out}", file=sys.stderr)
+    say_line(msg("cli.wrote", out=str(out)))
     return EXIT_OK
 
 

@@ -8,7 +8,8 @@ to write its value, e.g. `{on:date}`, `{missing:domain,and}`, `{n:plural,year,ye
 - `plural,ONE,MANY`: the number and the word for one or for more;
 - a label table (`domain`, `profession`, `outcome`, ...): the code's words from the catalog;
 - `and` / `or` (alone or after a table): a list as "a, b en c" / "a, b and c"; `comma`:
-  "a, b, c"; `semicolon`: "a; b"; `together`: "a en b, en c" (a comma before "en" after a part with a comma).
+  "a, b, c"; `semicolon`: "a; b"; `together`: "a en b, en c" (a comma before "en" after a
+  part with a comma of its own).
 """
 
 from __future__ import annotations

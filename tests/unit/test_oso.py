@@ -20,7 +20,6 @@ import pytest
 
 from chalicelib.errors import PayloadTooLargeError, RequestValidationError
 from chalicelib.importers.oso.dossier import OsoImport, import_dossier
-from chalicelib.messages import render_text
 from chalicelib.importers.oso.vocabulary import (
     OSO_NAMESPACE,
     derive_dl,
@@ -29,6 +28,7 @@ from chalicelib.importers.oso.vocabulary import (
     profession_for,
 )
 from chalicelib.importers.safe_xml import MAX_DEPTH, MAX_ELEMENTS, MAX_XML_BYTES
+from chalicelib.messages import render_text
 from chalicelib.models.request import IqResult, LearningDelayResult
 from chalicelib.services.decisions import decide_national
 

@@ -11,8 +11,8 @@ import pytest
 from chalicelib.domain.conformance import check_criteria
 from chalicelib.domain.statistics import national_statistics, region_statistics
 from chalicelib.legal.timeline import national_criteria, phases_spanned
-from chalicelib.models.criteria import CriteriaDefinition
 from chalicelib.messages import render_text
+from chalicelib.models.criteria import CriteriaDefinition
 from chalicelib.render.markdown import definition_markdown
 from tests.unit.test_statistics import doc
 from tests.unit.test_support_plan import findings, integratie_2016

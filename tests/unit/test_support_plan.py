@@ -26,11 +26,11 @@ from chalicelib.domain.support_plan import (
 )
 from chalicelib.legal.model import Phase
 from chalicelib.legal.timeline import national_criteria, phase_at
+from chalicelib.messages import render_text
+from chalicelib.messages.format import formatter
 from chalicelib.models.criteria import CriteriaDefinition
 from chalicelib.models.region import RegionIn
 from chalicelib.models.support_plan import PlanPublication, SupportPlan
-from chalicelib.messages import render_text
-from chalicelib.messages.format import formatter
 from chalicelib.render.markdown import route_words
 from chalicelib.services.criteria import content_hash
 

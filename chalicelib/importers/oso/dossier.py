@@ -315,6 +315,6 @@ def _student_ref(
     message = "\x1f".join((REF_VERSION, *identity)).encode("utf-8")
     digest = hmac.new(secret, message, hashlib.sha256).hexdigest()
     if identity[0] in ("leerlingid", "naam"):
-        message = msg(f"oso.ref_from_{identity[0]}")
-        warnings.append(_warning("ref_school_scoped", LEERLING, message))
+        why = msg(f"oso.ref_from_{identity[0]}")
+        warnings.append(_warning("ref_school_scoped", LEERLING, why))
     return REF_PREFIX + digest[:32]
