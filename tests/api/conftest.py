@@ -115,3 +115,16 @@ def api() -> Iterator[Api]:
             yield Api(client, services, clock)
     finally:
         wiring.override(None)
+
+
+@pytest.fixture
+def batch_api(api: Api, tmp_path: Path) -> Iterator[Api]:
+    """`api` with the batch worker in-process (as `make run`): a batch is done when submitted."""
+    from chalicelib.services.batches.pipeline import Batches
+    from chalicelib.storage.transport import DirectoryBlobStore, InProcessQueue
+
+    batches = Batches(api.services, DirectoryBlobStore(tmp_path), None, lambda r: b"k" * 32)
+    batches.queue = InProcessQueue(batches.handle, background=False)
+    wiring.override(api.services, batches)
+    api.region()
+    yield api

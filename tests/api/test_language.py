@@ -13,18 +13,13 @@ from __future__ import annotations
 import copy
 import json
 import string
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from chalicelib import wiring
 from chalicelib.legal.timeline import national_criteria
 from chalicelib.messages import MARK
 from chalicelib.messages.format import catalog
-from chalicelib.services.batches.pipeline import Batches
-from chalicelib.storage.transport import DirectoryBlobStore, InProcessQueue
 from tests.api.conftest import ADMIN, ROOT, Api, request_body
 
 EXAMPLES = ROOT / "criteria_schemas" / "examples" / "support-plan"
@@ -242,15 +237,6 @@ def test_a_criteria_comparison_in_both_languages(api: Api) -> None:
     nl, en = both(api, "POST", "/v1/regions/VO2001/criteria/validate", definition)
     same_but_texts(nl, en)
     assert nl["findings"], "the example differs from the national criteria somewhere"
-
-
-@pytest.fixture
-def batch_api(api: Api, tmp_path: Path) -> Iterator[Api]:
-    batches = Batches(api.services, DirectoryBlobStore(tmp_path), None, lambda r: b"k" * 32)
-    batches.queue = InProcessQueue(batches.handle, background=False)
-    wiring.override(api.services, batches)
-    api.region()
-    yield api
 
 
 def test_a_batch_row_in_both_languages(batch_api: Api) -> None:

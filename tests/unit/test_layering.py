@@ -5,7 +5,8 @@ From the bottom: `domain/` and `legal/` (the law and deciding under it) and `mod
 documents); `storage/` (the port and its adapters), `importers/` and `render/`; `services/`
 (the use cases); on top `web/` with `app.py` (HTTP), `cli/` (the command line) and `wiring.py`,
 the composition root. `errors.py`, `config.py`, `logs.py`, `documents.py` and `messages/` (every
-text, in Dutch and English) serve every layer and import none. A failure names the module, the line and the import.
+text, in Dutch and English) serve every layer and import none. A failure names the module, the
+line and the import.
 """
 
 from __future__ import annotations
@@ -78,9 +79,21 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "web": ("chalicelib.cli", *AWS, *ADAPTER_MODULES),
     "cli": ("chalicelib.web", "app", *AWS, "chalice", *ADAPTER_MODULES),
     # the catalogs serve every layer: they import none, nor pydantic (`import app` loads them)
-    "messages": (*UPPER, "chalicelib.storage", "chalicelib.importers", "chalicelib.render",
-                 "chalicelib.domain", "chalicelib.legal", "chalicelib.models", *AWS, "chalice",
-                 "pydantic", "os", "time", "random"),  # fmt: skip
+    "messages": (
+        *UPPER,
+        "chalicelib.storage",
+        "chalicelib.importers",
+        "chalicelib.render",
+        "chalicelib.domain",
+        "chalicelib.legal",
+        "chalicelib.models",
+        *AWS,
+        "chalice",
+        "pydantic",
+        "os",
+        "time",
+        "random",
+    ),
     "errors.py": (*UPPER, "chalicelib.storage", *AWS, "chalice", "pydantic"),
     "config.py": (*UPPER, "chalicelib.storage", *AWS, "chalice", "pydantic"),
     "logs.py": (*UPPER, "chalicelib.storage", *AWS, "chalice", "pydantic"),
