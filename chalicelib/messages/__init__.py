@@ -26,7 +26,7 @@ DEFAULT_LANGUAGE = "nl"
 MARK = "\x1e"
 
 
-def msg(code: str, **params: Any) -> str:
+def msg(code: str, /, **params: Any) -> str:
     """The token for catalog text `code` with its values (JSON data, or tokens themselves)."""
     return MARK + json.dumps([code, params], ensure_ascii=False, separators=(",", ":"))
 
@@ -52,7 +52,7 @@ def clip(text: str, limit: int) -> str:
     return text if text.startswith(MARK) else text[:limit]
 
 
-def say(lang: str, code: str, **params: Any) -> str:
+def say(lang: str, code: str, /, **params: Any) -> str:
     """Catalog text `code` in `lang` at once: for a page rendered for one reader (the report)."""
     return render(msg(code, **params), lang)
 

@@ -8,7 +8,7 @@ from typing import Any
 from chalice.app import Blueprint, Response
 
 from chalicelib.errors import UnsupportedMediaTypeError
-from chalicelib.messages import msg, render_tree
+from chalicelib.messages import msg, render_tree, say
 from chalicelib.web import http
 from chalicelib.web.http import ANY_CONTENT_TYPE, handled, json_response
 from chalicelib.web.routes.common import REGION_ROLES, caller, current, object_id
@@ -78,11 +78,12 @@ def results(region_id: str, batch_id: str) -> Response:
         region_id, batch_id, http.query(request, "cursor"), http.query_limit(request, 100, 1000)
     )
     if "text/csv" in (request.headers.get("accept") or ""):
-        return csv_response(render_tree(page, http.language(request)))
+        lang = http.language(request)
+        return csv_response(render_tree(page, lang), lang)
     return json_response(page)
 
 
-def csv_response(page: dict[str, Any]) -> Response:
+def csv_response(page: dict[str, Any], lang: str) -> Response:
     import csv
 
     from chalicelib.render.safe_text import csv_row
@@ -96,7 +97,7 @@ def csv_response(page: dict[str, Any]) -> Response:
         cells["errors"] = "; ".join(
             f"{e.get('path', '')} {e.get('message', '')}".strip() for e in item.get("errors", [])
         )
-        cells["reasons"] = reasons(item)
+        cells["reasons"] = reasons(item, lang)
         writer.writerow(csv_row(cells[c] for c in RESULT_COLUMNS))  # no formulas
     headers: dict[str, str | list[str]] = {"Content-Type": "text/csv; charset=utf-8"}
     if page["next"]:
@@ -104,12 +105,18 @@ def csv_response(page: dict[str, Any]) -> Response:
     return Response(body=out.getvalue(), status_code=200, headers=headers)
 
 
-def reasons(item: dict[str, Any]) -> str:
+def reasons(item: dict[str, Any], lang: str) -> str:
     """Why a row is rejected or `incomplete`: its errors and error findings, each as `code at
-    path: message`, joined by `; ` (README, "Results")."""
+    path: message` (`code bij path: message` in Dutch), joined by `; ` (README, "Results")."""
     listed = [*item.get("errors", []), *item.get("findings", [])]
     return "; ".join(
-        f"{e.get('code', '')} at {e.get('path') or '/'}: {e.get('message', '')}"
+        say(
+            lang,
+            "batch.reason",
+            code=e.get("code", ""),
+            path=e.get("path") or "/",
+            message=e.get("message", ""),
+        )
         for e in listed
         if e.get("severity", "error") == "error"
     )
