@@ -53,11 +53,13 @@ start_local_sweeper()  # `make run` only (TOEWIJZING_SWEEP_SECONDS): the batch s
 
 @app.middleware("http")
 def contract_errors(event: Request, get_response: Any) -> Response:
-    """Chalice's own errors (405, unhandled 500s) in the contract's error shape; one JSON log
+    """Chalice's own errors (405, unhandled 500s) in the contract's error shape; every text in
+    the client's language (`Accept-Language`); one JSON log
     line per request (chalicelib/logs.py: never a body, a query string or a header)."""
     started, rid = time.perf_counter(), http.request_id(event)
     metering.start()
     response = http.to_contract_shape(get_response(event), rid)
+    response = http.in_language(response, http.language(event))  # chalicelib/messages
     http.log_request(event, rid, response.status_code, started)
     return response
 

@@ -15,6 +15,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.errors import MalformedJsonError
+from chalicelib.messages import MARK, msg
+from chalicelib.messages.format import catalog
 
 if TYPE_CHECKING:  # annotations only: the error middleware must not load pydantic
     from pydantic import ValidationError
@@ -26,7 +28,7 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     keys = [k for k, _ in pairs]
     if len(set(keys)) != len(keys):
         dup = next(k for k in keys if keys.count(k) > 1)
-        raise MalformedJsonError(f"duplicate key {dup!r}")
+        raise MalformedJsonError(msg("json.duplicate_key", key=dup))
     return dict(pairs)
 
 
@@ -37,7 +39,7 @@ def whole_number(text: str) -> int:
     """A JSON integer; one of more than `MAX_INT_DIGITS` digits is refused in the contract's
     words (Python's own error would name `sys.set_int_max_str_digits`)."""
     if len(text.lstrip("-")) > MAX_INT_DIGITS:
-        raise MalformedJsonError(f"a number has more than {MAX_INT_DIGITS} digits")
+        raise MalformedJsonError(msg("json.too_many_digits", digits=MAX_INT_DIGITS))
     return int(text)
 
 
@@ -50,9 +52,12 @@ def parse_json(raw: bytes | str) -> Any:
     except MalformedJsonError:
         raise
     except RecursionError as exc:
-        raise MalformedJsonError("the document is nested too deeply") from exc
+        raise MalformedJsonError(msg("json.too_deep")) from exc
+    except json.JSONDecodeError as exc:
+        where = {"line": exc.lineno, "column": exc.colno}
+        raise MalformedJsonError(msg("json.syntax", detail=exc.msg, **where)) from exc
     except (ValueError, UnicodeDecodeError) as exc:
-        raise MalformedJsonError(str(exc)) from exc
+        raise MalformedJsonError(msg("json.not_utf8", detail=str(exc))) from exc
 
 
 def _escape(segment: str) -> str:
@@ -92,10 +97,24 @@ def validation_details(exc: ValidationError, document: Any) -> list[dict[str, st
             {
                 "path": pointer(loc, document),
                 "code": error["type"],
-                "message": error["msg"],
+                "message": detail_message(error),
             }
         )
     return details
+
+
+def detail_message(error: Any) -> str:
+    """A pydantic error as a message token: its type's text from the catalogs with its context
+    (`validation.<type>`); our own validators' `ValueError` carries a token already. A type the
+    catalogs lack keeps pydantic's English text, marked as such."""
+    ctx = error.get("ctx") or {}
+    cause = str(ctx.get("error", ""))
+    if error["type"] == "value_error" and cause.startswith(MARK):
+        return cause
+    code = f"validation.{error['type']}"
+    if code not in catalog("en"):
+        return msg("validation.other", detail=error["msg"])
+    return msg(code, **{name: str(value) for name, value in ctx.items()})
 
 
 def error_body(

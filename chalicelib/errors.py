@@ -1,7 +1,9 @@
 """Every error class of the service, each with its HTTP status and contract code as data.
 
 The HTTP layer (`chalicelib/web/http.py`) answers an error with `status` and the contract's
-error body `{"error": {"code", "message", ...}}`; the command line prints the same body. An
+error body `{"error": {"code", "message", ...}}`; the command line prints the same body. A
+message is a token of `chalicelib/messages` (`msg(code, ...)`), rendered in the reader's
+language at the boundary. An
 error whose class sets no status of its own inherits the base's 500: a bug, which is logged and
 answered as `internal_error` with the request id only, never as a client error.
 
@@ -12,6 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
+
+from chalicelib.messages import msg
 
 if TYPE_CHECKING:  # the models load pydantic: `import app` must not (chalicelib/wiring.py)
     from chalicelib.models.common import Finding
@@ -170,7 +174,7 @@ class StorageUnavailableError(ServiceUnavailableError):
     sees only `message`."""
 
     def __init__(self, reason: str) -> None:
-        super().__init__("The database is unavailable right now; retry in a few seconds.")
+        super().__init__(msg("error.storage_unavailable"))
         self.args = (reason,)
 
 

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, cast
 from chalicelib import logs
 from chalicelib.config import Settings
 from chalicelib.errors import ServiceUnavailableError
+from chalicelib.messages import msg
 
 if TYPE_CHECKING:
     from chalicelib.services import Services
@@ -126,7 +127,7 @@ def pseudonym_secret(settings: Settings) -> Callable[[str], bytes]:
 
     def secret(region_id: str) -> bytes:
         if settings.pseudonym_key is None:
-            raise ServiceUnavailableError("OSO imports need TOEWIJZING_PSEUDONYM_KEY to be set.")
+            raise ServiceUnavailableError(msg("error.no_pseudonym_key"))
         key = settings.pseudonym_key.encode()
         return hmac.new(key, region_id.encode(), hashlib.sha256).digest()
 

@@ -14,7 +14,9 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
+from chalicelib.cli.common import language
 from chalicelib.documents import error_body
+from chalicelib.messages import msg
 
 RETRIES = 5  # for GETs that meet a 429, a 5xx or a dropped connection
 TIMEOUT = 60.0  # seconds for one request
@@ -63,7 +65,7 @@ class Api:
         auth: bool = True,
     ) -> Response:
         """One request; ApiError for anything but 2xx, or when there is no answer."""
-        sent = dict(headers or {})
+        sent = {"Accept-Language": language(), **(headers or {})}  # the API answers in it
         if auth:
             sent["Authorization"] = f"Bearer {self.token}"
         url = path if "://" in path else self.absolute(path)
@@ -75,7 +77,7 @@ class Api:
             raise ApiError(refusal(exc.code, exc.read()), exc.code) from exc
         except (OSError, ValueError) as exc:  # refused, reset, timed out, a malformed URL
             reason = getattr(exc, "reason", exc)
-            message = f"{method} {url} got no answer: {reason}."
+            message = msg("cli.no_answer", method=method, url=url, reason=str(reason))
             raise ApiError(error_body("connection_error", message)) from exc
 
     def get(self, path: str, headers: dict[str, str] | None = None) -> Response:
@@ -100,4 +102,4 @@ def refusal(status: int, raw: bytes) -> dict[str, Any]:
     if isinstance(body, dict) and isinstance(body.get("error"), dict):
         return body
     text = raw.decode("utf-8", "replace").strip()[:200]
-    return error_body("http_error", f"HTTP {status}: {text or 'no body'}")
+    return error_body("http_error", msg("cli.http_error", status=status, text=text or "-"))

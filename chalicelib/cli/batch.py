@@ -39,8 +39,16 @@ from typing import Any
 from chalicelib.cli import uploads
 from chalicelib.cli.api_client import Api, ApiError
 from chalicelib.cli.batch_wait import timeout_message, wait
-from chalicelib.cli.common import EXIT_OK, InputError, WaitTimeoutError, fail, print_json
+from chalicelib.cli.common import (
+    EXIT_OK,
+    InputError,
+    WaitTimeoutError,
+    fail,
+    print_json,
+    say_line,
+)
 from chalicelib.documents import error_body
+from chalicelib.messages import msg
 from chalicelib.render.safe_text import csv_row
 
 EXIT_FAILED = 1
@@ -76,16 +84,16 @@ def job_of(args: argparse.Namespace) -> Job:
         raise InputError(
             error_body(
                 "unsupported_media_type",
-                f"{file.name}: give a .csv, .json, .xml (an OSO dossier) or .zip file.",
+                msg("cli.batch_file", name=file.name),
             )
         )
     if media in OSO_MEDIA and not (args.arrangement and args.date):
         raise InputError(
             error_body(
                 "validation_error",
-                "OSO dossiers need --arrangement lwoo|pro and --date YYYY-MM-DD.",
+                msg("cli.oso_options"),
                 details=[
-                    {"path": f"--{name}", "code": "missing", "message": "Option required"}
+                    {"path": f"--{name}", "code": "missing", "message": msg("cli.option_required")}
                     for name in ("arrangement", "date")
                     if not getattr(args, name)
                 ],
@@ -95,7 +103,9 @@ def job_of(args: argparse.Namespace) -> Job:
         data = file.read_bytes()
     except OSError as exc:
         raise InputError(
-            error_body("file_unreadable", f"Cannot read {file}: {exc.strerror}.")
+            error_body(
+                "file_unreadable", msg("cli.unreadable", source=str(file), reason=exc.strerror)
+            )
         ) from exc
     out = Path(args.out) if args.out else file.with_name(file.name + ".results.csv")
     state = out.parent / (file.name + ".batch.json")
@@ -196,7 +206,7 @@ def write_results(api: Api, results_url: str, out: Path) -> int:
 
 def run(args: argparse.Namespace) -> int:
     if not args.token:
-        return fail(error_body("unauthorized", "Give --token (or set $TOEWIJZING_TOKEN)."))
+        return fail(error_body("unauthorized", msg("cli.token")))
     try:
         job = job_of(args)
     except InputError as exc:
@@ -215,13 +225,13 @@ def run(args: argparse.Namespace) -> int:
     except ApiError as exc:
         return fail(exc.body)
     except KeyError as exc:
-        return fail(error_body("unexpected_response", f"The API's answer lacks {exc}."))
+        return fail(error_body("unexpected_response", msg("cli.answer_lacks", key=str(exc))))
     except KeyboardInterrupt:
-        resume = f"; run the same command again to resume (state in {job.state})"
-        print(f"\ninterrupted{resume if job.state.exists() else ''}", file=sys.stderr)
+        code = "cli.interrupted_resume" if job.state.exists() else "cli.interrupted"
+        say_line(msg(code, state=str(job.state)), newline=True)
         return 130
     print_json(status)
-    print(f"{rows} rows written to {job.out}", file=sys.stderr)
+    say_line(msg("cli.rows_written", rows=rows, out=str(job.out)))
     return EXIT_OK
 
 
@@ -229,7 +239,7 @@ def submit_or_resume(api: Api, job: Job, args: argparse.Namespace) -> dict[str, 
     """The final status of this file's batch: the one submitted before, or a new one."""
     state = load_state(job, api)
     if state is not None:
-        print(f"resuming batch {state['batch_id']} (from {job.state})", file=sys.stderr)
+        say_line(msg("cli.resuming", batch=state["batch_id"], state=str(job.state)))
         try:
             return wait(
                 api, state["status_url"], state["batch_id"], args.poll_interval, args.timeout
@@ -237,7 +247,7 @@ def submit_or_resume(api: Api, job: Job, args: argparse.Namespace) -> dict[str, 
         except ApiError as exc:
             if exc.status != 404:
                 raise
-            print(f"batch {state['batch_id']} is gone; submitting again", file=sys.stderr)
+            say_line(msg("cli.batch_gone", batch=state["batch_id"]))
     accepted = submit(api, job, oso_query(args))
     state = {"url": api.url, "region": api.region, "file": str(job.file),
              "sha256": job.sha256, "batch_id": accepted["batch_id"],
@@ -245,14 +255,14 @@ def submit_or_resume(api: Api, job: Job, args: argparse.Namespace) -> dict[str, 
              "results_url": accepted.get("results_url"),
              "submitted_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}  # fmt: skip
     save_state(job, state)
-    print(f"submitted batch {accepted['batch_id']} (state in {job.state})", file=sys.stderr)
+    say_line(msg("cli.submitted", batch=accepted["batch_id"], state=str(job.state)))
     return wait(api, accepted["status_url"], accepted["batch_id"], args.poll_interval, args.timeout)
 
 
 def failure_message(status: dict[str, Any]) -> str:
     error = status.get("error") or {}
-    reason = error.get("message") or "no reason given"
-    return f"Batch {status.get('batch_id')} failed: {reason}"
+    reason = error.get("message") or msg("cli.no_reason")
+    return msg("cli.batch_failed", batch=status.get("batch_id"), reason=reason)
 
 
 def register(commands: Any) -> None:

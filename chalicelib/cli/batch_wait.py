@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from chalicelib.cli.api_client import Api
-from chalicelib.cli.common import WaitTimeoutError
+from chalicelib.cli.common import WaitTimeoutError, language
+from chalicelib.messages import msg, render
 
 LINE_EVERY = 10.0  # seconds between progress lines when stderr is not a terminal
 PAGE = 1000  # the API's largest results page
@@ -39,10 +40,12 @@ class Progress:
         counts = status.get("counts") or {}
         total = counts.get("total")
         if total is None:
-            text = f"batch {self.batch_id}: {status['status']}, counting rows"
+            token = msg("cli.progress_counting", batch=self.batch_id, status=status["status"])
         else:
             done = total - (counts.get("pending") or 0)
-            text = f"batch {self.batch_id}: {status['status']} {bar(done, total)}"
+            token = msg("cli.progress", batch=self.batch_id, status=status["status"],
+                        bar=bar(done, total))  # fmt: skip
+        text = render(token, language())
         if self.tty:
             self.stream.write(f"\r{text}\x1b[K")
             self.stream.flush()
@@ -107,12 +110,17 @@ def timeout_message(api: Api, timeout: WaitTimeoutError, state: Path) -> str:
     status = timeout.status
     counts = status.get("counts") or {}
     batch_id, now = status.get("batch_id"), status.get("status")
-    head = f"Batch {batch_id} is still {now} after {timeout.waited:.0f} s"
-    resume = f"run the same command again to keep waiting (state in {state})"
+    where = {
+        "batch": batch_id,
+        "status": now,
+        "seconds": round(timeout.waited),
+        "state": str(state),
+    }
     if counts.get("total") is None:
-        return f"{head}: not split into rows yet, every row is pending; {resume}."
+        return msg("cli.timeout_unsplit", **where)
     ranges = pending_rows(api, status)
     named = ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in ranges[:SHOWN_RANGES])
-    more = f" and {len(ranges) - SHOWN_RANGES} more ranges" if len(ranges) > SHOWN_RANGES else ""
+    more = len(ranges) - SHOWN_RANGES
     pending = sum(b - a + 1 for a, b in ranges)
-    return f"{head}: {pending} of {counts['total']} rows pending (rows {named}{more}); {resume}."
+    code = "cli.timeout_more" if more > 0 else "cli.timeout"
+    return msg(code, pending=pending, total=counts["total"], rows=named, more=more, **where)

@@ -15,12 +15,23 @@ from pydantic import BaseModel, ValidationError
 
 from chalicelib.documents import error_body, parse_json, validation_details
 from chalicelib.errors import MalformedJsonError, RequestValidationError, ToewijzingError
+from chalicelib.messages import DEFAULT_LANGUAGE, msg, render_text, render_tree
 from chalicelib.models.region import RegionFile, RegionIn
 from chalicelib.services import Services
 from chalicelib.wiring import offline_services
 
 EXIT_OK, EXIT_INVALID, EXIT_MALFORMED = 0, 1, 2
 M = TypeVar("M", bound=BaseModel)
+# The language of everything the command prints (`--lang`, default nl): set once by `main`.
+LANGUAGE = [DEFAULT_LANGUAGE]
+
+
+def language() -> str:
+    return LANGUAGE[0]
+
+
+def set_language(lang: str) -> None:
+    LANGUAGE[0] = lang
 
 
 class InputError(Exception):
@@ -50,13 +61,13 @@ def read_json(source: str) -> Any:
         raw = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
     except OSError as exc:
         raise InputError(
-            error_body("file_unreadable", f"Cannot read {source}: {exc.strerror}.")
+            error_body("file_unreadable", msg("cli.unreadable", source=source, reason=exc.strerror))
         ) from exc
     try:
         return parse_json(raw)
     except MalformedJsonError as exc:
         raise InputError(
-            error_body("validation_error", f"{source} is not valid JSON: {exc}.")
+            error_body("validation_error", msg("cli.not_json", source=source, reason=str(exc)))
         ) from exc
 
 
@@ -69,19 +80,28 @@ def read_model(source: str, model: type[M]) -> M:
         details = validation_details(exc, document)
         raise InputError(
             error_body(
-                "validation_error", f"{source} is not a valid {model.__name__}.", details=details
+                "validation_error",
+                msg("cli.not_valid", source=source, model=model.__name__),
+                details=details,
             )
         ) from exc
 
 
 def print_json(document: Any, stream: Any = None) -> None:
-    print(json.dumps(document, indent=2, ensure_ascii=False), file=stream or sys.stdout)
+    """A document as JSON, its texts in the command's language (`chalicelib/messages`)."""
+    shown = render_tree(document, language())
+    print(json.dumps(shown, indent=2, ensure_ascii=False), file=stream or sys.stdout)
 
 
 def report(result: dict[str, Any]) -> int:
     """Print a validation result; exit 0 when it is valid, 1 when not."""
     print_json(result)
     return EXIT_OK if result["valid"] else EXIT_INVALID
+
+
+def say_line(text: str, newline: bool = False) -> None:
+    """A line for the person at the terminal (stderr), in the command's language."""
+    print(("\n" if newline else "") + render_text(text, language()), file=sys.stderr)
 
 
 def fail(body: dict[str, Any]) -> int:

@@ -25,6 +25,7 @@ from pydantic import ValidationError
 
 from chalicelib.cli.common import EXIT_OK, InputError, command, read_json
 from chalicelib.documents import error_body, validation_details
+from chalicelib.messages import msg
 from chalicelib.render.letter import letter_html, parse_decision
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -47,12 +48,13 @@ def page_of(source: str) -> str:
         decision = parse_decision(document)
     except ValidationError as exc:
         details = validation_details(exc, document)
-        message = f"{source} is not a decision as the API returns it."
+        message = msg("cli.not_a_decision", source=source)
         raise InputError(error_body("validation_error", message, details=details)) from exc
     try:
         return letter_html(decision)
     except ValueError as exc:  # a phase the framework does not have
-        raise InputError(error_body("validation_error", f"{source}: {exc}.")) from exc
+        failed = msg("cli.letter_failed", source=source, reason=str(exc))
+        raise InputError(error_body("validation_error", failed)) from exc
 
 
 def chromium() -> Path:
@@ -60,11 +62,7 @@ def chromium() -> Path:
     on_path = shutil.which("chromium")
     if found is None and on_path is None:
         raise InputError(
-            error_body(
-                "chromium_missing",
-                f"--pdf needs headless Chromium at {CHROMIUM} (Debian: apt-get install "
-                "chromium; `make install-browser`). Without --pdf the HTML page is written.",
-            )
+            error_body("chromium_missing", msg("cli.chromium_missing", path=str(CHROMIUM)))
         )
     return found or Path(str(on_path))
 
@@ -81,11 +79,12 @@ def print_pdf(page: str, out: Path) -> None:
         try:
             done = subprocess.run(args, capture_output=True, timeout=PDF_TIMEOUT, check=False)
         except (OSError, subprocess.TimeoutExpired) as exc:
-            raise InputError(error_body("pdf_failed", f"Chromium did not run: {exc}.")) from exc
+            failed = msg("cli.chromium_did_not_run", reason=str(exc))
+            raise InputError(error_body("pdf_failed", failed)) from exc
         if done.returncode != 0 or not partial.exists() or partial.stat().st_size == 0:
             tail = done.stderr.decode("utf-8", "replace").strip()[-300:]
             partial.unlink(missing_ok=True)
-            message = f"Chromium could not print the PDF (exit {done.returncode}): {tail}"
+            message = msg("cli.pdf_failed", code=done.returncode, detail=tail)
             raise InputError(error_body("pdf_failed", message))
         partial.replace(out)
 

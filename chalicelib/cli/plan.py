@@ -24,6 +24,7 @@ from chalicelib.cli.common import (
 )
 from chalicelib.errors import ToewijzingError
 from chalicelib.legal.timeline import DEFAULT_FRAMEWORK, FRAMEWORK_IDS
+from chalicelib.messages import msg
 from chalicelib.models.criteria import CriteriaDefinition
 from chalicelib.models.support_plan import SupportPlan
 from chalicelib.services import Services
@@ -32,9 +33,7 @@ NO_REGION = {
     "severity": "warning",
     "code": "region_not_given",
     "path": "/region_id",
-    "message": "Without --region-file the region's municipalities, schools and opt-outs are "
-    "unknown: OOGO per municipality, nominated schools and the region's own criteria are "
-    "checked against an empty region.",
+    "message": msg("cli.no_region_file"),
     "legal_basis": [],
 }
 

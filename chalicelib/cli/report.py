@@ -27,9 +27,10 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from chalicelib.cli.common import EXIT_OK, InputError, fail
+from chalicelib.cli.common import EXIT_OK, InputError, fail, language, say_line
 from chalicelib.documents import error_body
 from chalicelib.errors import ToewijzingError
+from chalicelib.messages import msg
 from chalicelib.render.report_html import national_report, region_report
 from chalicelib.services.statistics import parse_teldatum
 
@@ -53,12 +54,17 @@ def fetch(url: str, token: str, path: str) -> Any:
             body = None
         if not (isinstance(body, dict) and isinstance(body.get("error"), dict)):
             text = raw.decode("utf-8", "replace").strip()[:200]
-            body = error_body("http_error", f"HTTP {exc.code}: {text or 'no body'}")
+            body = error_body(
+                "http_error", msg("cli.http_error", status=exc.code, text=text or "-")
+            )
         raise InputError(body) from exc
     except (OSError, ValueError) as exc:
         reason = getattr(exc, "reason", exc)
         raise InputError(
-            error_body("connection_error", f"GET {target} got no answer: {reason}.")
+            error_body(
+                "connection_error",
+                msg("cli.no_answer", method="GET", url=target, reason=str(reason)),
+            )
         ) from exc
 
 
@@ -71,7 +77,8 @@ def read_statistics(source: str) -> Any:
             error_body("file_unreadable", f"Cannot read {source}: {exc.strerror}.")
         ) from exc
     except ValueError as exc:
-        raise InputError(error_body("validation_error", f"{source} is not JSON: {exc}.")) from exc
+        body = error_body("validation_error", msg("cli.not_json", source=source, reason=str(exc)))
+        raise InputError(body) from exc
 
 
 def statistics_of(args: argparse.Namespace) -> dict[str, Any]:
@@ -84,8 +91,7 @@ def statistics_of(args: argparse.Namespace) -> dict[str, Any]:
             raise InputError(
                 error_body(
                     "validation_error",
-                    "Give --url and --token (or TOEWIJZING_URL and TOEWIJZING_TOKEN), or --from "
-                    "a saved statistics JSON.",
+                    msg("cli.report_source"),
                 )
             )
         query = urllib.parse.urlencode({"teldatum": args.teldatum})
@@ -100,23 +106,21 @@ def statistics_of(args: argparse.Namespace) -> dict[str, Any]:
         raise InputError(
             error_body(
                 "validation_error",
-                "The JSON is not the statistics of a region (figures) or of the country "
-                "(national).",
+                msg("cli.not_statistics"),
             )
         )
     if document.get("teldatum") != args.teldatum:
         raise InputError(
             error_body(
                 "validation_error",
-                f"The statistics are of count date {document.get('teldatum')}, not "
-                f"{args.teldatum}.",
+                msg("cli.other_teldatum", found=document.get("teldatum"), wanted=args.teldatum),
             )
         )
     if args.region and document.get("region_id") != args.region:
         raise InputError(
             error_body(
                 "validation_error",
-                f"The statistics are of region {document.get('region_id')}, not {args.region}.",
+                msg("cli.other_region", found=document.get("region_id"), wanted=args.region),
             )
         )
     return document
@@ -126,18 +130,19 @@ def run(args: argparse.Namespace) -> int:
     try:
         parse_teldatum(args.teldatum, "--teldatum")
         statistics = statistics_of(args)
-        page = region_report(statistics) if "figures" in statistics else national_report(statistics)
+        render = region_report if "figures" in statistics else national_report
+        page = render(statistics, language())
     except ToewijzingError as exc:
         return fail(error_body(exc.code, exc.message))
     except InputError as exc:
         return fail(exc.body)
     except (KeyError, TypeError, ValueError) as exc:
-        return fail(error_body("validation_error", f"The statistics JSON is incomplete: {exc}."))
+        return fail(error_body("validation_error", msg("cli.statistics_incomplete", key=str(exc))))
     out = Path(args.out)
     partial = out.with_name(out.name + ".partial")
     partial.write_text(page, encoding="utf-8")
     partial.replace(out)
-    print(f"wrote {out}", file=sys.stderr)
+    say_line(msg("cli.wrote", out=str(out)))
     return EXIT_OK
 
 

@@ -17,16 +17,18 @@ from itertools import pairwise
 
 from chalicelib.domain.eligibility import CompiledCriteria, decide
 from chalicelib.legal.model import Phase
+from chalicelib.messages import msg
 from chalicelib.models.common import DOMAINS, Arrangement, Domain, Finding
 from chalicelib.models.criteria import CriteriaDefinition, IqCondition, LearningDelayCondition
 from chalicelib.models.request import DecisionRequest
 
 IQ_FLOOR, IQ_CEILING = 40, 160
 PROBE_DL = 200
-PATTERNS: tuple[tuple[tuple[Domain, ...], str], ...] = (
-    (("begrijpend_lezen", "inzichtelijk_rekenen"), "begrijpend lezen and inzichtelijk rekenen"),
-    (("technisch_lezen", "spellen"), "technisch lezen and spellen only"),
-    (("begrijpend_lezen",), "begrijpend lezen only"),
+# The delayed domains of a probe, and whether the others are free of any delay ("only").
+PATTERNS: tuple[tuple[tuple[Domain, ...], bool], ...] = (
+    (("begrijpend_lezen", "inzichtelijk_rekenen"), False),
+    (("technisch_lezen", "spellen"), True),
+    (("begrijpend_lezen",), True),
 )
 
 
@@ -102,21 +104,25 @@ def _request(probe: Probe, arrangement: Arrangement, phase: Phase) -> DecisionRe
     return DecisionRequest.model_validate(document)
 
 
-def _percent(value: Decimal) -> str:
-    return f"{(value * 100).normalize():f}%"
-
-
 def _describe(probe: Probe, both_sep: bool) -> str:
     lo, hi = probe.iq
-    iq = f"IQ {lo}" if lo == hi else f"IQ {lo}-{hi}"
+    iq = msg("comparison.iq", iq=lo) if lo == hi else msg("comparison.iq_range", low=lo, high=hi)
     low, high = probe.band
     band = (
-        f"a delay of {_percent(low)} to {_percent(high)}"
+        msg("comparison.band", low=str(low), high=str(high))
         if high < 1
-        else (f"a delay of {_percent(low)} or more")
+        else msg("comparison.band_open", low=str(low))
     )
-    sep = "" if both_sep else (" with SEP problems" if probe.sep else " without SEP problems")
-    return f"{iq} with {band} on {PATTERNS[probe.pattern][1]}{sep}"
+    domains, only = PATTERNS[probe.pattern]
+    on = msg("comparison.domains_only" if only else "comparison.domains", domains=list(domains))
+    sep = (
+        "comparison.who"
+        if both_sep
+        else "comparison.who_sep"
+        if probe.sep
+        else "comparison.who_no_sep"
+    )
+    return msg(sep, iq=iq, band=band, domains=on)
 
 
 def compare_to_national(
@@ -150,17 +156,13 @@ def compare_to_national(
                 continue
             probe = Probe(iq, band, pattern, matching[0])
             who = _describe(probe, both_sep=len(matching) == 2)
-            verdict = (
-                f"{arrangement} under these criteria, not under the national ones (looser)"
-                if looser
-                else f"{arrangement} under the national criteria, not under these (stricter)"
-            )
+            verdict = "comparison.looser" if looser else "comparison.stricter"
             found.append(
                 Finding(
                     severity="warning",
                     code="looser_than_national" if looser else "stricter_than_national",
                     path=f"/arrangements/{arrangement}",
-                    message=f"{who}: {verdict}.",
+                    message=msg(verdict, who=who, arrangement=arrangement),
                     legal_basis=phase.national_criteria.legal_basis,
                 )
             )

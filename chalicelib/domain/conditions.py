@@ -21,6 +21,7 @@ from decimal import Decimal
 from functools import lru_cache, partial
 from typing import Literal
 
+from chalicelib.messages import msg
 from chalicelib.models.common import DOMAINS, Citation, Domain
 from chalicelib.models.criteria import (
     Condition,
@@ -30,13 +31,6 @@ from chalicelib.models.criteria import (
 )
 from chalicelib.models.decision import ConditionExplanation
 from chalicelib.models.request import LearningDelayResult, Student
-
-DOMAIN_LABELS: dict[str, str] = {
-    "technisch_lezen": "technisch lezen",
-    "spellen": "spellen",
-    "begrijpend_lezen": "begrijpend lezen",
-    "inzichtelijk_rekenen": "inzichtelijk rekenen",
-}
 
 # Cache bounds, per compiled definition (`in_force` keeps up to 256 of those). An IQ score is
 # 0..200 (the request model checks) and SEP has 16 flag combinations, so those two bounds only
@@ -71,19 +65,15 @@ def _ratio(value: Decimal) -> tuple[int, int]:
     return numerator, denominator
 
 
-def _percent(value: Decimal) -> str:
-    return f"{(value * 100).normalize():f}%"
-
-
 # --- IQ ------------------------------------------------------------------------------------
 
 
 def _iq_expected(cond: IqCondition) -> str:
     if cond.min is not None and cond.max is not None:
-        return f"{cond.min} t/m {cond.max}"
+        return msg("condition.iq_between", min=cond.min, max=cond.max)
     if cond.min is not None:
-        return f"ten minste {cond.min}"
-    return f"ten hoogste {cond.max}"
+        return msg("condition.iq_at_least", min=cond.min)
+    return msg("condition.iq_at_most", max=cond.max)
 
 
 def _explain_iq(
@@ -95,7 +85,9 @@ def _explain_iq(
 def _explain_one_iq(cond: IqCondition, score: int | None) -> ConditionExplanation:
     expected = _iq_expected(cond)
     if score is None:
-        return ConditionExplanation("iq", expected, None, False, "geen IQ", cond.legal_basis)
+        return ConditionExplanation(
+            "iq", expected, None, False, msg("condition.no_iq"), cond.legal_basis
+        )
     lo, hi = cond.min, cond.max
     met = (lo is None or score >= lo) and (hi is None or score <= hi)
     return ConditionExplanation("iq", expected, score, met, None, cond.legal_basis)
@@ -111,15 +103,11 @@ def _explain_sep(
 
 
 def _explain_one_sep(cond: SepCondition, flags: SepFlags | None) -> ConditionExplanation:
-    expected = (
-        f"ten minste {cond.min_indicators} van prestatiemotivatie, faalangst, "
-        "emotionele instabiliteit"
-    )
-    if cond.requires_hindrance:
-        expected += ", die het onderwijsleerproces substantieel belemmeren"
+    code = "condition.sep_hindering" if cond.requires_hindrance else "condition.sep"
+    expected = msg(code, n=cond.min_indicators, indicators=list(SEP_INDICATORS))
     if flags is None:
         return ConditionExplanation(
-            "sep", expected, None, False, "geen SEP-onderzoek", cond.legal_basis
+            "sep", expected, None, False, msg("condition.no_sep"), cond.legal_basis
         )
     hinders = flags[3]
     indicators = [name for name, flag in zip(SEP_INDICATORS, flags[:3], strict=True) if flag]
@@ -132,18 +120,17 @@ def _explain_one_sep(cond: SepCondition, flags: SepFlags | None) -> ConditionExp
 
 
 def _delay_expected(cond: LearningDelayCondition) -> str:
+    low = str(cond.min_ratio or Decimal(0))
     if cond.min_months is not None:
-        band = f"een leerachterstand van ten minste {cond.min_months} maanden"
+        band = msg("condition.delay_months", months=cond.min_months)
     elif cond.max_ratio_exclusive is None:
-        band = f"een leerachterstand van ten minste {_percent(cond.min_ratio or Decimal(0))}"
+        band = msg("condition.delay_at_least", ratio=low)
     else:
-        low = _percent(cond.min_ratio or Decimal(0))
-        band = f"een leerachterstand van {low} tot {_percent(cond.max_ratio_exclusive)}"
-    text = f"{band} op ten minste {cond.min_domains} domein(en)"
+        band = msg("condition.delay_band", low=low, high=str(cond.max_ratio_exclusive))
     if cond.required_one_of:
-        names = " of ".join(DOMAIN_LABELS[d] for d in cond.required_one_of)
-        text += f", waarvan een {names}"
-    return text
+        core = list(cond.required_one_of)
+        return msg("condition.delay_domains_core", band=band, n=cond.min_domains, core=core)
+    return msg("condition.delay_domains", band=band, n=cond.min_domains)
 
 
 def _band(cond: LearningDelayCondition, behind: int, dl: int) -> Band:

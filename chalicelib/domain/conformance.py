@@ -14,6 +14,7 @@ from typing import Any
 
 from chalicelib.legal.model import Phase
 from chalicelib.legal.timeline import national_criteria
+from chalicelib.messages import msg
 from chalicelib.models.common import ARRANGEMENTS, Arrangement, Citation, Finding
 from chalicelib.models.criteria import (
     ArrangementCriteria,
@@ -51,7 +52,7 @@ def sense_findings(definition: CriteriaDefinition) -> list[Finding]:
                 "error",
                 "until_before_from",
                 "/effective_until",
-                "effective_until lies before effective_from.",
+                msg("criteria.until_before_from"),
             )
         )
     present = list(_arrangements(definition))
@@ -61,7 +62,7 @@ def sense_findings(definition: CriteriaDefinition) -> list[Finding]:
                 "error",
                 "no_arrangements",
                 "/arrangements",
-                "The definition has criteria for neither lwoo nor pro.",
+                msg("criteria.no_arrangements"),
             )
         )
     ids = Counter(r.id for _, c in present for r in c.routes)
@@ -74,8 +75,7 @@ def sense_findings(definition: CriteriaDefinition) -> list[Finding]:
                         "error",
                         "routes_with_school_allocation",
                         f"{base}/routes",
-                        f"{name} allocated to schools is decided by the schools, not on routes: "
-                        "leave the routes out.",
+                        msg("criteria.routes_with_school_allocation", arrangement=name),
                     )
                 )
         elif not criteria.routes:
@@ -84,7 +84,7 @@ def sense_findings(definition: CriteriaDefinition) -> list[Finding]:
                     "error",
                     "empty_arrangement",
                     f"{base}/routes",
-                    f"The {name} criteria have no route: nobody could qualify.",
+                    msg("criteria.empty_arrangement", arrangement=name),
                 )
             )
         for i, route in enumerate(criteria.routes):
@@ -95,7 +95,7 @@ def sense_findings(definition: CriteriaDefinition) -> list[Finding]:
                         "error",
                         "duplicate_route_id",
                         f"{path}/id",
-                        f"Route id {route.id!r} is used more than once.",
+                        msg("criteria.duplicate_route_id", route=route.id),
                     )
                 )
             found += _route_sense(path, route.id, route.conditions)
@@ -116,7 +116,7 @@ def _route_sense(path: str, route_id: str, conditions: tuple[Any, ...]) -> list[
                         "error",
                         "min_above_max",
                         f"{at}/min",
-                        f"IQ min {cond.min} lies above max {cond.max}.",
+                        msg("criteria.min_above_max", min=cond.min, max=cond.max),
                     )
                 )
         elif isinstance(cond, LearningDelayCondition):
@@ -127,7 +127,7 @@ def _route_sense(path: str, route_id: str, conditions: tuple[Any, ...]) -> list[
                         "error",
                         "empty_band",
                         f"{at}/min_ratio",
-                        f"The band from {lo} up to (not including) {hi} is empty.",
+                        msg("criteria.empty_band", low=str(lo), high=str(hi)),
                     )
                 )
     if max(lows) > min(highs):
@@ -136,7 +136,7 @@ def _route_sense(path: str, route_id: str, conditions: tuple[Any, ...]) -> list[
                 "error",
                 "route_never_met",
                 path,
-                f"Route {route_id!r} can never be met: its IQ conditions exclude each other.",
+                msg("criteria.route_never_met", route=route_id),
             )
         )
     return found
@@ -186,8 +186,8 @@ def region_may_opt_out(arrangement: Arrangement, phase: Phase) -> bool:
 
 def _why_binding(arrangement: Arrangement, phase: Phase) -> str:
     if region_may_opt_out(arrangement, phase):
-        return "deviating needs an opt-out on criteria, with the consent of all its boards"
-    return f"{arrangement} is never in the scope of an opt-out"
+        return msg("criteria.binding_needs_opt_out")
+    return msg("criteria.binding_never_opted_out", arrangement=arrangement)
 
 
 def _allocation_findings(
@@ -199,17 +199,13 @@ def _allocation_findings(
         return []
     if name == "lwoo" and region_may_set_criteria(name, phase, scope):
         return []
-    why = (
-        "pro is always decided per student"
-        if name != "lwoo"
-        else "that needs an opt-out on criteria, with the consent of all its boards"
-    )
+    why = msg("criteria.pro_per_student" if name != "lwoo" else "criteria.allocation_needs_opt_out")
     return [
         _finding(
             "error",
             "allocation_not_permitted",
             f"/arrangements/{name}/allocation",
-            f"In phase {phase.id} this region cannot allocate {name} to schools: {why}.",
+            msg("criteria.allocation_not_permitted", phase=phase.id, arrangement=name, why=why),
             phase.national_criteria.legal_basis + phase.opt_out.legal_basis,
         )
     ]
@@ -237,9 +233,15 @@ def phase_findings(
                         "error",
                         "deviates_from_national_criteria",
                         path,
-                        f"In phase {phase.id} the national {name} criteria bind this region "
-                        f"({path.removeprefix(base + '/')}: {theirs}, not {ours}); "
-                        f"{_why_binding(name, phase)}.",
+                        msg(
+                            "criteria.deviates_from_national_criteria",
+                            phase=phase.id,
+                            arrangement=name,
+                            field=path.removeprefix(base + "/"),
+                            national=str(theirs),
+                            region=str(ours),
+                            why=_why_binding(name, phase),
+                        ),
                         binding_basis,
                     )
                 )
@@ -251,8 +253,7 @@ def phase_findings(
                     "error",
                     "duration_not_permitted",
                     f"{base}/duration",
-                    f"In phase {phase.id} a {name} allocation holds for the whole school career; "
-                    "another duration needs an opt-out on duration (lwoo only).",
+                    msg("criteria.duration_not_permitted", phase=phase.id, arrangement=name),
                     phase.duration.legal_basis,
                 )
             )
@@ -264,8 +265,7 @@ def phase_findings(
                 "error",
                 "deviates_from_national_criteria",
                 "/mixed_profile",
-                f"In phase {phase.id} the national mixed-profile rule binds (either arrangement "
-                "for a student who meets pro on IQ or delay and lwoo on the rest).",
+                msg("criteria.mixed_profile_binds", phase=phase.id),
                 national.mixed_profile_legal_basis if national else binding_basis,
             )
         )
@@ -279,8 +279,7 @@ def phase_findings(
                     "warning",
                     "arrangement_missing",
                     f"/arrangements/{name}",
-                    f"In phase {phase.id} there are no national {name} criteria: without the "
-                    f"region's own, {name} applications cannot be decided.",
+                    msg("criteria.arrangement_missing", phase=phase.id, arrangement=name),
                     phase.national_criteria.legal_basis,
                 )
             )
@@ -307,7 +306,9 @@ def check_criteria(
             found.setdefault(key, (finding, []))[1].append(phase.id)
     merged = [
         first.model_copy(
-            update={"message": f"{first.message} (Also in phase {', '.join(ids[1:])}.)"}
+            update={
+                "message": msg("criteria.also_in_phases", finding=first.message, phases=ids[1:])
+            }
         )
         if len(ids) > 1
         else first

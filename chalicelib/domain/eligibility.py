@@ -22,6 +22,7 @@ from chalicelib.domain.conditions import Conditions, compile_conditions
 from chalicelib.domain.duration import valid_until
 from chalicelib.domain.evidence import check_evidence
 from chalicelib.legal.model import Phase
+from chalicelib.messages import msg
 from chalicelib.models.common import (
     ARRANGEMENTS,
     DOMAINS,
@@ -274,7 +275,7 @@ def _verdict(
                 severity="warning",
                 code="mixed_profile_interpretation",
                 path="/application/arrangement",
-                message=definition.mixed_profile_note,
+                message=msg("eligibility.mixed_profile_note", note=definition.mixed_profile_note),
                 legal_basis=definition.mixed_profile_legal_basis,
             ),
         )
@@ -299,10 +300,7 @@ def _sep_missing(route: CompiledRoute) -> Finding:
         severity="error",
         code="sep_missing",
         path="/student/sep",
-        message=(
-            f"Route {route.id} is met but for the sociaal-emotionele problematiek, and the "
-            "dossier has no SEP results: they are needed to decide."
-        ),
+        message=msg("eligibility.sep_missing", route=route.id),
         legal_basis=tuple(dict.fromkeys(route.sep_basis + route.legal_basis)),
     )
 
@@ -313,7 +311,7 @@ def _disregarded(finding: Finding) -> Finding:
     art. 2.46 lid 1 d)."""
     if finding.severity == "warning":
         return finding
-    message = f"{finding.message} It is disregarded: SEP results cannot change this decision."
+    message = msg("eligibility.sep_disregarded", finding=finding.message)
     return finding.model_copy(update={"severity": "warning", "message": message})
 
 
@@ -325,11 +323,7 @@ def _above_band(
         severity="warning",
         code="delay_above_band_not_counted",
         path=f"/student/learning_delays/{position}",
-        message=(
-            f"The delay on {domain} ({fraction}) lies at or above the "
-            "lwoo band's upper bound, so the literal text leaves it out of the lwoo count; "
-            "counted, it would meet the domain rule: a person should look at this borderline case."
-        ),
+        message=msg("eligibility.delay_above_band", domain=domain, fraction=fraction),
         legal_basis=basis,
     )
 

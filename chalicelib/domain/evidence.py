@@ -46,37 +46,12 @@ from chalicelib.legal.instruments import (
 )
 from chalicelib.legal.model import EvidenceRule
 from chalicelib.legal.timeline import instrument_rules_at
+from chalicelib.messages import msg
 from chalicelib.models.common import DOMAINS, Citation, Finding, Profession, Severity
 from chalicelib.models.request import DecisionRequest
 
-PROFESSION_NAMES: dict[Profession, str] = {
-    "psycholoog": "psycholoog",
-    "orthopedagoog": "orthopedagoog",
-    "kinder_en_jeugdpsycholoog": "kinder- en jeugdpsycholoog",
-    "pedagoog": "pedagoog",
-    "kinderpsychiater": "kinderpsychiater",
-    "maatschappelijk_werker": "maatschappelijk werker",
-    "arts": "arts",
-    "deskundige_vo": "deskundige op het gebied van het voortgezet onderwijs (vbo, mavo)",
-    "deskundige_pro": "deskundige op het gebied van het praktijkonderwijs",
-    "intern_begeleider": "intern begeleider",
-    "leerkracht": "leerkracht",
-    "remedial_teacher": "remedial teacher",
-    "other": "other profession",
-}
-"""Each profession code in readable words, for messages."""
-
 # Distinct application dates remembered (a cohort has a few hundred).
 DATE_CACHE_SIZE = 4096
-
-
-def readable(professions: tuple[Profession, ...], conjunction: str = "or") -> str:
-    """`("psycholoog", "kinder_en_jeugdpsycholoog")` -> "psycholoog or kinder- en
-    jeugdpsycholoog"."""
-    names = [PROFESSION_NAMES[p] for p in professions]
-    if len(names) <= 1:
-        return "".join(names)
-    return f"{', '.join(names[:-1])} {conjunction} {names[-1]}"
 
 
 @lru_cache(maxsize=DATE_CACHE_SIZE)
@@ -142,9 +117,8 @@ def _regulation_basis(rule: EvidenceRule, value: DatedValue) -> tuple[Citation, 
 def _tester(path: str, test: str, who: Profession, rule: EvidenceRule) -> list[Finding]:
     if who in rule.tester_professions:
         return []
-    message = (
-        f"The {test} must be administered under a diagnostically trained "
-        f"{readable(rule.tester_professions)}, not a {PROFESSION_NAMES[who]}."
+    message = msg(
+        "evidence.tester_not_qualified", test=test, allowed=list(rule.tester_professions), who=who
     )
     return [_finding("tester_not_qualified", path, message, rule.citations.testers)]
 
@@ -161,14 +135,16 @@ def _dated_findings(
     or older than the regulation in force allows: `max_age` is the finding's code, the
     regulation's maximum age and the phase's rule."""
     if test_date > date:
-        message = f"The {test} is dated after the application."
+        message = msg("evidence.test_after_application", test=test)
         return [_finding("test_after_application", path, message, basis)]
     code, limit, rule = max_age
     if limit is not None and test_date < years_before(date, limit.value):
-        unit = "year" if limit.value == 1 else "years"
-        message = (
-            f"The {test} score of {test_date.isoformat()} is more than {limit.value} {unit} old "
-            f"on {date.isoformat()}; the student needs a new {test}."
+        message = msg(
+            "evidence.test_too_old",
+            test=test,
+            tested=test_date.isoformat(),
+            years=limit.value,
+            on=date.isoformat(),
         )
         return [_finding(code, path, message, _regulation_basis(rule, limit))]
     return []
@@ -181,11 +157,11 @@ def _iq_findings(
     if iq is None:
         if not iq_required:
             return []
-        message = "The dossier has no IQ score."
+        message = msg("evidence.iq_missing")
         return [_finding("iq_missing", "/student/iq", message, rule.citations.iq)]
-    found = _tester("/student/iq/administered_by", "IQ test", iq.administered_by, rule)
+    found = _tester("/student/iq/administered_by", "iq", iq.administered_by, rule)
     return found + _dated_findings(
-        "IQ test",
+        "iq",
         "/student/iq/test_date",
         iq.test_date,
         request.application.date,
@@ -200,9 +176,9 @@ def _sep_findings(
     sep = request.student.sep
     if sep is None:
         return []
-    found = _tester("/student/sep/administered_by", "SEP test", sep.administered_by, rule)
+    found = _tester("/student/sep/administered_by", "sep", sep.administered_by, rule)
     return found + _dated_findings(
-        "SEP test",
+        "sep",
         "/student/sep/test_date",
         sep.test_date,
         request.application.date,
@@ -220,10 +196,7 @@ def _delay_findings(
     if rule.all_domains_required and len(results) < len(DOMAINS):
         present = {r.domain for r in results}
         missing = [d for d in DOMAINS if d not in present]
-        message = (
-            "The leerachterstand must be measured on all four domains; missing: "
-            f"{', '.join(missing)}."
-        )
+        message = msg("evidence.learning_delay_missing", missing=missing)
         found.append(
             _finding(
                 "learning_delay_missing",
@@ -237,7 +210,7 @@ def _delay_findings(
     for i, result in enumerate(results):
         path = f"/student/learning_delays/{i}/test_date"
         if result.test_date > date:
-            message = f"The {result.domain} test is dated after the application."
+            message = msg("evidence.test_after_application", test=result.domain)
             found.append(
                 _finding("test_after_application", path, message, rule.citations.learning_delay)
             )
@@ -250,10 +223,11 @@ def _delay_findings(
 def _delay_test_old(
     path: str, domain: str, test_date: dt.date, cutoff: dt.date, basis: tuple[Citation, ...]
 ) -> Finding:
-    message = (
-        f"The {domain.replace('_', ' ')} test of {test_date.isoformat()} is older than the "
-        f"instrument regulation allows for this application (tests from {cutoff.isoformat()} "
-        "on); a person should check whether a more recent test is available."
+    message = msg(
+        "evidence.delay_test_old",
+        domain=domain,
+        tested=test_date.isoformat(),
+        cutoff=cutoff.isoformat(),
     )
     return _finding("delay_test_old", path, message, basis, severity="warning")
 
@@ -279,10 +253,13 @@ def _dossier_findings(request: DecisionRequest, rule: EvidenceRule) -> list[Find
     evidence, arrangement = request.evidence, request.application.arrangement
     found: list[Finding] = []
     if not _has_two_experts(evidence.expert_advice, rule.first_expert, rule.second_expert):
-        given = readable(evidence.expert_advice, "and") or "no expert"
-        message = (
-            f"Expert advice needs a {readable(rule.first_expert)} and a second, other expert: "
-            f"a {readable(rule.second_expert)}; the dossier has advice from {given}."
+        message = msg(
+            "evidence.expert_advice_insufficient"
+            if evidence.expert_advice
+            else "evidence.no_expert",
+            first=list(rule.first_expert),
+            second=list(rule.second_expert),
+            given=list(evidence.expert_advice),
         )
         found.append(
             _finding(
@@ -293,14 +270,14 @@ def _dossier_findings(request: DecisionRequest, rule: EvidenceRule) -> list[Find
             )
         )
     if arrangement in rule.parent_view_for and not evidence.parent_view:
-        message = f"An application for {arrangement} needs the parents' view (zienswijze)."
+        message = msg("evidence.parent_view_missing", arrangement=arrangement)
         found.append(
             _finding(
                 "parent_view_missing", "/evidence/parent_view", message, rule.citations.parent_view
             )
         )
     if rule.board_motivation_required and not evidence.board_motivation:
-        message = "The application needs the school board's motivation (onderwijskundig rapport)."
+        message = msg("evidence.board_motivation_missing")
         found.append(
             _finding(
                 "board_motivation_missing",

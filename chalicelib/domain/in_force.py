@@ -18,6 +18,7 @@ from chalicelib.domain.eligibility import CompiledCriteria, compile_criteria, de
 from chalicelib.errors import LwooAllocatedToSchoolsError, NoCriteriaInForceError
 from chalicelib.legal.model import Phase
 from chalicelib.legal.timeline import national_criteria, phase_at
+from chalicelib.messages import msg
 from chalicelib.models.common import ARRANGEMENTS, Arrangement, Citation
 from chalicelib.models.criteria import (
     ArrangementCriteria,
@@ -59,8 +60,12 @@ class CriteriaInForce:
     def source(self, arrangement: Arrangement) -> Source:
         if arrangement not in self.sources:
             raise NoCriteriaInForceError(
-                f"On {self.date.isoformat()} no {arrangement} criteria are in force for this "
-                f"region in phase {self.phase.id}: the region has to set its own."
+                msg(
+                    "error.no_region_criteria",
+                    date=self.date.isoformat(),
+                    arrangement=arrangement,
+                    phase=self.phase.id,
+                )
             )
         return self.sources[arrangement]
 
@@ -75,10 +80,13 @@ class CriteriaInForce:
         criteria = getattr(source.definition.arrangements, arrangement)
         if criteria is not None and criteria.allocation == "schools":
             raise LwooAllocatedToSchoolsError(
-                f"From {source.definition.effective_from.isoformat()} this region allocates "
-                f"{arrangement} to its schools (criteria version {source.ref.version_id}): it "
-                f"makes no individual {arrangement} decisions, so there is nothing to decide on "
-                f"{self.date.isoformat()}. The school decides which pupils get {arrangement}."
+                msg(
+                    "error.lwoo_allocated_to_schools",
+                    since=source.definition.effective_from.isoformat(),
+                    arrangement=arrangement,
+                    version=source.ref.version_id,
+                    date=self.date.isoformat(),
+                )
             )
         return source
 

@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 
 from chalicelib.legal.model import Phase
+from chalicelib.messages import msg
 from chalicelib.models.common import Finding
 from chalicelib.models.optout import OptOutNotice, OptOutState
 from chalicelib.models.region import RegionIn
@@ -36,8 +37,7 @@ def check_opt_out(notice: OptOutNotice, region: RegionIn, phase: Phase) -> list[
             error(
                 "opt_out_not_available",
                 "/effective_from",
-                f"Phase {phase.id} has no opting out: there are no national lwoo criteria to "
-                "deviate from.",
+                msg("optout.not_available", phase=phase.id),
             )
         ]
     found: list[Finding] = []
@@ -47,8 +47,11 @@ def check_opt_out(notice: OptOutNotice, region: RegionIn, phase: Phase) -> list[
             error(
                 "opt_out_start",
                 "/effective_from",
-                f"An opt-out starts on {start.strftime('%d %B')} of a year; "
-                f"{notice.effective_from.isoformat()} is not such a day.",
+                msg(
+                    "optout.start",
+                    start=start.isoformat(),
+                    given=notice.effective_from.isoformat(),
+                ),
             )
         )
     deadline = _month_day(notice.effective_from.year - 1, rule.notice_by_month_day)
@@ -58,9 +61,12 @@ def check_opt_out(notice: OptOutNotice, region: RegionIn, phase: Phase) -> list[
             error(
                 "opt_out_notice_late",
                 "/notified_on",
-                f"For a start on {notice.effective_from.isoformat()} the notice must reach the "
-                f"inspectorate on or before {deadline.isoformat()}; "
-                f"it is dated {notice.notified_on.isoformat()}.",
+                msg(
+                    "optout.notice_late",
+                    start=notice.effective_from.isoformat(),
+                    deadline=deadline.isoformat(),
+                    notified=notice.notified_on.isoformat(),
+                ),
             )
         )
     for i, item in enumerate(notice.scope):
@@ -69,8 +75,7 @@ def check_opt_out(notice: OptOutNotice, region: RegionIn, phase: Phase) -> list[
                 error(
                     "opt_out_scope",
                     f"/scope/{i}",
-                    f"{item!r} cannot be opted out of; the scope may hold only "
-                    f"{', '.join(rule.scope)} (lwoo only: pro is never in scope).",
+                    msg("optout.scope", item=item, allowed=list(rule.scope)),
                 )
             )
     if notice.scope:
@@ -89,8 +94,7 @@ def _consent_findings(notice: OptOutNotice, region: RegionIn, error: _Error) -> 
                 error(
                     "consent_missing",
                     "/consents",
-                    f"Board {board} has a school in the region and has not consented; opting "
-                    "out needs the consent of every such board.",
+                    msg("optout.consent_missing", board=board),
                 )
             )
     for i, consent in enumerate(notice.consents):
@@ -99,8 +103,12 @@ def _consent_findings(notice: OptOutNotice, region: RegionIn, error: _Error) -> 
                 error(
                     "consent_after_notice",
                     f"/consents/{i}/signed_on",
-                    f"Board {consent.board_id} signed on {consent.signed_on.isoformat()}, after "
-                    f"the notice of {notice.notified_on.isoformat()}.",
+                    msg(
+                        "optout.consent_after_notice",
+                        board=consent.board_id,
+                        signed=consent.signed_on.isoformat(),
+                        notified=notice.notified_on.isoformat(),
+                    ),
                 )
             )
         if consent.board_id not in boards_with_schools:
@@ -108,7 +116,7 @@ def _consent_findings(notice: OptOutNotice, region: RegionIn, error: _Error) -> 
                 error(
                     "consent_unknown_board",
                     f"/consents/{i}/board_id",
-                    f"Board {consent.board_id} has no school in the region.",
+                    msg("optout.consent_unknown_board", board=consent.board_id),
                 )
             )
     return found
@@ -122,7 +130,7 @@ def _nomination_findings(notice: OptOutNotice, region: RegionIn, error: _Error) 
             error(
                 "nomination_without_licences",
                 "/nominated_schools",
-                "Schools can be nominated for lwoo funding only with licences in the scope.",
+                msg("optout.nomination_without_licences"),
             )
         ]
     return unknown_schools(notice.nominated_schools, region, "/nominated_schools", error)
@@ -137,7 +145,7 @@ def unknown_schools(
         error(
             "nominated_school_unknown",
             f"{path}/{i}",
-            f"School {brin} is not a school of the region.",
+            msg("optout.nominated_school_unknown", brin=brin),
         )
         for i, brin in enumerate(nominated)
         if brin not in brins

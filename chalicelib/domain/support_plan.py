@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterator, Sequence
 from chalicelib.domain.conformance import region_may_set_criteria, region_may_set_duration
 from chalicelib.domain.optout import unknown_schools
 from chalicelib.legal.model import LwooProItem, Phase, SupportPlanRule
+from chalicelib.messages import msg
 from chalicelib.models.common import ARRANGEMENTS, Arrangement, Citation, Finding, Severity
 from chalicelib.models.region import RegionIn
 from chalicelib.models.support_plan import PlanPublication, SupportPlan
@@ -68,13 +69,12 @@ def check_period(plan: SupportPlan, phase: Phase) -> list[Finding]:
             error(
                 "period_start",
                 "/period/start",
-                f"A plan covers whole school years: it starts on the first day of a school year "
-                f"({first_day.strftime('%d-%m')}), not on {_iso(start)}.",
+                msg("plan.period_start", first=_iso(first_day), start=_iso(start)),
             )
         )
     if end < start:
         found.append(
-            error("period_end_before_start", "/period/end", "The period ends before it starts.")
+            error("period_end_before_start", "/period/end", msg("plan.period_end_before_start"))
         )
         return found
     next_day = end + dt.timedelta(days=1)
@@ -83,8 +83,7 @@ def check_period(plan: SupportPlan, phase: Phase) -> list[Finding]:
             error(
                 "period_end",
                 "/period/end",
-                f"A plan covers whole school years: it ends on the last day of a school year, "
-                f"not on {_iso(end)}.",
+                msg("plan.period_end", end=_iso(end)),
             )
         )
     years = school_year(end, rule.period_starts_month_day) - school_year(
@@ -95,8 +94,7 @@ def check_period(plan: SupportPlan, phase: Phase) -> list[Finding]:
             error(
                 "period_too_long",
                 "/period/end",
-                f"The period covers {years + 1} school years; a region adopts a plan at least "
-                f"once every {rule.max_years} years, so a plan covers at most {rule.max_years}.",
+                msg("plan.period_too_long", years=years + 1, max=rule.max_years),
             )
         )
     until = phase.effective_until
@@ -105,8 +103,7 @@ def check_period(plan: SupportPlan, phase: Phase) -> list[Finding]:
             _finder(phase.legal_basis, "warning")(
                 "crosses_phase_boundary",
                 "/period/end",
-                f"Phase {phase.id} ends on {_iso(until)}; from then on other rules apply to the "
-                "plan's contents: adopt a plan for the next phase by then.",
+                msg("plan.crosses_phase_boundary", phase=phase.id, until=_iso(until)),
             )
         )
     return found
@@ -118,7 +115,7 @@ def check_sections(plan: SupportPlan, rule: SupportPlanRule) -> list[Finding]:
             severity="error",
             code="section_missing",
             path=f"/sections/{section.id}",
-            message=f"Section {section.id} is missing: {section.title}.",
+            message=msg("plan.section_missing", section=section.id, title=section.title),
             legal_basis=section.legal_basis,
         )
         for section in rule.sections
@@ -144,9 +141,7 @@ def check_consultations(
                 error(
                     "oogo_missing",
                     "/consultations/oogo",
-                    f"No OOGO (op overeenstemming gericht overleg) with the municipality {name} "
-                    "on a draft of the plan: the plan is adopted only after OOGO with every "
-                    "municipality of the region.",
+                    msg("plan.oogo_missing", municipality=name),
                 )
             )
     if not municipalities and not consulted.oogo:
@@ -154,8 +149,7 @@ def check_consultations(
             error(
                 "oogo_missing",
                 "/consultations/oogo",
-                "No OOGO (op overeenstemming gericht overleg) with the municipalities of the "
-                "region on a draft of the plan.",
+                msg("plan.oogo_missing_all"),
             )
         )
     if municipalities:
@@ -163,7 +157,7 @@ def check_consultations(
             _finder(rule.consultation_legal_basis, "warning")(
                 "oogo_unknown_municipality",
                 f"/consultations/oogo/{i}/municipality",
-                f"{o.municipality} is not one of the region's municipalities.",
+                msg("plan.oogo_unknown_municipality", municipality=o.municipality),
             )
             for i, o in enumerate(consulted.oogo)
             if _key(o.municipality) not in municipalities
@@ -173,18 +167,15 @@ def check_consultations(
             error(
                 "po_overleg_missing",
                 "/consultations/po_partnerships",
-                "No overleg with the primary-education partnership (samenwerkingsverband PO) "
-                "whose area overlaps the region's.",
+                msg("plan.po_overleg_missing"),
             )
         )
     if rule.mbo_invited_for_sections and not consulted.mbo_invited:
-        parts = ", ".join(rule.mbo_invited_for_sections)
         found.append(
             error(
                 "mbo_not_invited",
                 "/consultations/mbo_invited",
-                "No MBO institution with a location in the region was invited to the OOGO with "
-                f"the municipalities on section {parts}.",
+                msg("plan.mbo_not_invited", sections=list(rule.mbo_invited_for_sections)),
             )
         )
     return found + _consultation_dates(plan, rule)
@@ -196,8 +187,8 @@ def _consultation_dates(plan: SupportPlan, rule: SupportPlanRule) -> list[Findin
         return []
     error = _finder(rule.consultation_legal_basis)
     consulted = plan.consultations
-    dated: list[tuple[str, str, dt.date, str]] = [
-        ("oogo_after_adoption", f"/consultations/oogo/{i}/held_on", o.held_on, "The OOGO with")
+    dated: list[tuple[str, str, dt.date]] = [
+        ("oogo_after_adoption", f"/consultations/oogo/{i}/held_on", o.held_on)
         for i, o in enumerate(consulted.oogo)
     ]
     dated += [
@@ -205,7 +196,6 @@ def _consultation_dates(plan: SupportPlan, rule: SupportPlanRule) -> list[Findin
             "po_overleg_after_adoption",
             f"/consultations/po_partnerships/{i}/held_on",
             p.held_on,
-            "The overleg with the PO partnership",
         )
         for i, p in enumerate(consulted.po_partnerships)
     ]
@@ -214,7 +204,6 @@ def _consultation_dates(plan: SupportPlan, rule: SupportPlanRule) -> list[Findin
             "mbo_invited_after_adoption",
             f"/consultations/mbo_invited/{i}/invited_on",
             m.invited_on,
-            "The invitation of",
         )
         for i, m in enumerate(consulted.mbo_invited)
     ]
@@ -222,10 +211,9 @@ def _consultation_dates(plan: SupportPlan, rule: SupportPlanRule) -> list[Findin
         error(
             code,
             path,
-            f"{what} dated {_iso(on)} comes after the adoption on {_iso(adopted)}; the plan is "
-            "adopted only after the consultations on a draft.",
+            msg(f"plan.{code}", on=_iso(on), adopted=_iso(adopted)),
         )
-        for code, path, on, what in dated
+        for code, path, on in dated
         if on > adopted
     ]
 
@@ -237,8 +225,7 @@ def check_adoption(plan: SupportPlan, rule: SupportPlanRule) -> list[Finding]:
             _finder(rule.period_legal_basis)(
                 "not_adopted",
                 "/adopted_on",
-                "The plan has no adoption date (vastgesteld op): only an adopted plan can be "
-                "sent to the inspectorate and published.",
+                msg("plan.not_adopted"),
             )
         )
     error = _finder(rule.inspectorate_legal_basis)
@@ -250,8 +237,7 @@ def check_adoption(plan: SupportPlan, rule: SupportPlanRule) -> list[Finding]:
             error(
                 "not_sent_to_inspectorate",
                 "/sent_to_inspectorate_on",
-                f"The plan has not been sent to the inspectorate; it must be, before "
-                f"{_iso(deadline)}.",
+                msg("plan.not_sent_to_inspectorate", deadline=_iso(deadline)),
             )
         )
         return found
@@ -260,8 +246,7 @@ def check_adoption(plan: SupportPlan, rule: SupportPlanRule) -> list[Finding]:
             error(
                 "inspectorate_late",
                 "/sent_to_inspectorate_on",
-                f"The plan reaches the inspectorate before {_iso(deadline)}, the 1 May preceding "
-                f"its first school year; it was sent on {_iso(sent)}.",
+                msg("plan.inspectorate_late", deadline=_iso(deadline), sent=_iso(sent)),
             )
         )
     if plan.adopted_on is not None and sent < plan.adopted_on:
@@ -269,8 +254,7 @@ def check_adoption(plan: SupportPlan, rule: SupportPlanRule) -> list[Finding]:
             error(
                 "sent_before_adoption",
                 "/sent_to_inspectorate_on",
-                f"The plan was sent on {_iso(sent)}, before its adoption on "
-                f"{_iso(plan.adopted_on)}: send the adopted plan.",
+                msg("plan.sent_before_adoption", sent=_iso(sent), adopted=_iso(plan.adopted_on)),
             )
         )
     return found
@@ -302,13 +286,12 @@ def _criteria_item(
 ) -> list[Finding]:
     error = _finder(item.legal_basis)
     recorded = plan.lwoo_pro.criteria
-    label = f"Item {item.id} ({item.title})"
+    label = msg("plan.item", item=item.id, title=item.title)
     found = [
         error(
             "criteria_not_recorded",
             "/lwoo_pro/criteria",
-            f"{label}: the plan records no {arrangement} criteria definition, while the region "
-            f"sets the {arrangement} criteria or duration in phase {phase.id}.",
+            msg("plan.criteria_not_recorded", item=label, arrangement=arrangement, phase=phase.id),
         )
         for arrangement in region_sets(phase, scope)
         if not any(getattr(d.arrangements, arrangement) is not None for d in recorded)
@@ -319,7 +302,7 @@ def _criteria_item(
             error(
                 "procedure_missing",
                 "/lwoo_pro/procedure",
-                f"{label}: the plan does not describe the procedure of the assessment.",
+                msg("plan.procedure_missing", item=label),
             )
         )
     if not recorded:
@@ -330,9 +313,7 @@ def _criteria_item(
             error(
                 "criteria_not_stored",
                 at,
-                "The region has no stored criteria version in force on this date, so decisions "
-                "would not use the criteria the plan records: store them first "
-                "(POST /v1/regions/{region_id}/criteria).",
+                msg("plan.criteria_not_stored"),
             )
         )
     elif stored_hash not in recorded_hashes:
@@ -340,9 +321,7 @@ def _criteria_item(
             error(
                 "criteria_differ_from_stored",
                 at,
-                "The criteria the plan records differ from the region's stored version in force "
-                f"(content hash {stored_hash[:12]}...): decisions use the stored version, so the "
-                "published plan must record exactly that definition.",
+                msg("plan.criteria_differ_from_stored", hash=stored_hash[:12]),
             )
         )
     return found
@@ -361,16 +340,14 @@ def _distribution_findings(plan: SupportPlan, label: str, error: _Make) -> list[
         error(
             "lwoo_distribution_missing",
             "/lwoo_pro/lwoo_distribution",
-            f"{label}: the criteria allocate lwoo to the schools, so the plan must say how the "
-            "lwoo budget is distributed over them (the verdeelsleutel) and how a school chooses "
-            "its pupils.",
+            msg("plan.lwoo_distribution_missing", item=label),
         )
     ]
 
 
 def _nomination_item(plan: SupportPlan, item: LwooProItem) -> list[Finding]:
     error = _finder(item.legal_basis)
-    label = f"Item {item.id} ({item.title})"
+    label = msg("plan.item", item=item.id, title=item.title)
     found: list[Finding] = []
     text = plan.lwoo_pro.nomination_criteria
     if text is None or not text.strip():
@@ -378,7 +355,7 @@ def _nomination_item(plan: SupportPlan, item: LwooProItem) -> list[Finding]:
             error(
                 "nomination_criteria_missing",
                 "/lwoo_pro/nomination_criteria",
-                f"{label}: the plan does not give the criteria for nominating schools.",
+                msg("plan.nomination_criteria_missing", item=label),
             )
         )
     if not plan.lwoo_pro.nominated_schools:
@@ -386,7 +363,7 @@ def _nomination_item(plan: SupportPlan, item: LwooProItem) -> list[Finding]:
             error(
                 "nominated_schools_missing",
                 "/lwoo_pro/nominated_schools",
-                f"{label}: the plan names no school nominated for lwoo funding.",
+                msg("plan.nominated_schools_missing", item=label),
             )
         )
     return found
@@ -404,9 +381,7 @@ def check_nominations(
             error(
                 "nomination_without_licences",
                 "/lwoo_pro/nominated_schools",
-                "Schools can be nominated for lwoo funding only by a region whose opt-out "
-                f"covers licences; in phase {phase.id} with opt-out scope "
-                f"[{', '.join(scope)}] the lwoo licences apply.",
+                msg("plan.nomination_without_licences", phase=phase.id, scope=", ".join(scope)),
             )
         ]
     return unknown_schools(schools, region, "/lwoo_pro/nominated_schools", error)

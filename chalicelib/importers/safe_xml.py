@@ -17,6 +17,7 @@ from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidd
 from defusedxml.ElementTree import DefusedXMLParser
 
 from chalicelib.errors import PayloadTooLargeError, RequestValidationError
+from chalicelib.messages import msg
 
 MAX_XML_BYTES = 5_000_000
 MAX_DEPTH = 32
@@ -48,11 +49,9 @@ class _GuardedBuilder:
         self._depth += 1
         self._count += 1
         if self._depth > MAX_DEPTH:
-            raise _LimitError(
-                "xml_too_deep", f"The XML document is nested deeper than {MAX_DEPTH}."
-            )
+            raise _LimitError("xml_too_deep", msg("oso.xml_too_deep", limit=MAX_DEPTH))
         if self._count > MAX_ELEMENTS:
-            message = f"The XML document has more than {MAX_ELEMENTS} elements."
+            message = msg("oso.xml_too_many_elements", limit=MAX_ELEMENTS)
             raise _LimitError("xml_too_many_elements", message)
         return self._builder.start(tag, attrs)
 
@@ -70,7 +69,7 @@ class _GuardedBuilder:
 def parse_xml(xml: bytes) -> Element:
     """The root element of `xml`, parsed without DTDs, entities or external references."""
     if len(xml) > MAX_XML_BYTES:
-        raise PayloadTooLargeError(f"The XML document is larger than {MAX_XML_BYTES} bytes.")
+        raise PayloadTooLargeError(msg("oso.xml_too_large", limit=MAX_XML_BYTES))
     if not xml.strip():
         _refuse("The request needs an XML document (an OSO dossier).", "xml_empty")
     parser = DefusedXMLParser(
@@ -80,18 +79,14 @@ def parse_xml(xml: bytes) -> Element:
         parser.feed(xml)
         return cast(Element, parser.close())
     except DTDForbidden:
-        _refuse(
-            "The XML document has a document type declaration (DTD); DTDs, entity declarations "
-            "and external references are not accepted.",
-            "xml_dtd_forbidden",
-        )
+        _refuse(msg("oso.xml_dtd"), "xml_dtd_forbidden")
     except EntitiesForbidden:  # pragma: no cover - a DTD is refused first
-        _refuse("The XML document declares entities; they are not accepted.", "xml_entities")
+        _refuse(msg("oso.xml_entities"), "xml_entities")
     except ExternalReferenceForbidden:  # pragma: no cover - a DTD is refused first
-        _refuse("The XML document refers to an external resource.", "xml_external_reference")
+        _refuse(msg("oso.xml_external"), "xml_external_reference")
     except _LimitError as exc:
         _refuse(exc.message, exc.code)
     except ParseError as exc:
-        _refuse(f"The document is not well-formed XML: {exc}.", "xml_not_well_formed")
+        _refuse(msg("oso.xml_not_well_formed", reason=str(exc)), "xml_not_well_formed")
     except (ValueError, LookupError) as exc:  # an unknown or broken encoding
-        _refuse(f"The document is not readable XML: {exc}.", "xml_not_well_formed")
+        _refuse(msg("oso.xml_unreadable", reason=str(exc)), "xml_not_well_formed")

@@ -19,6 +19,7 @@ from pydantic import Field
 from chalicelib.errors import NoLegalPhaseError, UnknownFrameworkError
 from chalicelib.legal.instruments import DatedValue, InstrumentRegulations, InstrumentRules
 from chalicelib.legal.model import Framework, Phase
+from chalicelib.messages import msg
 from chalicelib.models.common import StrictModel
 from chalicelib.models.criteria import CriteriaDefinition
 
@@ -41,7 +42,7 @@ def framework(framework_id: str = DEFAULT_FRAMEWORK) -> Framework:
     """The framework with this id; `UnknownFrameworkError` for any other id."""
     if framework_id not in FRAMEWORK_IDS:
         raise UnknownFrameworkError(
-            f"Unknown framework {framework_id!r}; use one of {', '.join(FRAMEWORK_IDS)}."
+            msg("error.unknown_framework", framework=framework_id, known=list(FRAMEWORK_IDS))
         )
     text = (DATA_DIR / "frameworks" / f"{framework_id}.json").read_text(encoding="utf-8")
     return Framework.model_validate_json(text)
@@ -60,8 +61,7 @@ def phase_at(framework_id: str, date: dt.date) -> Phase:
     if chosen is None:
         first = framework(framework_id).phases[0].effective_from
         raise NoLegalPhaseError(
-            f"No legal phase is in force on {date.isoformat()}: the regions decide on lwoo and "
-            f"pro from {first.isoformat()}; before that the regionale verwijzingscommissies did."
+            msg("error.no_legal_phase", date=date.isoformat(), first=first.isoformat())
         )
     return chosen
 

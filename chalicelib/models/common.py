@@ -16,6 +16,8 @@ from pydantic import (
     field_validator,
 )
 
+from chalicelib.messages import msg
+
 Arrangement = Literal["lwoo", "pro"]
 """lwoo: leerwegondersteunend onderwijs; pro: praktijkonderwijs."""
 
@@ -65,10 +67,8 @@ def refuse_hidden_characters(value: Any) -> Any:
     if isinstance(value, str):
         found = HIDDEN_CHARACTERS.search(value)
         if found is not None:
-            raise ValueError(
-                f"text must not contain NUL or bidirectional control characters "
-                f"(U+{ord(found.group()):04X} at position {found.start()})"
-            )
+            where = {"char": f"U+{ord(found.group()):04X}", "position": found.start()}
+            raise ValueError(msg("model.hidden_characters", **where))
     elif isinstance(value, list | tuple | frozenset | set):
         for item in value:
             refuse_hidden_characters(item)
@@ -82,7 +82,7 @@ def refuse_hidden_characters(value: Any) -> Any:
 def _sane_date(value: dt.date) -> dt.date:
     if not EARLIEST_DATE <= value <= LATEST_DATE:
         raise ValueError(
-            f"date must lie from {EARLIEST_DATE.isoformat()} to {LATEST_DATE.isoformat()}"
+            msg("model.date_range", first=EARLIEST_DATE.isoformat(), last=LATEST_DATE.isoformat())
         )
     return value
 
@@ -91,7 +91,7 @@ def _date_text(value: Any) -> Any:
     """A date is sent as the text YYYY-MM-DD (JSON has no dates); a number is refused, not read
     as a unix timestamp."""
     if isinstance(value, int | float | Decimal):
-        raise ValueError("a date is the text YYYY-MM-DD, not a number")
+        raise ValueError(msg("model.date_not_number"))
     return value
 
 

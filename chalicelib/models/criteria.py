@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StrictBool, StrictInt, model_validator
 
+from chalicelib.messages import msg
 from chalicelib.models.common import Citation, Domain, InputDate, StrictModel
 
 Ratio = Annotated[
@@ -53,9 +54,7 @@ class LearningDelayCondition(StrictModel):
     def _one_measure(self) -> LearningDelayCondition:
         has_ratio = self.min_ratio is not None or self.max_ratio_exclusive is not None
         if has_ratio == (self.min_months is not None):
-            raise ValueError(
-                "give either a ratio band (min_ratio/max_ratio_exclusive) or min_months"
-            )
+            raise ValueError(msg("model.ratio_or_months"))
         return self
 
 

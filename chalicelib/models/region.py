@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import Field, StrictBool, StrictInt, model_validator
 
+from chalicelib.messages import msg
 from chalicelib.models.common import StrictModel
 from chalicelib.models.optout import OptOutNotice
 
@@ -45,13 +46,13 @@ class RegionIn(StrictModel):
     def _schools_belong_to_boards(self) -> RegionIn:
         boards = {b.id for b in self.boards}
         if len(boards) != len(self.boards):
-            raise ValueError("board ids must be unique")
+            raise ValueError(msg("model.board_ids_unique"))
         brins = [s.brin for s in self.schools]
         if len(set(brins)) != len(brins):
-            raise ValueError("school BRINs must be unique")
+            raise ValueError(msg("model.brins_unique"))
         unknown = sorted({s.board_id for s in self.schools} - boards)
         if unknown:
-            raise ValueError(f"schools name boards that are not listed: {', '.join(unknown)}")
+            raise ValueError(msg("model.unknown_boards", boards=unknown))
         return self
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pydantic import Field, StrictBool, StrictInt, field_validator
 
+from chalicelib.messages import msg
 from chalicelib.models.common import Arrangement, Domain, InputDate, Profession, StrictModel
 
 
@@ -74,7 +75,7 @@ class Student(StrictModel):
     @classmethod
     def _not_a_bsn(cls, value: str) -> str:
         if looks_like_bsn(value):
-            raise ValueError("student.ref looks like a BSN; send a pseudonymous reference")
+            raise ValueError(msg("model.ref_bsn"))
         return value
 
     @field_validator("learning_delays")
@@ -84,7 +85,7 @@ class Student(StrictModel):
     ) -> tuple[LearningDelayResult, ...]:
         domains = [r.domain for r in value]
         if len(set(domains)) != len(domains):
-            raise ValueError("each domain may appear once in learning_delays")
+            raise ValueError(msg("model.domain_once"))
         return value
 
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from pydantic import Field, StrictInt, model_validator
 
+from chalicelib.messages import msg
 from chalicelib.models.common import StrictModel
 from chalicelib.models.region import REGION_ID_PATTERN
 
@@ -35,7 +36,7 @@ class EnrolmentIn(StrictModel):
     def _unique_schools(self) -> EnrolmentIn:
         brins = [s.brin for s in self.schools]
         if len(set(brins)) != len(brins):
-            raise ValueError("each school (BRIN) may be listed once")
+            raise ValueError(msg("model.school_once"))
         return self
 
 
@@ -53,14 +54,14 @@ class BudgetSharesIn(StrictModel):
     def _shares_are_decimal_fractions(self) -> BudgetSharesIn:
         for region_id, share in self.shares.items():
             if not re.fullmatch(REGION_ID_PATTERN, region_id):
-                raise ValueError(f"{region_id!r} is not a region id ({REGION_ID_PATTERN})")
+                raise ValueError(msg("model.not_a_region_id", region=region_id))
             if not re.fullmatch(SHARE_PATTERN, share):
-                raise ValueError(
-                    f"the share of {region_id} must be a decimal string from 0 to 1, not {share!r}"
-                )
+                raise ValueError(msg("model.share_text", region=region_id, share=share))
         total = sum((Decimal(s) for s in self.shares.values()), Decimal(0))
         if abs(total - 1) > SHARE_TOLERANCE:
-            raise ValueError(f"the shares sum to {total}, not 1 (tolerance {SHARE_TOLERANCE})")
+            raise ValueError(
+                msg("model.shares_sum", total=str(total), tolerance=str(SHARE_TOLERANCE))
+            )
         return self
 
     def decimal_shares(self) -> dict[str, Decimal]:

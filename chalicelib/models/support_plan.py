@@ -15,6 +15,7 @@ from typing import Annotated
 
 from pydantic import Field, StrictInt, model_validator
 
+from chalicelib.messages import msg
 from chalicelib.models.common import InputDate, StrictModel
 from chalicelib.models.criteria import CriteriaDefinition
 from chalicelib.models.region import REGION_ID_PATTERN
@@ -114,10 +115,7 @@ class SupportPlan(StrictModel):
     def _storable(self) -> SupportPlan:
         size = len(json.dumps(self.model_dump(mode="json")))
         if size > MAX_STORED_CHARS:
-            raise ValueError(
-                f"the plan is too large to store ({size} characters as JSON, at most "
-                f"{MAX_STORED_CHARS}): keep annexes such as the budget out of its sections"
-            )
+            raise ValueError(msg("model.plan_too_large", size=size, limit=MAX_STORED_CHARS))
         return self
 
 

@@ -11,6 +11,8 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from html import escape
 
+from chalicelib.messages import say
+from chalicelib.messages.format import decimal_point
 from chalicelib.models.common import OUTCOMES
 
 COLOURS = {
@@ -30,10 +32,10 @@ NONE = "\u2013"  # an en dash: no figure
 Series = tuple[str, str, Sequence[float]]
 
 
-def percent(share: str | Decimal | None) -> str:
+def percent(share: str | Decimal | None, lang: str = "nl") -> str:
     if share is None:
         return NONE
-    return f"{(Decimal(share) * 100).quantize(Decimal('0.01'))} %"
+    return decimal_point(f"{(Decimal(share) * 100).quantize(Decimal('0.01'))} %", lang)
 
 
 def number(value: int | None) -> str:
@@ -47,11 +49,11 @@ def _tick(value: float) -> float:
     return next(m * magnitude for m in (1, 2, 5, 10) if rough <= m * magnitude)
 
 
-def points(gap: str | None) -> str:
+def points(gap: str | None, lang: str = "nl") -> str:
     """A difference of two shares, in percentage points with its sign."""
     if gap is None:
         return NONE
-    return f"{(Decimal(gap) * 100).quantize(Decimal('0.01')):+} pp"
+    return decimal_point(f"{(Decimal(gap) * 100).quantize(Decimal('0.01')):+} pp", lang)
 
 
 def _svg(height: float, title: str, body: list[str]) -> str:
@@ -119,7 +121,12 @@ def column_chart(
 
 
 def bar_chart(
-    title: str, labels: Sequence[str], series: Sequence[Series], empty: str, as_percent: bool
+    title: str,
+    labels: Sequence[str],
+    series: Sequence[Series],
+    empty: str,
+    as_percent: bool,
+    lang: str = "nl",
 ) -> str:
     """Grouped horizontal bars: one group per label (a school, a region), one bar per series."""
     left, top, right = 230.0, 30.0, 70.0
@@ -141,7 +148,7 @@ def bar_chart(
             value = vs[i]
             w = plot_w * value / top_value
             y = y0 + 16 * j
-            shown = f"{value * 100:.2f} %" if as_percent else f"{value:g}"
+            shown = decimal_point(f"{value * 100:.2f} %" if as_percent else f"{value:g}", lang)
             body.append(
                 f'<rect x="{left}" y="{y:.1f}" width="{w:.1f}" height="13" fill="{colour}">'
                 f"<title>{escape(name)} {escape(label)}: {shown}</title></rect>"
@@ -151,14 +158,17 @@ def bar_chart(
     return _svg(height, title, body)
 
 
-def mix_chart(title: str, rows: Sequence[tuple[str, Mapping[str, int]]], empty: str) -> str:
+def mix_chart(
+    title: str, rows: Sequence[tuple[str, Mapping[str, int]]], empty: str, lang: str = "nl"
+) -> str:
     """100 % stacked bars: the outcome mix of each row, counts in the segments."""
+    names = {o: say(lang, f"outcome.{o}") for o in OUTCOMES}
     left, top, row = 120.0, 30.0, 30.0
     if not any(sum(counts.values()) for _, counts in rows):
         return _svg(80, title, [f'<text x="10" y="40">{escape(empty)}</text>'])
     height = top + row * len(rows) + 10
     plot_w = WIDTH - left - 20
-    body = _legend([(o, COLOURS[o]) for o in OUTCOMES], left, 18)
+    body = _legend([(names[o], COLOURS[o]) for o in OUTCOMES], left, 18)
     for i, (label, counts) in enumerate(rows):
         y = top + row * i + 4
         total = sum(counts.values())
@@ -166,7 +176,8 @@ def mix_chart(title: str, rows: Sequence[tuple[str, Mapping[str, int]]], empty: 
             f'<text x="{left - 8}" y="{y + 15:.1f}" text-anchor="end">{escape(label)}</text>'
         )
         if not total:
-            body.append(f'<text x="{left}" y="{y + 15:.1f}" class="note">no decisions</text>')
+            none = escape(say(lang, "report.no_decisions_row"))
+            body.append(f'<text x="{left}" y="{y + 15:.1f}" class="note">{none}</text>')
             continue
         x = left
         for outcome in OUTCOMES:
@@ -176,8 +187,8 @@ def mix_chart(title: str, rows: Sequence[tuple[str, Mapping[str, int]]], empty: 
                 continue
             body.append(
                 f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="22" '
-                f'fill="{COLOURS[outcome]}"><title>{escape(label)} {outcome}: {count} of '
-                f"{total}</title></rect>"
+                f'fill="{COLOURS[outcome]}"><title>{escape(label)} {names[outcome]}: '
+                f"{say(lang, 'report.count_of', count=count, total=total)}</title></rect>"
             )
             if w > 28:
                 body.append(

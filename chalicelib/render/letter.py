@@ -24,6 +24,7 @@ from pydantic import TypeAdapter
 
 from chalicelib.legal.model import Phase
 from chalicelib.legal.timeline import framework
+from chalicelib.messages import msg, render_tree
 from chalicelib.models.decision import Decision
 from chalicelib.models.letter import Addressee
 from chalicelib.render.letter_reasons import missing_list, route_tables, shown_routes, values_gone
@@ -70,12 +71,21 @@ def parse_decision(document: Any) -> Decision:
     return _adapter().validate_python(document)
 
 
+def in_dutch(decision: Decision) -> Decision:
+    """The decision with its texts (the explanation's, stored as message tokens) in Dutch: the
+    letter is Dutch whatever language the caller reads the API in. A decision JSON the API sent
+    in English (`Accept-Language: en`) keeps its English texts: fetch it in Dutch (the default)."""
+    return parse_decision(render_tree(_adapter().dump_python(decision, mode="json"), "nl"))
+
+
 def _phase(decision: Decision) -> Phase:
     """The phase the decision was taken in, by its id (the framework's dated data)."""
     for phase in framework(decision.framework).phases:
         if phase.id == decision.phase.id:
             return phase
-    raise ValueError(f"framework {decision.framework} has no phase {decision.phase.id}")
+    raise ValueError(
+        msg("letter.unknown_phase", framework=decision.framework, phase=decision.phase.id)
+    )
 
 
 def _p(html: str, cls: str = "") -> str:
@@ -199,6 +209,7 @@ def _objection(decision: Decision, phase: Phase) -> str:
 
 def letter_html(decision: Decision, addressee: Addressee | None = None) -> str:
     """The letter for one decision; `addressee` fills the address block for this page only."""
+    decision = in_dutch(decision)
     phase = _phase(decision)
     body = [_header(decision, addressee), f"<h1>{escape(title(decision))}</h1>"]
     body += [_p(say("salutation")), _decision(decision)]

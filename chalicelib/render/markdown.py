@@ -1,5 +1,9 @@
 """Criteria in words, as Markdown for publication (pure: no storage, no clock).
 
+Every fixed text is a message token (`chalicelib/messages`), left in the page: the boundary
+renders the page in the reader's language (`render_text`). The region's own texts (its name,
+the procedure) and the citations stay plain, so `publication_markdown` escapes them.
+
 A criteria definition reads as the law does: "IQ 75 t/m 90 en een leerachterstand van 25% tot 50%
 op ten minste twee domeinen, waarvan een begrijpend lezen of inzichtelijk rekenen". Used for the
 national criteria (`GET /v1/framework/national-criteria.md`) and for a support plan's lwoo/pro
@@ -9,9 +13,10 @@ section (`GET /v1/regions/{region_id}/support-plans/{plan_id}/lwoo-pro.md`).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from decimal import Decimal
 
-from chalicelib.models.common import ARRANGEMENTS, Arrangement, Citation, Domain
+from chalicelib.domain.conditions import SEP_INDICATORS
+from chalicelib.messages import msg
+from chalicelib.models.common import ARRANGEMENTS, DOMAINS, Arrangement, Citation
 from chalicelib.models.criteria import (
     ArrangementCriteria,
     Condition,
@@ -27,118 +32,59 @@ from chalicelib.models.region import RegionIn
 from chalicelib.models.support_plan import SupportPlan
 from chalicelib.render.safe_text import publication_markdown
 
-DOMAIN_WORDS: dict[Domain, str] = {
-    "technisch_lezen": "technisch lezen",
-    "spellen": "spellen",
-    "begrijpend_lezen": "begrijpend lezen",
-    "inzichtelijk_rekenen": "inzichtelijk rekenen",
-}
-COUNT_WORDS = {1: "één", 2: "twee", 3: "drie", 4: "vier"}
-ARRANGEMENT_TITLES: dict[Arrangement, str] = {
-    "lwoo": "Leerwegondersteunend onderwijs (lwoo)",
-    "pro": "Praktijkonderwijs (pro)",
-}
-ARRANGEMENT_RULE: dict[Arrangement, str] = {
-    "lwoo": "Een leerling is aangewezen op leerwegondersteunend onderwijs als hij voldoet aan",
-    "pro": "Een leerling is toelaatbaar tot het praktijkonderwijs als hij voldoet aan",
-}
-ALLOCATION: dict[Arrangement, str] = {
-    "lwoo": "de aanwijzing op lwoo",
-    "pro": "de toelaatbaarheidsverklaring voor pro",
-}
-DELAY_NOTE = (
-    "De leerachterstand is per domein 1 - DLE/DL: de didactische leeftijdseenheden (DLE) gedeeld "
-    "door de didactische leeftijd (DL) op het moment van toetsing, zonder afronding. Een domein "
-    'telt alleen mee als zijn eigen achterstand in de band valt; "25% tot 50%" betekent vanaf 25% '
-    'en minder dan 50%, en een IQ-bereik "t/m" telt beide grenzen mee.'
-)
-MIXED_EITHER = (
-    "Een leerling die wat IQ of leerachterstand betreft voldoet aan de vereisten voor "
-    "praktijkonderwijs en wat de overige vereisten betreft aan die voor leerwegondersteunend "
-    "onderwijs, kan toelaatbaar worden verklaard tot het praktijkonderwijs of aangewezen worden op "
-    "leerwegondersteunend onderwijs, afhankelijk van de motivering van het bevoegd gezag."
-)
-MIXED_NONE = (
-    "Een leerling komt alleen in aanmerking voor de voorziening waarvan hij alle vereisten haalt; "
-    "er is geen keuze bij een gemengd profiel."
-)
-
-
-def percent(ratio: Decimal) -> str:
-    """0.25 -> "25%", 0.333 -> "33,3%" (exact, Dutch decimal comma)."""
-    text = f"{ratio * 100:f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text.replace(".", ",") + "%"
-
-
-def either(words: Sequence[str]) -> str:
-    """ "a", "a of b", "a, b of c"."""
-    if len(words) <= 1:
-        return "".join(words)
-    return ", ".join(words[:-1]) + " of " + words[-1]
-
-
-def together(parts: Sequence[str]) -> str:
-    """Join with "en"; a comma before "en" where the part before it has a comma of its own."""
-    text = ""
-    for i, part in enumerate(parts):
-        if i:
-            text += ", en " if "," in parts[i - 1] else " en "
-        text += part
-    return text
+# Fixed texts of the pages, by catalog code (`chalicelib/messages`).
+ARRANGEMENT_TITLES: dict[Arrangement, str] = {"lwoo": "md.title_lwoo", "pro": "md.title_pro"}
+ARRANGEMENT_RULE: dict[Arrangement, str] = {"lwoo": "md.rule_lwoo", "pro": "md.rule_pro"}
 
 
 def iq_words(cond: IqCondition) -> str | None:
     if cond.min is not None and cond.max is not None:
-        return f"IQ {cond.min} t/m {cond.max}"
+        return msg("md.iq_between", min=cond.min, max=cond.max)
     if cond.min is not None:
-        return f"IQ ten minste {cond.min}"
+        return msg("md.iq_at_least", min=cond.min)
     if cond.max is not None:
-        return f"IQ ten hoogste {cond.max}"
+        return msg("md.iq_at_most", max=cond.max)
     return None
 
 
 def _band(cond: LearningDelayCondition) -> str:
     low, high = cond.min_ratio, cond.max_ratio_exclusive
     if cond.min_months is not None:
-        return f"ten minste {cond.min_months} maanden (DL min DLE)"
+        return msg("md.band_months", months=cond.min_months)
     if low is not None and high is not None:
-        return f"{percent(low)} tot {percent(high)}"
+        return msg("md.band", low=str(low), high=str(high))
     if low is not None:
-        return f"ten minste {percent(low)}"
+        return msg("md.band_at_least", low=str(low))
     assert high is not None, "the model requires a band or min_months"
-    return f"minder dan {percent(high)}"
+    return msg("md.band_below", high=str(high))
 
 
 def _domains(cond: LearningDelayCondition) -> str:
-    named = [DOMAIN_WORDS[d] for d in cond.required_one_of]
-    restricts = 0 < len(set(cond.required_one_of)) < len(DOMAIN_WORDS)
+    named = list(cond.required_one_of)
+    restricts = 0 < len(set(cond.required_one_of)) < len(DOMAINS)
     if cond.min_domains == 1:
-        return f"op {either(named)}" if restricts else "op ten minste één domein"
-    count = COUNT_WORDS[cond.min_domains]
-    where = "op alle vier domeinen" if cond.min_domains == 4 else f"op ten minste {count} domeinen"
-    if not restricts or cond.min_domains == 4:
+        return msg("md.on_domains", named=named) if restricts else msg("md.on_one_domain")
+    if cond.min_domains == 4:
+        return msg("md.on_all_domains")
+    where = msg("md.on_domains_count", n=cond.min_domains)
+    if not restricts:
         return where
     if len(named) == 1:
-        return f"{where}, waaronder {named[0]}"
-    return f"{where}, waarvan een {either(named)}"
+        return msg("md.among_which", where=where, named=named)
+    return msg("md.one_of_which", where=where, named=named)
 
 
 def delay_words(cond: LearningDelayCondition) -> str:
-    return f"een leerachterstand van {_band(cond)} {_domains(cond)}"
+    return msg("md.delay", band=_band(cond), domains=_domains(cond))
 
 
 def sep_words(cond: SepCondition) -> str:
-    text = "sociaal-emotionele problematiek"
+    indicators = list(SEP_INDICATORS)
+    if cond.min_indicators and cond.requires_hindrance:
+        return msg("md.sep_count_hindering", n=cond.min_indicators, indicators=indicators)
     if cond.min_indicators:
-        count = COUNT_WORDS.get(cond.min_indicators, str(cond.min_indicators))
-        text += (
-            f" (ten minste {count} van: prestatiemotivatie, faalangst, emotionele instabiliteit)"
-        )
-    if cond.requires_hindrance:
-        text += " waardoor het onderwijsleerproces substantieel wordt belemmerd"
-    return text
+        return msg("md.sep_count", n=cond.min_indicators, indicators=indicators)
+    return msg("md.sep_hindering" if cond.requires_hindrance else "md.sep")
 
 
 def condition_words(cond: Condition) -> str | None:
@@ -152,20 +98,13 @@ def condition_words(cond: Condition) -> str | None:
 def route_words(route: Route) -> str:
     """The route's conditions in words, e.g. "IQ 55 t/m 80 en een leerachterstand van ..."."""
     parts = [w for w in (condition_words(c) for c in route.conditions) if w]
-    return together(parts) or "geen voorwaarden"
+    return msg("md.conditions", parts=parts) if parts else msg("md.no_conditions")
 
 
 def duration_words(arrangement: Arrangement, duration: Duration) -> str:
-    subject = ALLOCATION[arrangement]
     if isinstance(duration, SchoolYears):
-        years = "schooljaar" if duration.years == 1 else "schooljaren"
-        return (
-            f"{subject} geldt {duration.years} {years}; een beslissing in de loop van een "
-            "schooljaar geldt tot 1 augustus na het laatste schooljaar dat meetelt."
-        )
-    return (
-        f"{subject} geldt voor de hele schoolloopbaan in het voortgezet onderwijs (geen einddatum)."
-    )
+        return msg(f"md.duration_years_{arrangement}", years=duration.years)
+    return msg(f"md.duration_career_{arrangement}")
 
 
 def citations(basis: Iterable[Citation]) -> str:
@@ -175,44 +114,47 @@ def citations(basis: Iterable[Citation]) -> str:
 def arrangement_markdown(
     arrangement: Arrangement, criteria: ArrangementCriteria, level: int = 2
 ) -> list[str]:
-    lines = [f"{'#' * level} {ARRANGEMENT_TITLES[arrangement]}", ""]
+    lines = [f"{'#' * level} {msg(ARRANGEMENT_TITLES[arrangement])}", ""]
     if criteria.allocation == "schools":
-        lines.append(
-            "Het samenwerkingsverband neemt geen besluiten per leerling: het budget gaat naar de "
-            "scholen, die zelf bepalen welke leerlingen deze ondersteuning krijgen."
-        )
+        lines.append(msg("md.allocated_to_schools"))
         if criteria.legal_basis:
-            lines += ["", f"Grondslag: {citations(criteria.legal_basis)}."]
+            lines += ["", _basis_line(criteria.legal_basis)]
         return [*lines, ""]
-    lines.append(f"{ARRANGEMENT_RULE[arrangement]} een van deze routes:")
+    lines.append(msg(ARRANGEMENT_RULE[arrangement]))
     lines.append("")
     for i, route in enumerate(criteria.routes, 1):
-        line = f"{i}. {route_words(route)} (route `{route.id}`)."
+        line = f"{i}. {msg('md.route', words=route_words(route), route=route.id)}"
         basis = route.legal_basis or tuple(b for c in route.conditions for b in c.legal_basis)
         if basis:
-            line += f" Grondslag: {citations(basis)}."
+            line += f" {_basis_line(basis)}"
         lines.append(line)
-    lines += ["", f"Duur: {duration_words(arrangement, criteria.duration)}"]
+    lines += ["", msg("md.duration", text=duration_words(arrangement, criteria.duration))]
     if criteria.legal_basis:
-        lines += ["", f"Grondslag: {citations(criteria.legal_basis)}."]
+        lines += ["", _basis_line(criteria.legal_basis)]
     return [*lines, ""]
 
 
+def _basis_line(basis: Iterable[Citation]) -> str:
+    # the citations stay outside the token: they are data, escaped with the rest of the page
+    return f"{msg('md.basis')} {citations(basis)}."
+
+
 def mixed_profile_markdown(definition: CriteriaDefinition, level: int = 2) -> list[str]:
-    lines = [f"{'#' * level} Gemengd profiel", ""]
-    lines.append(MIXED_EITHER if definition.mixed_profile == "either" else MIXED_NONE)
+    lines = [f"{'#' * level} {msg('md.mixed_title')}", ""]
+    either = definition.mixed_profile == "either"
+    lines.append(msg("md.mixed_either" if either else "md.mixed_none"))
     if definition.mixed_profile_note:
-        lines += ["", f"Toelichting: {definition.mixed_profile_note}"]
+        lines += ["", f"{msg('md.note')} {definition.mixed_profile_note}"]
     if definition.mixed_profile_legal_basis:
-        lines += ["", f"Grondslag: {citations(definition.mixed_profile_legal_basis)}."]
+        lines += ["", _basis_line(definition.mixed_profile_legal_basis)]
     return [*lines, ""]
 
 
 def validity(definition: CriteriaDefinition) -> str:
     start = definition.effective_from.isoformat()
     if definition.effective_until is None:
-        return f"geldig vanaf {start}"
-    return f"geldig van {start} tot en met {definition.effective_until.isoformat()}"
+        return msg("md.valid_from", start=start)
+    return msg("md.valid_between", start=start, end=definition.effective_until.isoformat())
 
 
 def definition_markdown(
@@ -235,14 +177,14 @@ def national_markdown(
 ) -> str:
     """`GET /v1/framework/national-criteria.md`: the national criteria as the law reads."""
     lines = [
-        "# Landelijke criteria lwoo en pro",
+        f"# {msg('md.national_title')}",
         "",
-        f"{title} (versie `{version_id}`), {validity(definition)}. {context}",
+        f"{title} ({msg('md.version', version=version_id)}), {validity(definition)}. {context}",
         "",
         *definition_markdown(definition),
-        "## Leerachterstand",
+        f"## {msg('md.delay_title')}",
         "",
-        DELAY_NOTE,
+        msg("md.delay_note"),
         "",
     ]
     return "\n".join(lines)
@@ -258,29 +200,34 @@ def plan_lwoo_pro_markdown(
 ) -> str:
     """A support plan's lwoo/pro section: the region's own criteria for the arrangements it
     sets (`sets`), the national criteria for the others, procedure, nominated schools, basis."""
-    period = f"{plan.period.start.isoformat()} t/m {plan.period.end.isoformat()}"
-    adopted = plan.adopted_on.isoformat() if plan.adopted_on else "nog niet vastgesteld"
+    start, end = plan.period.start.isoformat(), plan.period.end.isoformat()
+    period = msg("md.period", start=start, end=end)
+    adopted = (
+        msg("md.adopted_on", date=plan.adopted_on.isoformat())
+        if plan.adopted_on
+        else msg("md.not_adopted")
+    )
     lines = [
-        f"# Toewijzing lwoo en pro: {plan.title or 'ondersteuningsplan ' + period}",
+        f"# {msg('md.plan_title')}: {plan.title or msg('md.plan', period=period)}",
         "",
-        f"Samenwerkingsverband {region.name} ({plan.region_id}), ondersteuningsplan {period}, "
-        f"vastgesteld op {adopted}; {status}.",
+        f"{msg('md.region')} {region.name} ({plan.region_id}), "
+        f"{msg('md.plan_line', period=period, adopted=adopted, status=status)}",
         "",
     ]
     for definition in plan.lwoo_pro.criteria:
         own = [a for a in sets if getattr(definition.arrangements, a) is not None]
-        lines += [f"## Criteria van het samenwerkingsverband, {validity(definition)}", ""]
+        lines += [f"## {msg('md.region_criteria', validity=validity(definition))}", ""]
         lines += definition_markdown(definition, own or ARRANGEMENTS, level=3)
     national_for = [a for a in ARRANGEMENTS if a not in sets]
     if national is not None and national_for:
-        names = " en ".join(national_for)
-        lines += [f"## Landelijke criteria ({names})", ""]
-        lines += [f"Voor {names} gelden de landelijke criteria, {validity(national)}.", ""]
+        names = list(national_for)
+        lines += [f"## {msg('md.national_for', names=names)}", ""]
+        lines += [msg("md.national_apply", names=names, validity=validity(national)), ""]
         lines += definition_markdown(national, national_for, level=3)
     if plan.lwoo_pro.procedure:
-        lines += ["## Procedure", "", plan.lwoo_pro.procedure.strip(), ""]
+        lines += [f"## {msg('md.procedure')}", "", plan.lwoo_pro.procedure.strip(), ""]
     if plan.lwoo_pro.nomination_criteria or plan.lwoo_pro.nominated_schools:
-        lines += ["## Voordracht van scholen voor bekostiging van lwoo", ""]
+        lines += [f"## {msg('md.nomination')}", ""]
         if plan.lwoo_pro.nomination_criteria:
             lines += [plan.lwoo_pro.nomination_criteria.strip(), ""]
         school_names = {s.brin: s.name for s in region.schools}
@@ -289,9 +236,9 @@ def plan_lwoo_pro_markdown(
             for brin in plan.lwoo_pro.nominated_schools
         ]
         lines += [""]
-    lines += ["## Wettelijke grondslag", ""]
+    lines += [f"## {msg('md.legal_basis')}", ""]
     lines += [f"- [{c.citation}]({c.url})" for c in _unique(basis)]
-    lines += ["", "## Leerachterstand", "", DELAY_NOTE, ""]
+    lines += ["", f"## {msg('md.delay_title')}", "", msg("md.delay_note"), ""]
     return publication_markdown("\n".join(lines))  # the region's texts: no HTML, no javascript:
 
 

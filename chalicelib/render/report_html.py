@@ -3,7 +3,8 @@
 Nothing is loaded from outside and there is no JavaScript: the page reads the same in any browser,
 printed, or saved to disk. Input is the JSON of the statistics routes
 (`chalicelib/services/statistics.py`), so the CLI can render a page from an exported JSON as well.
-Every text that comes from data is escaped.
+Every text that comes from data is escaped. The page is in one language (`lang`, `nl` or `en`):
+its texts come from the catalogs (`chalicelib/messages`, codes `report.*`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from html import escape
 from typing import Any
 
 from chalicelib.domain.statistics import share
+from chalicelib.messages import say
 from chalicelib.models.common import ARRANGEMENTS, OUTCOMES
 from chalicelib.render.charts import (
     COLOURS,
@@ -26,14 +28,6 @@ from chalicelib.render.charts import (
     percent,
     points,
 )
-
-KIND_NAMES = {
-    "aoc": "aoc (agricultural training centre)",
-    "pro": "pro school",
-    "vmbo_lwoo": "vmbo with lwoo licence",
-    "vmbo": "vmbo without lwoo licence",
-    "other": "other",
-}
 
 STYLE = """
 body{font-family:"DejaVu Sans",Arial,Helvetica,sans-serif;color:#222;margin:24px auto;
@@ -52,9 +46,9 @@ svg.chart text{font-family:"DejaVu Sans",Arial,sans-serif;font-size:12px;fill:#2
 """
 
 
-def _page(title: str, subtitle: str, sections: list[str]) -> str:
+def _page(title: str, subtitle: str, sections: list[str], lang: str) -> str:
     return (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(title)}</title><style>{STYLE}</style></head><body>"
         f'<h1>{escape(title)}</h1><p class="sub">{escape(subtitle)}</p>'
@@ -75,12 +69,16 @@ def _table(head: Sequence[str], rows: Sequence[Sequence[str]], numeric: set[int]
     return f"<table><thead><tr>{header}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _cards(figures: Mapping[str, Any]) -> str:
+def _cards(figures: Mapping[str, Any], lang: str) -> str:
     counts, shares = figures["allocations"], figures["shares"]
     cards = [
-        ("lwoo in force", number(counts["lwoo"]), percent(shares["lwoo"])),
-        ("pro in force", number(counts["pro"]), percent(shares["pro"])),
-        ("students", number(figures["students"]), "enrolment on the count date"),
+        (say(lang, "report.lwoo_in_force"), number(counts["lwoo"]), percent(shares["lwoo"], lang)),
+        (say(lang, "report.pro_in_force"), number(counts["pro"]), percent(shares["pro"], lang)),
+        (
+            say(lang, "report.students"),
+            number(figures["students"]),
+            say(lang, "report.enrolment_note"),
+        ),
     ]
     return (
         '<div class="cards">'
@@ -93,90 +91,81 @@ def _cards(figures: Mapping[str, Any]) -> str:
     )
 
 
-def _trend_chart(trend: Sequence[Mapping[str, Any]]) -> str:
+def _trend_chart(trend: Sequence[Mapping[str, Any]], lang: str) -> str:
     dates = [t["teldatum"] for t in trend]
     series: list[Series] = [
         (a, COLOURS[a], [t["allocations"][a] for t in trend]) for a in ARRANGEMENTS
     ]
-    return column_chart(
-        "Allocations in force per count date", dates, series, "No allocations on any count date."
-    )
+    title, empty = say(lang, "report.trend_title"), say(lang, "report.trend_empty")
+    return column_chart(title, dates, series, empty)
 
 
-def _kind_table(by_kind: Mapping[str, Mapping[str, Any]]) -> str:
+def _kind_table(by_kind: Mapping[str, Mapping[str, Any]], lang: str) -> str:
     rows = [
         [
-            KIND_NAMES[kind],
+            say(lang, f"report.kind_{kind}"),
             str(row["schools"]),
             str(row["small_schools"]),
             number(row["students"]),
             str(row["lwoo"]),
             str(row["pro"]),
-            percent(row["shares"]["lwoo"]),
-            percent(row["shares"]["pro"]),
+            percent(row["shares"]["lwoo"], lang),
+            percent(row["shares"]["pro"], lang),
         ]
         for kind, row in by_kind.items()
     ]
-    head = ["kind", "schools", "small", "students", "lwoo", "pro", "lwoo share", "pro share"]
+    head = say(lang, "report.kind_head").split("|")
     return _table(head, rows, {1, 2, 3, 4, 5, 6, 7})
 
 
-def _reasons_table(flows: Mapping[str, Any]) -> str:
+def _reasons_table(flows: Mapping[str, Any], lang: str) -> str:
     rows = []
     for arrangement in ARRANGEMENTS:
         reasons = flows["by_arrangement"][arrangement]["by_reason"]
         for outcome in OUTCOMES:
             for reason, count in reasons[outcome].items():
-                rows.append([arrangement, outcome, reason, str(count)])
+                rows.append([arrangement, say(lang, f"outcome.{outcome}"), reason, str(count)])
     if not rows:
-        return '<p class="note">No decisions in this school year.</p>'
-    return _table(["arrangement", "outcome", "route or missing evidence", "decisions"], rows, {3})
+        return f'<p class="note">{escape(say(lang, "report.no_decisions"))}</p>'
+    return _table(say(lang, "report.reasons_head").split("|"), rows, {3})
 
 
-DEFINITIONS = (
-    '<h2>How these figures are counted</h2><ul class="note">'
-    "<li>An allocation is in force on the count date (teldatum, 1 October) when it was granted "
-    "on or before that day, its validity has started and not ended, and no later grant for the "
-    "same student and arrangement replaced it.</li>"
-    "<li>Shares are allocations divided by the enrolment on the count date, computed exactly "
-    "and rounded to 0.01 %.</li>"
-    "<li>The decisions of a count date are those of the school year before it: 1 August of the "
-    "previous year to 31 July.</li>"
-    "<li>A school is small below 60 students (a pro-only school) or 130 (other schools), the "
-    "pupil minimum of UB WVO 2020 art. 6.1.</li>"
-    "<li>Allocations are counted at the school that applied; those without a school of the "
-    "region are listed as unknown school.</li></ul>"
-)
+def _definitions(lang: str) -> str:
+    """How the figures are counted: a heading and five points (`report.definition_1`...)."""
+    points = "".join(f"<li>{escape(say(lang, f'report.definition_{i}'))}</li>" for i in range(1, 6))
+    title = escape(say(lang, "report.definitions_title"))
+    return f'<h2>{title}</h2><ul class="note">{points}</ul>'
 
 
-def _school_chart(schools: Sequence[Mapping[str, Any]]) -> str:
+def _school_chart(schools: Sequence[Mapping[str, Any]], lang: str) -> str:
     with_students = [s for s in schools if s["students"]]
     return bar_chart(
-        "Share of enrolment with an allocation, per school",
+        say(lang, "report.school_chart"),
         [f"{s['brin']} {s['name']}" for s in with_students],
         [
             (a, COLOURS[a], [float(Decimal(s["shares"][a] or 0)) for s in with_students])
             for a in ARRANGEMENTS
         ],
-        "No enrolment known on this count date: add it with PUT .../enrolments/{teldatum}.",
+        say(lang, "report.school_chart_empty"),
         as_percent=True,
+        lang=lang,
     )
 
 
-def _school_rows(figures: Mapping[str, Any]) -> list[list[str]]:
+def _school_rows(figures: Mapping[str, Any], lang: str) -> list[list[str]]:
     """A row per school, and one for allocations at no school of the region."""
     schools = figures["schools"]
     school_rows = [
         [
             s["brin"],
             s["name"],
-            KIND_NAMES[s["kind"]],
+            say(lang, f"report.kind_{s['kind']}"),
             number(s["students"]),
-            {True: "yes", False: "no", None: NONE}[s["small"]],
+            NONE if s["small"] is None else say(lang, f"value.{str(s['small']).lower()}"),
             str(s["allocations"]["lwoo"]),
             str(s["allocations"]["pro"]),
-            percent(s["shares"]["lwoo"]),
-            percent(s["shares"]["pro"]),
+            percent(s["shares"]["lwoo"], lang),
+            percent(s["shares"]["pro"], lang),
         ]
         for s in schools
     ]
@@ -185,7 +174,7 @@ def _school_rows(figures: Mapping[str, Any]) -> list[list[str]]:
         school_rows.append(
             [
                 NONE,
-                "unknown school",
+                say(lang, "report.unknown_school"),
                 NONE,
                 NONE,
                 NONE,
@@ -198,39 +187,50 @@ def _school_rows(figures: Mapping[str, Any]) -> list[list[str]]:
     return school_rows
 
 
-def region_report(statistics: Mapping[str, Any]) -> str:
+def _h2(lang: str, code: str, **params: Any) -> str:
+    return f"<h2>{escape(say(lang, code, **params))}</h2>"
+
+
+def region_report(statistics: Mapping[str, Any], lang: str = "nl") -> str:
     """The page of one region on one count date."""
     figures = statistics["figures"]
     flows = figures["decisions"]
+    year = flows["school_year"]
     mix = mix_chart(
-        f"Outcome of the decisions of school year {flows['school_year']}",
+        say(lang, "report.mix_title", year=year),
         [(a, flows["by_arrangement"][a]["by_outcome"]) for a in ARRANGEMENTS],
-        f"No decisions in school year {flows['school_year']}.",
+        say(lang, "report.mix_empty", year=year),
+        lang,
     )
     sections = [
-        _cards(figures),
-        "<h2>Trend per arrangement</h2>",
-        _trend_chart(statistics["trend"]),
-        "<h2>Shares per school</h2>",
-        _school_chart(figures["schools"]),
+        _cards(figures, lang),
+        _h2(lang, "report.trend"),
+        _trend_chart(statistics["trend"], lang),
+        _h2(lang, "report.per_school"),
+        _school_chart(figures["schools"], lang),
         _table(
-            ["BRIN", "school", "kind", "students", "small", "lwoo", "pro", "lwoo %", "pro %"],
-            _school_rows(figures),
-            {3, 5, 6, 7, 8},
+            say(lang, "report.school_head").split("|"), _school_rows(figures, lang), {3, 5, 6, 7, 8}
         ),
-        "<h2>Schools by kind</h2>",
-        _kind_table(figures["by_kind"]),
-        f"<h2>Decisions of school year {escape(flows['school_year'])}</h2>",
+        _h2(lang, "report.by_kind"),
+        _kind_table(figures["by_kind"], lang),
+        _h2(lang, "report.decisions_of", year=year),
         mix,
-        _reasons_table(flows),
-        DEFINITIONS,
+        _reasons_table(flows, lang),
+        _definitions(lang),
     ]
     name = statistics.get("name") or statistics["region_id"]
     return _page(
-        f"Monitoring lwoo and pro: {name} ({statistics['region_id']})",
-        f"Count date (teldatum) {statistics['teldatum']}; decisions of school year "
-        f"{flows['school_year']} ({flows['from']} to {flows['until']}).",
+        say(lang, "report.region_title", name=name, region=statistics["region_id"]),
+        say(
+            lang,
+            "report.region_subtitle",
+            teldatum=statistics["teldatum"],
+            year=year,
+            start=flows["from"],
+            end=flows["until"],
+        ),
         sections,
+        lang,
     )
 
 
@@ -250,12 +250,12 @@ def _national_kinds(rows: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, An
 
 
 def _share_series(
-    rows: Sequence[Mapping[str, Any]], budget: Mapping[str, Any] | None
+    rows: Sequence[Mapping[str, Any]], budget: Mapping[str, Any] | None, lang: str
 ) -> list[Series]:
     """Each region's share of the national allocations, and of the budget where it is known."""
     share_series: list[Series] = [
         (
-            "share of national allocations",
+            say(lang, "report.series_allocations"),
             COLOURS["allocation"],
             [float(Decimal(r["allocation_share"] or 0)) for r in rows],
         )
@@ -263,7 +263,7 @@ def _share_series(
     if budget is not None:
         share_series.append(
             (
-                f"budget share {budget['year']}",
+                say(lang, "report.series_budget", year=budget["year"]),
                 COLOURS["budget"],
                 [float(Decimal(r["budget_share"] or 0)) for r in rows],
             )
@@ -271,7 +271,7 @@ def _share_series(
     return share_series
 
 
-def _region_rows(rows: Sequence[Mapping[str, Any]]) -> list[list[str]]:
+def _region_rows(rows: Sequence[Mapping[str, Any]], lang: str) -> list[list[str]]:
     return [
         [
             r["region_id"],
@@ -279,68 +279,62 @@ def _region_rows(rows: Sequence[Mapping[str, Any]]) -> list[list[str]]:
             number(r["students"]),
             str(r["allocations"]["lwoo"]),
             str(r["allocations"]["pro"]),
-            percent(r["shares"]["total"]),
-            percent(r["allocation_share"]),
-            percent(r["budget_share"]),
-            points(r["gap"]),
+            percent(r["shares"]["total"], lang),
+            percent(r["allocation_share"], lang),
+            percent(r["budget_share"], lang),
+            points(r["gap"], lang),
         ]
         for r in rows
     ]
 
 
-def national_report(statistics: Mapping[str, Any]) -> str:
+def _budget_note(budget: Mapping[str, Any] | None, lang: str) -> str:
+    if budget is None:
+        return say(lang, "report.no_budget")
+    if budget["basis"]:
+        return say(lang, "report.budget_basis", year=budget["year"], basis=budget["basis"])
+    return say(lang, "report.budget", year=budget["year"])
+
+
+def national_report(statistics: Mapping[str, Any], lang: str = "nl") -> str:
     """The national page: totals, trend, and each region's allocation share beside its budget."""
     national = statistics["national"]
     rows = statistics["regions"]
     budget = statistics["budget"]
     labels = [f"{r['region_id']} {r['name'] or ''}".strip() for r in rows]
-    basis = (
-        "No budget shares given: PUT /v1/budget-shares/{year}."
-        if budget is None
-        else f"Budget shares of {budget['year']}"
-        + (f" ({budget['basis']})" if budget["basis"] else "")
-        + "; the gap is the share of allocations minus the budget share."
-    )
     sections = [
-        _cards(national),
-        "<h2>National trend per arrangement</h2>",
-        _trend_chart(statistics["trend"]),
-        "<h2>Allocations and budget per region</h2>",
+        _cards(national, lang),
+        _h2(lang, "report.national_trend"),
+        _trend_chart(statistics["trend"], lang),
+        _h2(lang, "report.per_region"),
         bar_chart(
-            "Share of national lwoo and pro allocations, and budget share, per region",
+            say(lang, "report.region_chart"),
             labels,
-            _share_series(rows, budget),
-            "No allocations in force on this count date.",
+            _share_series(rows, budget, lang),
+            say(lang, "report.region_chart_empty"),
             as_percent=True,
+            lang=lang,
         ),
-        f'<p class="note">{escape(basis)}</p>',
+        f'<p class="note">{escape(_budget_note(budget, lang))}</p>',
         _table(
-            [
-                "region",
-                "name",
-                "students",
-                "lwoo",
-                "pro",
-                "of enrolment",
-                "of national",
-                "budget",
-                "gap",
-            ],
-            _region_rows(rows),
+            say(lang, "report.region_head").split("|"),
+            _region_rows(rows, lang),
             {2, 3, 4, 5, 6, 7, 8},
         ),
-        "<h2>Outcome of the decisions per region</h2>",
+        _h2(lang, "report.mix_regions"),
         mix_chart(
-            "Outcome of the decisions of the school year before the count date, per region",
+            say(lang, "report.mix_regions_title"),
             [(r["region_id"], r["decisions"]["by_outcome"]) for r in rows],
-            "No decisions in this school year.",
+            say(lang, "report.no_decisions"),
+            lang,
         ),
-        "<h2>Schools by kind, all regions</h2>",
-        _kind_table(_national_kinds(rows)),
-        DEFINITIONS,
+        _h2(lang, "report.by_kind_all"),
+        _kind_table(_national_kinds(rows), lang),
+        _definitions(lang),
     ]
     return _page(
-        "Monitoring lwoo and pro: all regions",
-        f"Count date (teldatum) {statistics['teldatum']}; {len(rows)} regions.",
+        say(lang, "report.national_title"),
+        say(lang, "report.national_subtitle", teldatum=statistics["teldatum"], regions=len(rows)),
         sections,
+        lang,
     )

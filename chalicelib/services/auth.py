@@ -22,6 +22,7 @@ from chalicelib.errors import (
     RequestValidationError,
     UnauthenticatedError,
 )
+from chalicelib.messages import msg
 from chalicelib.models.region import TokenIn
 from chalicelib.models.responses import Token, TokenList
 from chalicelib.services.quotas import Quotas
@@ -79,15 +80,15 @@ class Auth:
         scheme, _, token = (authorization or "").partition(" ")
         token = token.strip()
         if scheme.lower() != "bearer" or not token:
-            raise UnauthenticatedError("Send an Authorization: Bearer <token> header.")
+            raise UnauthenticatedError(msg("error.no_token"))
         admin = self.settings.admin_token
         if admin is not None and hmac.compare_digest(token.encode(), admin.encode()):
             return Principal("admin")
         record = self.storage.get_token(token_hash(token))
         if record is None:
-            raise UnauthenticatedError("The bearer token is not valid.")
+            raise UnauthenticatedError(msg("error.token_invalid"))
         if record.expires_at is None or dt.datetime.fromisoformat(record.expires_at) <= self._now():
-            raise UnauthenticatedError("The bearer token has expired; ask for a new one.")
+            raise UnauthenticatedError(msg("error.token_expired"))
         if record.role == "region" and record.region_id is not None:
             self.quotas.count(record.region_id)  # 429 over the region's rate
         return Principal(record.role, record.region_id)
@@ -99,26 +100,38 @@ class Auth:
         if principal.role == "admin":
             return
         if principal.role not in roles:
-            raise ForbiddenError(f"This needs the role {' or '.join(roles)}.")
+            raise ForbiddenError(msg("error.role_needed", roles=list(roles)))
         if (
             principal.role == "region"
             and region_id is not None
             and principal.region_id != region_id
         ):
-            raise ForbiddenError("A region token can only reach its own region's data.")
+            raise ForbiddenError(msg("error.other_region"))
 
     def create_token(self, region_id: str | None, body: TokenIn) -> Token:
         if region_id is not None:
             self.regions.get_region(region_id)
             if body.role != "region":
                 raise RequestValidationError(
-                    "A region's token has the role region.",
-                    [{"path": "/role", "code": "literal_error", "message": "Use role region."}],
+                    msg("error.region_token_role"),
+                    [
+                        {
+                            "path": "/role",
+                            "code": "literal_error",
+                            "message": msg("detail.role_region"),
+                        }
+                    ],
                 )
         elif body.role == "region":
             raise RequestValidationError(
-                "A region token is made with POST /v1/regions/{region_id}/tokens.",
-                [{"path": "/role", "code": "literal_error", "message": "Use ministry or admin."}],
+                msg("error.region_token_path"),
+                [
+                    {
+                        "path": "/role",
+                        "code": "literal_error",
+                        "message": msg("detail.role_national"),
+                    }
+                ],
             )
         token = "tw_" + secrets.token_urlsafe(32)
         now = self._now().replace(microsecond=0)
@@ -139,5 +152,8 @@ class Auth:
     def revoke_token(self, region_id: str | None, token_id: str) -> None:
         """Delete the token: the next request with it is a 401."""
         if not self.storage.delete_token(region_id, token_id):
-            where = f"region {region_id}" if region_id else "the ministry and admin tokens"
-            raise NotFoundError(f"There is no token {token_id} among {where}.")
+            if region_id:
+                raise NotFoundError(
+                    msg("error.no_token_in_region", token=token_id, region=region_id)
+                )
+            raise NotFoundError(msg("error.no_national_token", token=token_id))

@@ -31,6 +31,7 @@ from chalicelib.domain.support_plan import plan_in_force
 from chalicelib.errors import AlreadyExistsError, CriteriaNotPermittedError
 from chalicelib.legal.model import Phase
 from chalicelib.legal.timeline import DEFAULT_FRAMEWORK, phase_at, phases_spanned
+from chalicelib.messages import msg
 from chalicelib.models.common import ARRANGEMENTS, Arrangement, Finding
 from chalicelib.models.criteria import CriteriaDefinition
 from chalicelib.models.optout import OptOutNotice
@@ -166,7 +167,7 @@ class Criteria:
         phase, findings = self.validate(region_id, definition, framework)
         if errors_in(findings):
             raise CriteriaNotPermittedError(
-                f"The criteria are not permitted in phase {phase.id}: see the findings.",
+                msg("error.criteria_not_permitted", phase=phase.id),
                 findings=findings,
             )
         digest = content_hash(definition)
@@ -255,10 +256,10 @@ def _opt_out_changes(
             severity="warning",
             code="opt_out_changes",
             path="/effective_until",
-            message=(
-                f"From {n.effective_from.isoformat()} the region's opt-out scope is "
-                f"{', '.join(n.scope) or 'empty (re-entry)'}; the definition only applies while "
-                "the opt-out covers criteria."
+            message=msg(
+                "criteria.opt_out_changes" if n.scope else "criteria.opt_out_ends",
+                start=n.effective_from.isoformat(),
+                scope=", ".join(n.scope),
             ),
         )
         for n in history

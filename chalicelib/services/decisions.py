@@ -30,6 +30,7 @@ from chalicelib.errors import (
     RequestValidationError,
     ServiceUnavailableError,
 )
+from chalicelib.messages import msg
 from chalicelib.models.decision import Decision, Evaluation
 from chalicelib.models.request import DecisionRequest
 from chalicelib.models.responses import DecisionPage
@@ -125,10 +126,10 @@ class Decisions:
         latest = years_after(self.today(), YEARS_AHEAD)
         if date > latest:
             raise RequestValidationError(
-                f"The application date {date.isoformat()} lies more than {YEARS_AHEAD} years "
-                f"ahead; use a date up to {latest.isoformat()}.",
+                msg("error.date_ahead", date=date.isoformat(), years=YEARS_AHEAD,
+                    latest=latest.isoformat()),
                 [{"path": "/application/date", "code": "date_range",
-                  "message": f"Use a date up to {latest.isoformat()}."}],
+                  "message": msg("detail.date_ahead", latest=latest.isoformat())}],
             )  # fmt: skip
 
     def _count_change(self, region_id: str) -> None:
@@ -145,8 +146,8 @@ class Decisions:
     ) -> str:
         if not IDEMPOTENCY_KEY.match(key):
             raise RequestValidationError(
-                "The Idempotency-Key header must be 1-100 characters of A-Z a-z 0-9 . _ : -.",
-                [{"path": "", "code": "idempotency_key", "message": "Invalid Idempotency-Key."}],
+                msg("error.idempotency_key"),
+                [{"path": "", "code": "idempotency_key", "message": msg("detail.idempotency_key")}],
             )
         # Every input that changes the decision: the body and the framework (`?framework=`).
         fingerprint = f"{framework}\n{request.model_dump_json()}"
@@ -154,10 +155,7 @@ class Decisions:
         claim = IdempotencyRecord(region_id, key, body_hash, decision_id)
         held = self.storage.claim_idempotency(claim)
         if held.body_hash != body_hash:
-            raise ConflictError(
-                "This Idempotency-Key was used before with another body or framework; "
-                "use a new key."
-            )
+            raise ConflictError(msg("error.idempotency_reused"))
         return held.decision_id
 
     def _number_and_store(
@@ -174,7 +172,7 @@ class Decisions:
             # Another request with the same idempotency key stored it first: return that one.
             existing = self.storage.get_decision(region_id, decision_id, self.today())
             if existing is None:
-                raise ConflictError("The decision is being stored by another request.") from None
+                raise ConflictError(msg("error.decision_being_stored")) from None
             return existing
         return self.visible(stored)
 
@@ -218,7 +216,7 @@ class Decisions:
     def get_decision(self, region_id: str, decision_id: str) -> Decision:
         stored = self.storage.get_decision(region_id, decision_id, self.today())
         if stored is None:
-            raise NotFoundError(f"Region {region_id} has no decision {decision_id}.")
+            raise NotFoundError(msg("error.no_decision", region=region_id, decision=decision_id))
         return decisions_adapter().validate_python(join_health_data(stored))
 
     def list_decisions(
@@ -228,8 +226,8 @@ class Decisions:
             page = self.storage.list_decisions(region_id, student_ref, self.today(), limit, cursor)
         except InvalidCursorError as exc:
             raise RequestValidationError(
-                "The cursor is not one this service handed out.",
-                [{"path": "?cursor", "code": "cursor", "message": str(exc)}],
+                msg("error.cursor"),
+                [{"path": "?cursor", "code": "cursor", "message": msg("detail.cursor")}],
             ) from exc
         items = [join_health_data(d) for d in page.items]
         return DecisionPage.model_validate({"items": items, "next": page.next_cursor})

@@ -7,6 +7,7 @@ import datetime as dt
 
 from chalicelib.errors import NoCriteriaInForceError
 from chalicelib.legal.timeline import national_criteria, national_criteria_at, phase_at
+from chalicelib.messages import msg
 from chalicelib.models.criteria import CriteriaDefinition
 from chalicelib.models.region_responses import FrameworkPhase
 
@@ -28,8 +29,7 @@ def national_criteria_view(framework_id: str, date: dt.date) -> tuple[str, Crite
     criteria = national_criteria_at(framework_id, date)
     if criteria is None:
         raise NoCriteriaInForceError(
-            f"On {date.isoformat()} framework {framework_id} has no national criteria: "
-            "each region sets its own."
+            msg("error.no_national_criteria", date=date.isoformat(), framework=framework_id)
         )
     # Sent without its null fields: validated again from that document, it has them unset.
     sent = criteria.definition.model_dump(mode="json", exclude_none=True)
@@ -43,5 +43,5 @@ def national_criteria_markdown(framework_id: str, date: dt.date) -> tuple[str, s
     version, _ = national_criteria_view(framework_id, date)  # 422 where there are none
     phase = phase_at(framework_id, date)
     criteria = national_criteria(version)
-    context = f"Fase `{phase.id}` van het kader `{framework_id}`, peildatum {date.isoformat()}."
+    context = msg("md.context", phase=phase.id, framework=framework_id, date=date.isoformat())
     return version, national_markdown(criteria.title, version, criteria.definition, context)

@@ -26,6 +26,7 @@ from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.errors import NotFoundError, ServiceUnavailableError
+from chalicelib.messages import msg
 from chalicelib.models.common import ARRANGEMENTS
 from chalicelib.models.criteria import CriteriaDefinition
 from chalicelib.models.request import DecisionRequest
@@ -77,7 +78,7 @@ class ImpactRuns:
         try:
             self.batches.queue_work([page_message(region_id, run_id, 0, None)])
         except ServiceUnavailableError:
-            error = {"code": "service_unavailable", "message": "The run could not be queued."}
+            error = {"code": "service_unavailable", "message": msg("impact.not_queued")}
             self.storage.update_batch(region_id, run_id, {"status": "failed", "error": error})
             raise
         accepted = {"run_id": run_id, "status": "accepted", **urls(region_id, run_id)}
@@ -116,7 +117,7 @@ class ImpactRuns:
     def _record(self, region_id: str, run_id: str) -> dict[str, Any]:
         record = self.storage.get_batch(region_id, run_id)
         if record is None or record.get("kind") != KIND:
-            raise NotFoundError(f"Region {region_id} has no impact run {run_id}.")
+            raise NotFoundError(msg("error.no_impact_run", region=region_id, run=run_id))
         return record
 
     # The worker side
@@ -132,7 +133,7 @@ class ImpactRuns:
             raise  # an outage: the message comes back
         except Exception as exc:  # a stored dossier or criteria the use case cannot read
             log.warning("impact run failed", extra={"run_id": run_id, "error": type(exc).__name__})
-            error = {"code": "impact_failed", "message": "A stored dossier could not be read."}
+            error = {"code": "impact_failed", "message": msg("impact.unreadable")}
             self.storage.update_batch(region_id, run_id, {"status": "failed", "error": error})
             return
         for i, item in enumerate(summary["affected"]):

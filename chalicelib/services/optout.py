@@ -15,6 +15,7 @@ from pydantic import TypeAdapter
 from chalicelib.domain.optout import check_opt_out, opt_out_state
 from chalicelib.errors import AlreadyExistsError, ConflictError, OptOutNotPermittedError
 from chalicelib.legal.timeline import phase_at
+from chalicelib.messages import msg
 from chalicelib.models.common import Finding
 from chalicelib.models.optout import OptOutNotice
 from chalicelib.models.region_responses import OptOutView
@@ -61,9 +62,7 @@ class OptOut:
         phase = phase_at(framework, notice.effective_from)
         findings = check_opt_out(notice, region, phase)
         if errors_in(findings):
-            raise OptOutNotPermittedError(
-                "The opt-out is not permitted: see the findings.", findings=findings
-            )
+            raise OptOutNotPermittedError(msg("error.opt_out_not_permitted"), findings=findings)
         try:
             self.storage.put_region_document(
                 region_id,
@@ -73,8 +72,7 @@ class OptOut:
             )
         except AlreadyExistsError as exc:
             raise ConflictError(
-                f"An opt-out notice for {notice.effective_from.isoformat()} is already recorded; "
-                "notices are history and are not replaced."
+                msg("error.opt_out_recorded", start=notice.effective_from.isoformat())
             ) from exc
         self.storage.touch_statistics(region_id)  # the criteria in force may change: KEYS.md
         return self.opt_out_view(region_id, notice.effective_from)

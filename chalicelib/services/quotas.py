@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 from chalicelib.config import Settings
 from chalicelib.errors import TooManyRequestsError
+from chalicelib.messages import msg
 from chalicelib.storage.ports import Storage
 
 COUNTER_TTL_SECONDS = 3600
@@ -39,7 +40,12 @@ class Quotas:
         if used > self.settings.region_quota:
             retry_after = max(1, int(ends - now + 0.999))
             raise TooManyRequestsError(
-                f"Region {region_id} made more than {self.settings.region_quota} requests in "
-                f"{seconds} seconds; retry after {retry_after} seconds.",
+                msg(
+                    "error.quota",
+                    region=region_id,
+                    quota=self.settings.region_quota,
+                    seconds=seconds,
+                    retry_after=retry_after,
+                ),
                 retry_after=retry_after,
             )

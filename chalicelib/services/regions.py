@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.errors import NotFoundError
+from chalicelib.messages import msg
 from chalicelib.models.region import Region, RegionIn
 from chalicelib.storage.ports import Storage
 
@@ -27,7 +28,7 @@ class Regions:
     def get_region(self, region_id: str) -> dict[str, Any]:
         region = self.storage.get_region(region_id)
         if region is None:
-            raise NotFoundError(f"There is no region {region_id}.")
+            raise NotFoundError(msg("error.no_region", region=region_id))
         return region
 
     def region_body(self, region_id: str) -> RegionIn:

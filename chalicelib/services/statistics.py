@@ -30,6 +30,7 @@ from chalicelib.errors import (
     UnknownRegionError,
     UnknownSchoolError,
 )
+from chalicelib.messages import clip, msg
 from chalicelib.models.statistics import BudgetSharesIn, EnrolmentIn
 from chalicelib.models.statistics_responses import (
     BudgetShares,
@@ -52,8 +53,8 @@ def parse_teldatum(value: str | None, where: str, today: dt.date | None = None) 
     2016-10-01 (the first under the enacted framework) to 1 October of next year."""
     if value is None:
         raise RequestValidationError(
-            f"{where} is required: a count date (teldatum) YYYY-10-01.",
-            [{"path": where, "code": "missing", "message": "Field required"}],
+            msg("error.teldatum_missing", where=where),
+            [{"path": where, "code": "missing", "message": msg("validation.missing")}],
         )
     try:
         date = dt.date.fromisoformat(value) if len(value) == 10 else None
@@ -61,16 +62,19 @@ def parse_teldatum(value: str | None, where: str, today: dt.date | None = None) 
         date = None
     if date is None or not is_teldatum(date):
         raise RequestValidationError(
-            f"{where} must be a count date (teldatum), 1 October, as YYYY-10-01, not "
-            f"{value[:40]!r}: funding follows the allocations in force on 1 October "
-            "(WVO 2020 art. 5.5).",
-            [{"path": where, "code": "teldatum", "message": "Use YYYY-10-01."}],
+            msg("error.teldatum", where=where, value=value[:40]),
+            [{"path": where, "code": "teldatum", "message": msg("detail.teldatum")}],
         )
     if today is not None and not FIRST_TELDATUM_YEAR <= date.year <= today.year + 1:
         raise RequestValidationError(
-            f"{where} must be a count date from {FIRST_TELDATUM_YEAR}-10-01 to "
-            f"{today.year + 1}-10-01 (next year), not {value}.",
-            [{"path": where, "code": "date_range", "message": "Use 2016 to next year."}],
+            msg(
+                "error.teldatum_range",
+                where=where,
+                first=FIRST_TELDATUM_YEAR,
+                last=today.year + 1,
+                value=value,
+            ),
+            [{"path": where, "code": "date_range", "message": msg("detail.teldatum_range")}],
         )
     return date
 
@@ -78,7 +82,7 @@ def parse_teldatum(value: str | None, where: str, today: dt.date | None = None) 
 def parse_year(value: str) -> int:
     if not re.fullmatch(YEAR_PATTERN, value):
         raise RequestValidationError(
-            f"year must be a year YYYY, not {value[:40]!r}.",
+            msg("error.year", value=value[:40]),
             [{"path": "{year}", "code": "string_pattern_mismatch", "message": YEAR_PATTERN}],
         )
     return int(value)
@@ -123,8 +127,7 @@ class Statistics:
         unknown = [s.brin for s in body.schools if s.brin not in known]
         if unknown:
             raise UnknownSchoolError(
-                f"Region {region_id} has no school {', '.join(sorted(unknown))}: add it to the "
-                f"region (PUT /v1/regions/{region_id}) first."
+                msg("error.unknown_school", region=region_id, schools=sorted(unknown))
             )
         created = teldatum.isoformat() not in self._enrolments(region_id)
         key, stored_at = self._version_key(teldatum.isoformat())
@@ -162,7 +165,9 @@ class Statistics:
         self.regions.get_region(region_id)
         found = self._enrolments(region_id).get(teldatum.isoformat())
         if found is None:
-            raise NotFoundError(f"Region {region_id} has no enrolment on {teldatum.isoformat()}.")
+            raise NotFoundError(
+                msg("error.no_enrolment", region=region_id, teldatum=teldatum.isoformat())
+            )
         return Enrolment.model_validate(found)
 
     def enrolments_by_date(
@@ -176,7 +181,7 @@ class Statistics:
     def put_budget_shares(self, year: int, body: BudgetSharesIn) -> tuple[BudgetShares, bool]:
         unknown = [r for r in sorted(body.shares) if self.storage.get_region(r) is None]
         if unknown:
-            raise UnknownRegionError(f"There is no region {', '.join(unknown)}.")
+            raise UnknownRegionError(msg("error.no_regions", regions=list(unknown)))
         created = str(year) not in self._budget_shares()
         key, stored_at = self._version_key(f"{year:04d}")
         document = {
@@ -195,7 +200,7 @@ class Statistics:
     def budget_shares(self, year: int) -> BudgetShares:
         found = self._budget_shares().get(str(year))
         if found is None:
-            raise NotFoundError(f"There are no budget shares for {year}.")
+            raise NotFoundError(msg("error.no_budget_shares", year=year))
         return BudgetShares.model_validate(found)
 
     def budget_for(self, teldatum: dt.date) -> dict[str, Any] | None:
@@ -253,7 +258,7 @@ class Statistics:
                 figures = self._region(region, teldatum, states[region_id])
             except (KeyError, TypeError, ValueError) as exc:  # a broken region document
                 name = region_id[:40]
-                what = f"Region {name} is not counted: {str(exc)[:200]}."
+                what = msg("figures.region_ignored", region=name, reason=clip(str(exc), 200))
                 warnings.append(stored_figures.warning("region_ignored", name, what))
                 continue
             per_region.append(figures)

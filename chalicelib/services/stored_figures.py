@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from chalicelib.domain.statistics import DecisionSummary, is_teldatum
+from chalicelib.messages import clip, msg
 from chalicelib.models.common import EARLIEST_DATE, LATEST_DATE
 
 FIRST_TELDATUM_YEAR = 2016  # the first count date under the enacted framework (2016-10-01)
@@ -49,10 +50,10 @@ def enrolments(
         try:
             date = countable_teldatum(raw)
             if date is None:
-                raise ValueError(f"its count date {raw[:40]!r} is not a 1 October from 2016")
+                raise ValueError(msg("figures.not_a_teldatum", value=raw[:40]))
             found[date] = per_school(document["schools"])
         except (KeyError, TypeError, ValueError) as exc:
-            what = f"An enrolment of region {region_id} is not counted: {str(exc)[:200]}."
+            what = msg("figures.enrolment_ignored", region=region_id, reason=clip(str(exc), 200))
             warnings.append(warning("enrolment_ignored", region_id, what))
     return found
 
@@ -60,7 +61,7 @@ def enrolments(
 def per_school(schools: Any) -> dict[str, int]:
     counts = {str(s["brin"]): int(s["students"]) for s in schools}
     if any(n < 0 for n in counts.values()):
-        raise ValueError("a school has a negative number of students")
+        raise ValueError(msg("figures.negative_students"))
     return counts
 
 
@@ -75,12 +76,13 @@ def decisions(
             summary = DecisionSummary.from_document(document)
             dates = (summary.decided_on, summary.valid_from, summary.valid_until)
             if any(d is not None and not _in_calendar(d) for d in dates):
-                raise ValueError("a date lies outside 1900-2099")
+                raise ValueError(msg("figures.date_outside_calendar"))
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             ref = (
                 str(document.get("decision_id", "?"))[:40] if isinstance(document, Mapping) else "?"
             )
-            what = f"Decision {ref} of region {region_id} is not counted: {str(exc)[:200]}."
+            reason = clip(str(exc), 200)
+            what = msg("figures.decision_ignored", decision=ref, region=region_id, reason=reason)
             warnings.append(warning("decision_ignored", region_id, what))
             continue
         usable.append(document)

@@ -28,6 +28,7 @@ from chalicelib.errors import (
 )
 from chalicelib.legal.model import Phase
 from chalicelib.legal.timeline import national_criteria, phase_at
+from chalicelib.messages import msg
 from chalicelib.models.common import Citation, Finding
 from chalicelib.models.criteria import CriteriaDefinition
 from chalicelib.models.region_responses import PlanCreated, PlanList, PlanView, PublishedPlan
@@ -153,7 +154,7 @@ class SupportPlans:
         for document in documents:
             if document["plan_id"] == plan_id:
                 return dict(document)
-        raise NotFoundError(f"Region {region_id} has no support plan {plan_id}.")
+        raise NotFoundError(msg("error.no_plan", region=region_id, plan=plan_id))
 
     def _publications(self, region_id: str) -> list[PlanPublication]:
         documents = self.storage.list_region_documents(region_id, PUBLICATIONS)
@@ -201,16 +202,13 @@ class SupportPlans:
         draft = self._draft(region_id, plan_id)
         publications = self._publications(region_id)
         if any(p.plan_id == plan_id for p in publications):
-            raise ConflictError(
-                f"Support plan {plan_id} is already published; a published plan is not changed: "
-                "store a new version and publish that (it supersedes this one)."
-            )
+            raise ConflictError(msg("error.plan_published", plan=plan_id))
         plan = SupportPlan.model_validate(draft["plan"])
         framework = draft["framework"]
         phase, findings = self.check(region_id, plan, framework, date)
         if errors_in(findings):
             raise PlanNotPublishableError(
-                f"The support plan cannot be published in phase {phase.id}: see the findings.",
+                msg("error.plan_not_publishable", phase=phase.id),
                 findings=findings,
             )
         record = PlanPublication(
@@ -228,7 +226,7 @@ class SupportPlans:
                 region_id, PUBLICATIONS, plan_id, record.model_dump(mode="json")
             )
         except AlreadyExistsError as exc:
-            raise ConflictError(f"Support plan {plan_id} was published meanwhile.") from exc
+            raise ConflictError(msg("error.plan_published_meanwhile", plan=plan_id)) from exc
         view = self._view(draft, [*publications, record])
         view["findings"] = [f.model_dump(mode="json") for f in findings]
         return PublishedPlan.model_validate(view)
@@ -245,12 +243,8 @@ class SupportPlans:
         scope = opt_out_state(self.optout.opt_outs(region_id), plan.period.start).scope
         version = phase.national_criteria.version
         national = national_criteria(version).definition if version else None
-        status = {
-            "draft": "concept, niet gepubliceerd",
-            "published": f"gepubliceerd op {view['published_on']}",
-            "superseded": f"gepubliceerd op {view['published_on']}, vervangen door een nieuwere "
-            f"versie ({view['superseded_by']})",
-        }[view["status"]]
+        on, by = view.get("published_on"), view.get("superseded_by")
+        status = msg(f"md.status_{view['status']}", on=on, by=by)
         return plan_lwoo_pro_markdown(
             plan, region, status, region_sets(phase, scope), national, _basis(phase, scope)
         )
@@ -267,12 +261,12 @@ def _basis(phase: Phase, scope: tuple[str, ...]) -> list[Citation]:
 def _same_region(region_id: str, plan: SupportPlan) -> None:
     if plan.region_id != region_id:
         raise RequestValidationError(
-            f"The plan's region_id {plan.region_id} is not the region of the path, {region_id}.",
+            msg("error.plan_region", plan_region=plan.region_id, region=region_id),
             [
                 {
                     "path": "/region_id",
                     "code": "region_mismatch",
-                    "message": f"Use {region_id}, the region of the path.",
+                    "message": msg("detail.plan_region", region=region_id),
                 }
             ],
         )

@@ -7,6 +7,7 @@ import binascii
 import json
 
 from chalicelib.errors import InvalidCursorError
+from chalicelib.messages import msg
 
 
 def encode(after: str) -> str:
@@ -20,7 +21,7 @@ def decode(cursor: str) -> str:
         value = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
         after = value["after"]
     except (ValueError, KeyError, TypeError, UnicodeError, binascii.Error) as exc:
-        raise InvalidCursorError("the cursor is not one this service handed out") from exc
+        raise InvalidCursorError(msg("error.cursor")) from exc
     if not isinstance(after, str):
-        raise InvalidCursorError("the cursor is not one this service handed out")
+        raise InvalidCursorError(msg("error.cursor"))
     return after

@@ -25,6 +25,7 @@ from chalice.app import Request, Response
 from chalicelib import errors, logs
 from chalicelib.documents import error_body, parse_json, validation_details
 from chalicelib.errors import MalformedJsonError
+from chalicelib.messages import MARK, msg, negotiate, render_text, render_tree
 from chalicelib.storage import metering
 
 if TYPE_CHECKING:
@@ -171,14 +172,40 @@ def mirror_gateway_responses() -> None:
     local.LocalGateway.mirrors_gateway_responses = True
 
 
+def language(request: Request | None) -> str:
+    """The language the client asks for (`Accept-Language`): `nl` or `en`, default `nl`."""
+    headers = getattr(request, "headers", None) or {}
+    value = headers.get("accept-language")
+    return negotiate(value if isinstance(value, str) else None)
+
+
+ESCAPED_MARK = json.dumps(MARK)[1:-1]  # how the mark looks inside a JSON text: \u001e
+
+
+def in_language(response: Response, lang: str) -> Response:
+    """The response's message tokens (`chalicelib/messages`) rendered in `lang`, and the
+    headers that say so. Only texts change: codes, paths and data are the same in every
+    language. A JSON body is rendered as a document; a Markdown body as text."""
+    body = response.body
+    content_type = str(response.headers.get("Content-Type", ""))
+    if isinstance(body, str) and content_type.startswith("application/json"):
+        if ESCAPED_MARK in body:
+            response.body = json.dumps(render_tree(json.loads(body), lang), ensure_ascii=False)
+    elif isinstance(body, str) and MARK in body:
+        response.body = render_text(body, lang)
+    response.headers["Content-Language"] = lang
+    response.headers["Vary"] = "Accept-Language"
+    return response
+
+
 def to_contract_shape(response: Response, rid: str) -> Response:
     """Chalice's own errors (`{"Code", "Message"}`) and unhandled 500s in our error shape."""
     body = response.body
     if response.status_code >= 400 and isinstance(body, dict) and "Code" in body:
         code = CHALICE_CODES.get(response.status_code, "error")
-        message = str(body.get("Message", ""))
+        message = msg(f"error.{code}")
         if response.status_code >= 500:
-            message = f"An internal error occurred; quote request id {rid}."
+            message = msg("error.internal", rid=rid)
         headers = {
             k: v if isinstance(v, str) else ", ".join(v)
             for k, v in response.headers.items()
@@ -196,7 +223,7 @@ def body_bytes(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
     raw = request.raw_body
     data = raw.encode("utf-8") if isinstance(raw, str) else raw
     if len(data) > limit:
-        raise errors.PayloadTooLargeError(f"The body is larger than {limit} bytes.")
+        raise errors.PayloadTooLargeError(msg("error.body_too_large", limit=limit))
     return data
 
 
@@ -204,16 +231,16 @@ def json_document(request: Request) -> Any:
     """The request's JSON body, parsed exactly; 415 for another media type, 400 when broken."""
     content_type = (request.headers.get("content-type") or "application/json").lower()
     if content_type.split(";")[0].strip() != "application/json":
-        raise errors.UnsupportedMediaTypeError(
-            f"Send application/json, not {content_type.split(';')[0].strip() or 'nothing'}."
-        )
+        sent = content_type.split(";")[0].strip()
+        text = msg("error.send_json", sent=sent) if sent else msg("error.send_json_nothing")
+        raise errors.UnsupportedMediaTypeError(text)
     data = body_bytes(request)
     if not data.strip():
-        raise errors.RequestValidationError("The request needs a JSON body.")
+        raise errors.RequestValidationError(msg("error.body_missing"))
     try:
         return parse_json(data)
     except MalformedJsonError as exc:
-        raise errors.RequestValidationError(f"The body is not valid JSON: {exc}.") from exc
+        raise errors.RequestValidationError(msg("error.body_not_json", reason=str(exc))) from exc
 
 
 def parse_body(request: Request, model: type[M]) -> M:
@@ -225,7 +252,7 @@ def parse_body(request: Request, model: type[M]) -> M:
     except ValidationError as exc:
         details = validation_details(exc, document)
         raise errors.RequestValidationError(
-            f"The {model.__name__} body is invalid: see details.", details
+            msg("error.body_invalid", model=model.__name__), details
         ) from exc
 
 
@@ -247,16 +274,16 @@ def query_date(request: Request, name: str = "date") -> dt.date | None:
         return _bad_date(name, value)
     if not EARLIEST_DATE <= date <= LATEST_DATE:
         raise errors.RequestValidationError(
-            f"The query parameter {name} must lie from 1900-01-01 to 2099-12-31, not {value}.",
-            [{"path": f"?{name}", "code": "date_range", "message": "Use 1900 to 2099."}],
+            msg("error.query_date_range", name=name, value=value),
+            [{"path": f"?{name}", "code": "date_range", "message": msg("detail.date_range")}],
         )
     return date
 
 
 def _bad_date(name: str, value: str) -> dt.date:
     raise errors.RequestValidationError(
-        f"The query parameter {name} must be a date YYYY-MM-DD, not {value[:40]!r}.",
-        [{"path": f"?{name}", "code": "date_parsing", "message": "Input should be a valid date"}],
+        msg("error.query_date", name=name, value=value[:40]),
+        [{"path": f"?{name}", "code": "date_parsing", "message": msg("validation.date_type")}],
     )
 
 
@@ -266,8 +293,8 @@ def query_limit(request: Request, default: int = 20, maximum: int = 100) -> int:
         return default
     if not value.isdigit() or not 1 <= int(value) <= maximum:
         raise errors.RequestValidationError(
-            f"The query parameter limit must be a whole number from 1 to {maximum}.",
-            [{"path": "?limit", "code": "limit", "message": f"Use 1 to {maximum}."}],
+            msg("error.query_limit", maximum=maximum),
+            [{"path": "?limit", "code": "limit", "message": msg("detail.limit", maximum=maximum)}],
         )
     return int(value)
 
@@ -276,7 +303,7 @@ def path_id(value: str, pattern: str, what: str) -> str:
     """A path parameter checked against its pattern (no traversal, no odd characters)."""
     if not re.fullmatch(pattern, value):
         raise errors.RequestValidationError(
-            f"{what} {value[:40]!r} does not match {pattern}.",
+            msg("error.path_pattern", what=what, value=value[:40], pattern=pattern),
             [{"path": f"{{{what}}}", "code": "string_pattern_mismatch", "message": pattern}],
         )
     return value
@@ -284,6 +311,6 @@ def path_id(value: str, pattern: str, what: str) -> str:
 
 def missing_query(name: str) -> errors.RequestValidationError:
     return errors.RequestValidationError(
-        f"The query parameter {name} is required.",
-        [{"path": f"?{name}", "code": "missing", "message": "Field required"}],
+        msg("error.query_missing", name=name),
+        [{"path": f"?{name}", "code": "missing", "message": msg("validation.missing")}],
     )

@@ -72,7 +72,9 @@ class Api:
         token: str | None = ADMIN,
         headers: dict[str, str] | None = None,
     ) -> tuple[int, Any, dict[str, str]]:
-        sent = {"Content-Type": "application/json", **(headers or {})}
+        # English unless a test asks otherwise: the assertions on message text are in English;
+        # tests/api/test_language.py checks the Dutch default and both languages.
+        sent = {"Content-Type": "application/json", "Accept-Language": "en", **(headers or {})}
         if token is not None:
             sent["Authorization"] = f"Bearer {token}"
         raw = body if isinstance(body, str | bytes) or body is None else json.dumps(body)
@@ -119,3 +121,16 @@ def api() -> Iterator[Api]:
             yield Api(client, services, clock)
     finally:
         wiring.override(None)
+
+
+@pytest.fixture
+def batch_api(api: Api, tmp_path: Path) -> Iterator[Api]:
+    """`api` with the batch worker in-process (as `make run`): a batch is done when submitted."""
+    from chalicelib.services.batches.pipeline import Batches
+    from chalicelib.storage.transport import DirectoryBlobStore, InProcessQueue
+
+    batches = Batches(api.services, DirectoryBlobStore(tmp_path), None, lambda r: b"k" * 32)
+    batches.queue = InProcessQueue(batches.handle, background=False)
+    wiring.override(api.services, batches)
+    api.region()
+    yield api

@@ -48,10 +48,9 @@ def test_a_rejected_csv_row_keeps_its_readable_student_ref(batch_api: Api) -> No
 def test_the_results_csv_has_a_reasons_column(batch_api: Api) -> None:
     text = as_csv(cohort()).replace(",ja,ja,", ",misschien,ja,", 1)
     accepted = submit(batch_api, text, "text/csv")
-    response = batch_api.client.http.get(
-        accepted["results_url"],
-        headers={"Authorization": "Bearer test-admin-token", "Accept": "text/csv"},
-    )
+    headers = {"Authorization": "Bearer test-admin-token", "Accept": "text/csv"}
+    english = {**headers, "Accept-Language": "en"}  # the assertions below are on English text
+    response = batch_api.client.http.get(accepted["results_url"], headers=english)
     table = list(csv.DictReader(io.StringIO(response.body.decode())))
     assert "reasons" in table[0]
     assert table[0]["status"] == "rejected"
@@ -60,3 +59,6 @@ def test_the_results_csv_has_a_reasons_column(batch_api: Api) -> None:
     assert incomplete["reasons"] and " at /student/sep" in incomplete["reasons"]
     granted = next(r for r in table if r["outcome"] == "granted")
     assert granted["reasons"] == ""
+    dutch = batch_api.client.http.get(accepted["results_url"], headers=headers)  # the default
+    rows = list(csv.DictReader(io.StringIO(dutch.body.decode())))
+    assert rows[0]["reasons"].startswith("bool_parsing bij /board_motivation: board_motivation: ")

@@ -19,6 +19,8 @@ import boto3
 import pytest
 
 from chalicelib import cli
+from chalicelib.messages import MARK
+from chalicelib.messages.format import catalog
 from tests.api.conftest import ADMIN, REGION, Api, request_body
 from tests.api.test_on_moto import moto_client  # noqa: F401
 from tests.conftest import sensitive
@@ -124,6 +126,13 @@ def test_each_kind_of_letter_says_what_was_decided(
     objection = "binnen 6 weken" in page and "WVO art. 17a lid 13" in page
     assert objection == (kind != "incomplete")  # a request to complete is no decision yet
     assert "[naam ouder(s) of verzorger(s)]" in page
+    # the explanation's texts in Dutch (the test client reads the API in English): no token
+    # left, and not one text of the English catalog
+    assert MARK not in page
+    english = [
+        t for t in catalog("en").values() if "{" not in t and t not in catalog("nl").values()
+    ]
+    assert not [t for t in english if len(t) > 12 and t in page]
 
 
 def test_the_articles_are_those_of_the_decision_date(api: Api) -> None:
@@ -250,7 +259,8 @@ def test_the_command_line_prints_the_page_the_api_serves(
 ) -> None:
     """`toewijzing letter --decision FILE` on the decision JSON the API returned."""
     decision = decided[kind]
-    status, document, _ = api.call("GET", f"/v1/regions/VO2001/decisions/{decision['decision_id']}")
+    path = f"/v1/regions/VO2001/decisions/{decision['decision_id']}"
+    status, document, _ = api.call("GET", path, headers={"Accept-Language": "nl"})
     assert status == 200
     source, out = tmp_path / "decision.json", tmp_path / "letter.html"
     source.write_text(json.dumps(document), encoding="utf-8")

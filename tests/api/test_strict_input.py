@@ -6,16 +6,11 @@ serves are answered in the contract's error shape, never in the interpreter's or
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from chalicelib import wiring
 from chalicelib.services.batches.formats import csv_document
-from chalicelib.services.batches.pipeline import Batches
-from chalicelib.storage.transport import DirectoryBlobStore, InProcessQueue
 from tests.api.conftest import Api, request_body
 
 DECISIONS = "/v1/regions/VO2001/decisions"
@@ -81,15 +76,6 @@ def test_csv_cells_are_converted_on_purpose_and_text_stays_refusable() -> None:
     assert document["student"]["learning_delays"][0]["dl"] == 40
     assert document["student"]["learning_delays"][0]["dle"] == "x1"  # the model refuses it
     assert document["evidence"]["board_motivation"] is True
-
-
-@pytest.fixture
-def batch_api(api: Api, tmp_path: Path) -> Iterator[Api]:
-    batches = Batches(api.services, DirectoryBlobStore(tmp_path), None, lambda r: b"k" * 32)
-    batches.queue = InProcessQueue(batches.handle, background=False)
-    wiring.override(api.services, batches)
-    api.region()
-    yield api
 
 
 def batch_rows(api: Api, body: str) -> list[dict[str, Any]]:

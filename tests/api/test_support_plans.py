@@ -200,7 +200,7 @@ def test_the_lwoo_pro_section_renders_as_markdown(api: Api) -> None:
     ) in text
     assert "00YY Vmbo De Brug" in text
     assert "[WVO 2020 art. 2.48 lid 1](https://wetten.overheid.nl/" in text
-    assert "gepubliceerd op 2017-03-01" in text
+    assert "gepubliceerd op 1 maart 2017" in text
 
 
 @pytest.mark.parametrize(
@@ -385,5 +385,5 @@ def test_a_region_without_opt_out_publishes_a_plan_under_the_national_criteria(a
     assert status == 200, body
     assert body["findings"] == []
     _, text, _ = markdown(api, f"{BASE}/{plan_id}/lwoo-pro.md")
-    assert "Voor lwoo en pro gelden de landelijke criteria, geldig vanaf 2022-08-01." in text
+    assert "Voor lwoo en pro gelden de landelijke criteria, geldig vanaf 1 augustus 2022." in text
     assert "Criteria van het samenwerkingsverband" not in text

@@ -128,7 +128,7 @@ def test_an_application_date_more_than_ten_years_ahead_is_a_400(api: Api) -> Non
     assert status == 400, body
     assert body["error"]["details"][0] == {
         "path": "/application/date", "code": "date_range",
-        "message": "Use a date up to 2027-03-01."}  # fmt: skip
+        "message": "Use a date up to 1 March 2027."}  # fmt: skip
 
 
 @pytest.mark.parametrize(

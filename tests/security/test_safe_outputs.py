@@ -35,7 +35,7 @@ def result_row(ref: str) -> dict[str, Any]:
 
 @pytest.mark.parametrize("cell", HOSTILE)
 def test_the_results_csv_neutralises_formulas(cell: str) -> None:
-    response = csv_response({"items": [result_row(cell)], "next": None})
+    response = csv_response({"items": [result_row(cell)], "next": None}, "nl")
     [row] = list(csv.DictReader(io.StringIO(response.body)))
     assert row["student_ref"] == "'" + cell
     assert row["errors"] == ("'" + cell if cell.strip() == cell else cell.strip())

@@ -50,7 +50,7 @@ def dossiers(prefix: str, n: int = 6) -> list[dict[str, Any]]:
 
 def submit(server: LocalServer, file: Path, *extra: str) -> int:
     argv = ["batch", "submit", str(file), "--url", server.url, "--token", TOKEN,
-            "--region", "VO2001", "--poll-interval", "0.2", *extra]  # fmt: skip
+            "--region", "VO2001", "--poll-interval", "0.2", "--lang", "en", *extra]  # fmt: skip
     return main(argv)
 
 
@@ -282,7 +282,8 @@ def test_the_wait_gives_up_at_the_timeout_naming_the_pending_rows(
     file = tmp_path / "a.csv"
     file.write_text(as_csv(dossiers("ll-timeout", 2)), encoding="utf-8")
     argv = ["batch", "submit", str(file), "--url", "http://127.0.0.1:9", "--token", TOKEN,
-            "--region", "VO2001", "--poll-interval", "0.05", "--timeout", "0.3"]  # fmt: skip
+            "--region", "VO2001", "--poll-interval", "0.05", "--timeout", "0.3",
+            "--lang", "en"]  # fmt: skip
     assert main(argv) == 1
     error = error_of(capsys)
     assert error["code"] == "batch_timeout"

@@ -25,6 +25,9 @@ THIN_LAYER = {
     "chalicelib.wiring",
     "chalicelib.web",
     "chalicelib.web.routes",
+    # every text as a code until the response (json and string only; catalogs on first use)
+    "chalicelib.messages",
+    "chalicelib.messages.format",
     # the request's storage calls for its log line: threading and time only
     "chalicelib.storage",
     "chalicelib.storage.metering",

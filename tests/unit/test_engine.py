@@ -16,6 +16,7 @@ from chalicelib.documents import parse_json
 from chalicelib.domain.duration import valid_until
 from chalicelib.domain.eligibility import compile_criteria, decide
 from chalicelib.legal.timeline import national_criteria, phase_at
+from chalicelib.messages import render
 from chalicelib.models.criteria import CriteriaDefinition, SchoolCareer, SchoolYears
 from chalicelib.models.decision import CriteriaRef, Evaluation
 from chalicelib.models.request import DecisionRequest
@@ -131,7 +132,8 @@ def test_min_months(dle: int, met: bool) -> None:
     evaluation = decide_region(definition, request)
     condition = route(evaluation, "regio").conditions[0]
     assert condition.met is met
-    assert "12 maanden" in condition.expected
+    assert "12 maanden" in render(condition.expected, "nl")
+    assert "12 months" in render(condition.expected, "en")
     assert evaluation.outcome == ("granted" if met else "refused")
 
 
@@ -240,7 +242,8 @@ def test_explanation_shows_expected_actual_and_met_per_condition() -> None:
     assert lwoo_a.met is True
     assert lwoo_a.arrangement == "lwoo"
     iq, delay = lwoo_a.conditions
-    assert (iq.kind, iq.expected, iq.actual, iq.met) == ("iq", "75 t/m 90", 82, True)
+    assert (iq.kind, render(iq.expected), iq.actual, iq.met) == ("iq", "75 t/m 90", 82, True)
+    assert render(iq.expected, "en") == "75 to 90"
     assert delay.kind == "learning_delay"
     assert delay.met is True
     assert delay.actual["delays"]["begrijpend_lezen"] == "16/56"
@@ -248,12 +251,12 @@ def test_explanation_shows_expected_actual_and_met_per_condition() -> None:
     assert delay.actual["delays"]["technisch_lezen"] == "0/60"
     assert sorted(delay.actual["counted"]) == ["begrijpend_lezen", "spellen"]
     for words in ("25%", "50%", "2", "begrijpend lezen", "inzichtelijk rekenen"):
-        assert words in delay.expected
+        assert words in render(delay.expected, "nl")
     # AND the pro route is not met on IQ (82 > 80) nor on the delay
     pro = route(evaluation, "pro")
     assert pro.met is False
     pro_iq, pro_delay = pro.conditions
-    assert (pro_iq.expected, pro_iq.actual, pro_iq.met) == ("55 t/m 80", 82, False)
+    assert (render(pro_iq.expected), pro_iq.actual, pro_iq.met) == ("55 t/m 80", 82, False)
     assert pro_delay.met is False
     assert pro_delay.actual["counted"] == []
     # AND lwoo-b fails on IQ and on SEP (none in the dossier)

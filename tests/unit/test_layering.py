@@ -4,8 +4,9 @@ core has no AWS, web framework, environment, clock or randomness.
 From the bottom: `domain/` and `legal/` (the law and deciding under it) and `models/` (the
 documents); `storage/` (the port and its adapters), `importers/` and `render/`; `services/`
 (the use cases); on top `web/` with `app.py` (HTTP), `cli/` (the command line) and `wiring.py`,
-the composition root. `errors.py`, `config.py`, `logs.py` and `documents.py` serve every layer
-and import none. A failure names the module, the line and the import.
+the composition root. `errors.py`, `config.py`, `logs.py`, `documents.py` and `messages/` (every
+text, in Dutch and English) serve every layer and import none. A failure names the module, the
+line and the import.
 """
 
 from __future__ import annotations
@@ -77,12 +78,28 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     ),
     "web": ("chalicelib.cli", *AWS, *ADAPTER_MODULES),
     "cli": ("chalicelib.web", "app", *AWS, "chalice", *ADAPTER_MODULES),
+    # the catalogs serve every layer: they import none, nor pydantic (`import app` loads them)
+    "messages": (
+        *UPPER,
+        "chalicelib.storage",
+        "chalicelib.importers",
+        "chalicelib.render",
+        "chalicelib.domain",
+        "chalicelib.legal",
+        "chalicelib.models",
+        *AWS,
+        "chalice",
+        "pydantic",
+        "os",
+        "time",
+        "random",
+    ),
     "errors.py": (*UPPER, "chalicelib.storage", *AWS, "chalice", "pydantic"),
     "config.py": (*UPPER, "chalicelib.storage", *AWS, "chalice", "pydantic"),
     "logs.py": (*UPPER, "chalicelib.storage", *AWS, "chalice", "pydantic"),
     "documents.py": (*UPPER, "chalicelib.storage", *AWS, "chalice"),
 }
-PURE = ("domain", "legal")  # no clock either
+PURE = ("domain", "legal", "messages")  # no clock either
 CLOCK_ATTRIBUTES = {"today", "now", "utcnow"}
 # The adapters: built only in chalicelib/wiring.py (and by tests).
 ADAPTERS = {"DynamoStorage", "MemoryStorage", "S3BlobStore", "SqsQueue", "DirectoryBlobStore",

@@ -11,6 +11,7 @@ import pytest
 from chalicelib.domain.conformance import check_criteria
 from chalicelib.domain.statistics import national_statistics, region_statistics
 from chalicelib.legal.timeline import national_criteria, phases_spanned
+from chalicelib.messages import render_text
 from chalicelib.models.criteria import CriteriaDefinition
 from chalicelib.render.markdown import definition_markdown
 from tests.unit.test_statistics import doc
@@ -110,6 +111,6 @@ def test_the_figures_show_lwoo_allocated_to_schools_not_zero_allocations() -> No
 
 def test_the_published_criteria_say_that_the_schools_choose() -> None:
     chosen = definition({**SCHOOLS_ALLOCATE, "legal_basis": []})
-    text = "\n".join(definition_markdown(chosen, ("lwoo",)))
+    text = render_text("\n".join(definition_markdown(chosen, ("lwoo",))), "nl")
     assert "geen besluiten per leerling" in text
     assert "route" not in text

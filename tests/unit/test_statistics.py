@@ -282,7 +282,7 @@ def test_cli_refuses_statistics_of_another_count_date_or_region(
     source = str(_region_json(tmp_path))
     for extra in (["--teldatum", "2016-10-01"], ["--teldatum", "2017-10-01", "--region", "VO9"]):
         assert main(["report", "--from", source, *extra, "--out", str(tmp_path / "x")]) == 2
-    assert main(["report", "--teldatum", "2017-10-02", "--from", source]) == 2
+    assert main(["--lang", "en", "report", "--teldatum", "2017-10-02", "--from", source]) == 2
     assert "1 October" in capsys.readouterr().err
     assert not (tmp_path / "x").exists()
 

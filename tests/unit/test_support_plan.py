@@ -26,10 +26,12 @@ from chalicelib.domain.support_plan import (
 )
 from chalicelib.legal.model import Phase
 from chalicelib.legal.timeline import national_criteria, phase_at
+from chalicelib.messages import render_text
+from chalicelib.messages.format import formatter
 from chalicelib.models.criteria import CriteriaDefinition
 from chalicelib.models.region import RegionIn
 from chalicelib.models.support_plan import PlanPublication, SupportPlan
-from chalicelib.render.markdown import percent, route_words
+from chalicelib.render.markdown import route_words
 from chalicelib.services.criteria import content_hash
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "criteria_schemas" / "examples" / "support-plan"
@@ -387,15 +389,15 @@ def test_criteria_read_as_the_law_does() -> None:
     national = national_criteria("national-2022").definition
     lwoo, pro = national.arrangements.lwoo, national.arrangements.pro
     assert lwoo is not None and pro is not None
-    assert route_words(lwoo.routes[0]) == (
+    assert render_text(route_words(lwoo.routes[0]), "nl") == (
         "IQ 75 t/m 90 en een leerachterstand van 25% tot 50% op ten minste twee domeinen, "
         "waarvan een begrijpend lezen of inzichtelijk rekenen"
     )
-    assert route_words(pro.routes[0]) == (
+    assert render_text(route_words(pro.routes[0]), "nl") == (
         "IQ 55 t/m 80 en een leerachterstand van ten minste 50% op ten minste twee domeinen, "
         "waarvan een begrijpend lezen of inzichtelijk rekenen"
     )
-    assert route_words(lwoo.routes[1]).endswith(
+    assert render_text(route_words(lwoo.routes[1]), "nl").endswith(
         "waarvan een begrijpend lezen of inzichtelijk rekenen, en sociaal-emotionele problematiek "
         "(ten minste één van: prestatiemotivatie, faalangst, emotionele instabiliteit) waardoor "
         "het onderwijsleerproces substantieel wordt belemmerd"
@@ -405,7 +407,10 @@ def test_criteria_read_as_the_law_does() -> None:
 def test_ratios_in_words_are_exact() -> None:
     from decimal import Decimal
 
-    assert [percent(Decimal(v)) for v in ("0.25", "0.5", "0.50", "0.333", "1", "0")] == [
+    assert [
+        formatter("nl").format("{r:percent}", r=Decimal(v))
+        for v in ("0.25", "0.5", "0.50", "0.333", "1", "0")
+    ] == [
         "25%",
         "50%",
         "50%",
@@ -433,7 +438,7 @@ def test_ratios_in_words_are_exact() -> None:
         }
     )  # fmt: skip
     assert one.arrangements.lwoo is not None
-    assert route_words(one.arrangements.lwoo.routes[0]) == (
+    assert render_text(route_words(one.arrangements.lwoo.routes[0]), "nl") == (
         "IQ ten minste 70 en een leerachterstand van ten minste 18 maanden (DL min DLE) op "
         "inzichtelijk rekenen"
     )

@@ -116,6 +116,7 @@ from chalicelib.importers.oso.vocabulary import (
     normalise_name,
 )
 from chalicelib.importers.safe_xml import parse_xml
+from chalicelib.messages import msg
 from chalicelib.models.common import Finding
 from chalicelib.models.request import (
     Application,
@@ -185,7 +186,7 @@ def import_dossier(
         )
     except ValidationError as exc:  # pragma: no cover - the parts are validated above
         raise RequestValidationError(
-            "The dossier does not make a valid decision request: see details.",
+            msg("oso.invalid_request"),
             validation_details(exc, {}),
         ) from exc
     return OsoImport(request=request, warnings=warnings)
@@ -201,32 +202,25 @@ def _swv_dossier_student(root: Element) -> Element:
     match = _TAG.match(root.tag)
     namespace, local = (match.group(1), match.group(2)) if match else ("", root.tag)
     if local != "dossier" or not namespace.startswith(OSO_NAMESPACE_ROOT):
-        _refuse(
-            f"The XML document is not an OSO dossier: its root element is {local[:40]!r} "
-            f"{'in namespace ' + repr(namespace[:100]) if namespace else 'without a namespace'}, "
-            f"not 'dossier' in {OSO_NAMESPACE!r}.",
-            "oso_not_a_dossier",
-        )
+        code = "oso.not_a_dossier" if namespace else "oso.not_a_dossier_no_namespace"
+        where = {"root": local[:40], "namespace": namespace[:100], "expected": OSO_NAMESPACE}
+        _refuse(msg(code, **where), "oso_not_a_dossier")
     if namespace != OSO_NAMESPACE:
         _refuse(
-            f"The OSO dossier uses namespace {namespace[:100]!r}; only standard 2019.1 "
-            f"({OSO_NAMESPACE!r}) is supported.",
+            msg("oso.unsupported_version", namespace=namespace[:100], expected=OSO_NAMESPACE),
             "oso_unsupported_version",
         )
     kind = _text(root, "overdrachtsoort")
     if kind != SWV_DOSSIER:
-        shown = repr(kind) if kind and re.fullmatch(r"[A-Za-z0-9-]{1,40}", kind) else "missing"
+        shown = kind if kind and re.fullmatch(r"[A-Za-z0-9-]{1,40}", kind) else None
         _refuse(
-            f"The OSO dossier's overdrachtsoort is {shown}; only an {SWV_DOSSIER!r} (an "
-            "application to a samenwerkingsverband) can be imported.",
+            msg("oso.not_swv_dossier", kind=shown, expected=SWV_DOSSIER),
             "oso_not_swv_dossier",
             "/dossier/overdrachtsoort",
         )
     leerling = root.find(_q("huidigeschool/leerling"))
     if leerling is None:
-        _refuse(
-            "The OSO dossier has no student (huidigeschool/leerling).", "oso_no_student", LEERLING
-        )
+        _refuse(msg("oso.no_student"), "oso_no_student", LEERLING)
     return leerling
 
 
@@ -243,7 +237,7 @@ def _evidence(evidence: Mapping[str, Any]) -> Evidence:
         return Evidence.model_validate(document)
     except ValidationError as exc:
         details = _prefixed(exc, document, "/evidence")
-        raise RequestValidationError("The evidence is invalid: see details.", details) from exc
+        raise RequestValidationError(msg("oso.evidence_invalid"), details) from exc
 
 
 def _application(
@@ -257,7 +251,7 @@ def _application(
         return Application.model_validate(document)
     except ValidationError as exc:
         details = _prefixed(exc, document, "/application")
-        raise RequestValidationError("The application is invalid: see details.", details) from exc
+        raise RequestValidationError(msg("oso.application_invalid"), details) from exc
 
 
 # --- the student reference ------------------------------------------------------------------
@@ -321,17 +315,6 @@ def _student_ref(
     message = "\x1f".join((REF_VERSION, *identity)).encode("utf-8")
     digest = hmac.new(secret, message, hashlib.sha256).hexdigest()
     if identity[0] in ("leerlingid", "naam"):
-        source = {
-            "leerlingid": "the school's own student number (leerlingid)",
-            "naam": "the student's first name, surname and birth date",
-        }[identity[0]]
-        warnings.append(
-            _warning(
-                "ref_school_scoped",
-                LEERLING,
-                f"The dossier has no bsn or onderwijsnummer: the student ref is a keyed hash of "
-                f"{source} with the school's BRIN, so a dossier of this student from another "
-                "school gets another ref.",
-            )
-        )
+        why = msg(f"oso.ref_from_{identity[0]}")
+        warnings.append(_warning("ref_school_scoped", LEERLING, why))
     return REF_PREFIX + digest[:32]

@@ -29,6 +29,7 @@ from chalicelib.importers.oso.vocabulary import (
     preferred_iq_testers,
     profession_for,
 )
+from chalicelib.messages import msg
 from chalicelib.models.common import DOMAINS, Finding
 from chalicelib.models.request import IqResult, LearningDelayResult
 
@@ -84,14 +85,16 @@ def _read_toets(node: Element, index: int) -> _Toets:
 
 
 def _ignored(toets: _Toets, reason: str) -> Finding:
-    return _warning("test_ignored", toets.path, f"Test {toets.code} is not used: {reason}.")
+    return _warning(
+        "test_ignored", toets.path, msg("oso.test_ignored", test=toets.code, reason=reason)
+    )
 
 
 def _first(
     toets: _Toets, values: tuple[str, ...], what: str, warnings: list[Finding]
 ) -> int | None:
     if len(set(values)) > 1:
-        message = f"Test {toets.code} has {len(values)} different {what} scores; the first is used."
+        message = msg("oso.score_ignored", test=toets.code, n=len(values), what=what)
         warnings.append(_warning("score_ignored", toets.path, message))
     return _whole(values[0])
 
@@ -100,10 +103,10 @@ def _results(
     toets: _Toets, warnings: list[Finding]
 ) -> tuple[LearningDelayResult | None, IqResult | None]:
     if not toets.dle and not toets.iq:
-        warnings.append(_ignored(toets, "it has no DLE or IQ referentiescore for the whole test"))
+        warnings.append(_ignored(toets, msg("oso.no_scores")))
         return None, None
     if toets.test_date is None:
-        warnings.append(_ignored(toets, "it has no valid afnamedatum (YYYY-MM-DD)"))
+        warnings.append(_ignored(toets, msg("oso.no_date")))
         return None, None
     delay = _delay(toets, toets.test_date, warnings) if toets.dle else None
     iq = _iq(toets, toets.test_date, warnings) if toets.iq else None
@@ -115,22 +118,19 @@ def _delay(
 ) -> LearningDelayResult | None:
     domain = domain_for(toets.leergebied)
     if domain is None:
-        shown = repr(toets.leergebied[:40]) if toets.leergebied else "missing"
-        reason = (
-            f"it has a DLE, but its leergebied ({shown}) is none of technisch lezen, spelling, "
-            "begrijpend lezen and rekenen"
-        )
+        shown = toets.leergebied[:40] if toets.leergebied else None
+        reason = msg("oso.no_domain", leergebied=shown)
         warnings.append(_ignored(toets, reason))
         return None
     dle = _first(toets, toets.dle, CODE_DLE, warnings)
     if dle is None:
-        warnings.append(_ignored(toets, "its DLE is not a whole number"))
+        warnings.append(_ignored(toets, msg("oso.dle_not_whole")))
         return None
     derived: str | None = None
     if toets.dl is not None:
         dl = _whole(toets.dl)
         if dl is None:
-            warnings.append(_ignored(toets, "its dl is not a whole number"))
+            warnings.append(_ignored(toets, msg("oso.dl_not_whole")))
             return None
         warnings += _unexpected_dl(toets, dl, test_date)
     else:
@@ -144,11 +144,12 @@ def _delay(
             domain=domain, dl=dl, dle=dle, test_date=test_date, instrument=toets.instrument
         )
     except ValidationError:
-        reason = f"DL {dl} or DLE {dle} is out of range (DL 1 to 200, DLE 0 to 200)"
+        reason = msg("oso.delay_out_of_range", dl=dl, dle=dle)
         warnings.append(_ignored(toets, reason))
         return None
     if derived is not None:
-        warnings.append(_warning("dl_derived", toets.path, f"Test {toets.code}: {derived}"))
+        message = msg("oso.test_note", test=toets.code, note=derived)
+        warnings.append(_warning("dl_derived", toets.path, message))
     return delay
 
 
@@ -158,10 +159,13 @@ def _unexpected_dl(toets: _Toets, dl: int, test_date: dt.date) -> list[Finding]:
     expected = derive_dl(toets.jaargroep, test_date).dl
     if expected is None or abs(dl - expected) <= MONTHS_PER_SCHOOL_YEAR:
         return []
-    message = (
-        f"Test {toets.code} gives dl {dl}, but jaargroep {toets.jaargroep} on "
-        f"{test_date.isoformat()} gives a DL of about {expected}; the dossier's dl is used, "
-        "check it (a repeated year adds 10 months)."
+    message = msg(
+        "oso.dl_unexpected",
+        test=toets.code,
+        dl=dl,
+        group=toets.jaargroep,
+        date=test_date.isoformat(),
+        expected=expected,
     )
     return [_warning("dl_unexpected", toets.path, message)]
 
@@ -169,7 +173,7 @@ def _unexpected_dl(toets: _Toets, dl: int, test_date: dt.date) -> list[Finding]:
 def _iq(toets: _Toets, test_date: dt.date, warnings: list[Finding]) -> IqResult | None:
     score = _first(toets, toets.iq, CODE_IQ, warnings)
     if score is None:
-        warnings.append(_ignored(toets, "its IQ is not a whole number"))
+        warnings.append(_ignored(toets, msg("oso.iq_not_whole")))
         return None
     try:
         return IqResult(
@@ -179,14 +183,20 @@ def _iq(toets: _Toets, test_date: dt.date, warnings: list[Finding]) -> IqResult 
             administered_by=profession_for(toets.functie),
         )
     except ValidationError:
-        warnings.append(_ignored(toets, f"IQ {score} is out of range (0 to 200)"))
+        warnings.append(_ignored(toets, msg("oso.iq_out_of_range", score=score)))
         return None
 
 
 def _superseded(other: _Toets, what: str, chosen: _Toets, why: str) -> Finding:
-    message = (
-        f"The {what} of test {other.code} ({other.test_date}) is not used: test {chosen.code} "
-        f"({chosen.test_date}, {chosen.path}) {why}."
+    message = msg(
+        "oso.test_superseded",
+        what=what,
+        test=other.code,
+        date=str(other.test_date),
+        chosen=chosen.code,
+        chosen_date=str(chosen.test_date),
+        path=chosen.path,
+        why=why,
     )
     return _warning("test_superseded", other.path, message)
 
@@ -203,15 +213,13 @@ def _choose_delays(
         chosen.append(best[1])
         for toets, result in mine:
             if toets is not best[0]:
-                why = (
-                    "is more recent"
-                    if best[1].test_date > result.test_date
-                    else "has the same date and comes first"
+                why = msg(
+                    "oso.more_recent" if best[1].test_date > result.test_date else "oso.same_date"
                 )
-                warnings.append(_superseded(toets, f"{domain} DLE", best[0], why))
+                warnings.append(_superseded(toets, msg("oso.dle_of", domain=domain), best[0], why))
     missing = [d for d in DOMAINS if d not in {r.domain for r in chosen}]
     if missing:
-        message = f"The dossier has no usable DLE result for: {', '.join(missing)}."
+        message = msg("oso.no_delay", missing=missing)
         warnings.append(_warning("no_delay", TOETSLIJST, message))
     return tuple(chosen)
 
@@ -224,7 +232,7 @@ def _choose_iq(
     candidates: Sequence[tuple[_Toets, IqResult]], warnings: list[Finding]
 ) -> IqResult | None:
     if not candidates:
-        message = "The dossier has no usable IQ score (a referentiescore IQ of a whole test)."
+        message = msg("oso.no_iq")
         warnings.append(_warning("no_iq", TOETSLIJST, message))
         return None
     best_toets, best = max(
@@ -234,21 +242,19 @@ def _choose_iq(
         if toets is best_toets:
             continue
         if _preferred(best) and not _preferred(result):
-            why = (
-                f"was administered by: {best.administered_by}, and this one by none of "
-                f"{', '.join(sorted(preferred_iq_testers()))}"
-            )
+            preferred = sorted(preferred_iq_testers())
+            why = msg("oso.preferred_tester", by=best.administered_by, preferred=preferred)
         elif best.test_date > result.test_date:
-            why = "is more recent"
+            why = msg("oso.more_recent")
         else:
-            why = "has the same date and comes first"
-        warnings.append(_superseded(toets, "IQ", best_toets, why))
+            why = msg("oso.same_date")
+        warnings.append(_superseded(toets, msg("oso.iq_of"), best_toets, why))
     if not _preferred(best):
-        message = (
-            f"The IQ of test {best_toets.code} has administered_by {best.administered_by!r}: "
-            "the dossier names none of "
-            f"{', '.join(sorted(preferred_iq_testers()))} in afgenomendoor/functie, and an "
-            "IQ test must be administered under one."
+        message = msg(
+            "oso.iq_tester_unknown",
+            test=best_toets.code,
+            by=best.administered_by,
+            preferred=sorted(preferred_iq_testers()),
         )
         warnings.append(_warning("iq_tester_unknown", best_toets.path, message))
     return best
@@ -258,9 +264,6 @@ def _withheld(root: Element) -> list[Finding]:
     category = _text(root, "metadata/categorie_uitlevering/cat_toetsresultaten")
     if category not in ("OPT-UIT", "VERBODEN"):
         return []
-    message = (
-        f"The dossier has no toetslijst: its metadata marks the toetsresultaten {category}, "
-        "so the school did not send test results; ask for them separately."
-    )
+    message = msg("oso.tests_withheld", category=category)
     path = "/dossier/metadata/categorie_uitlevering/cat_toetsresultaten"
     return [_warning("tests_withheld", path, message)]

@@ -17,6 +17,7 @@ from functools import cache
 from typing import get_args
 
 from chalicelib.legal.timeline import DEFAULT_FRAMEWORK, framework
+from chalicelib.messages import msg
 from chalicelib.models.common import Domain, Profession
 
 OSO_NAMESPACE = "http://www.edustandaard.nl/oso_gegevensset/2019/dossier"
@@ -129,28 +130,24 @@ def derive_dl(jaargroep: str | None, test_date: dt.date) -> DerivedDl:
     counts a repeated year again): the explanation says so, for a person to check.
     """
     if jaargroep is None:
-        return DerivedDl(None, "it has no dl and no jaargroep to derive one from")
+        return DerivedDl(None, msg("oso.no_dl_no_group"))
     group = jaargroep.strip()
     if not group.isdigit() or not FIRST_GROUP <= int(group) <= LAST_GROUP:
-        return DerivedDl(
-            None,
-            f"it has no dl, and jaargroep {group[:8]!r} is not a primary-school group 3 to 8 "
-            "from which a DL can be derived",
-        )
+        return DerivedDl(None, msg("oso.no_dl_bad_group", group=group[:8]))
     years = int(group) - FIRST_GROUP
     months = months_completed(test_date)
     dl = years * MONTHS_PER_SCHOOL_YEAR + months
     if dl <= 0:
-        return DerivedDl(
-            None, f"it has no dl, and on {test_date.isoformat()} in groep 3 the DL is still 0"
-        )
-    explanation = (
-        f"dl is absent; DL {dl} was derived from jaargroep {group} and afnamedatum "
-        f"{test_date.isoformat()}: {MONTHS_PER_SCHOOL_YEAR} months per school year from groep 3 "
-        f"(({group} - {FIRST_GROUP}) x {MONTHS_PER_SCHOOL_YEAR} = "
-        f"{years * MONTHS_PER_SCHOOL_YEAR}) plus {months} calendar month(s) completed since "
-        "1 September (the month of the test not counted, July counted as the full 10). "
-        "Repeated or skipped school years are not counted: check the schoolloopbaan."
+        return DerivedDl(None, msg("oso.no_dl_zero", date=test_date.isoformat()))
+    explanation = msg(
+        "oso.dl_derived",
+        dl=dl,
+        group=group,
+        date=test_date.isoformat(),
+        per_year=MONTHS_PER_SCHOOL_YEAR,
+        first=FIRST_GROUP,
+        years=years * MONTHS_PER_SCHOOL_YEAR,
+        months=months,
     )
     return DerivedDl(dl, explanation)
 

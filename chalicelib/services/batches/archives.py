@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import IO
 
 from chalicelib.errors import RequestValidationError
+from chalicelib.messages import msg
 
 MAX_ZIP_MEMBERS = 10_000
 MAX_MEMBER_BYTES = 5_000_000
@@ -68,7 +69,7 @@ class _Limited:
         data = self.stream.read(1024 * 1024 if size < 0 else min(size, 1024 * 1024))
         self.left -= len(data)
         if self.left < 0:
-            raise RequestValidationError("The zip archive is larger than an upload may be.")
+            raise RequestValidationError(msg("batch.zip_too_large"))
         return data
 
 
@@ -85,16 +86,15 @@ def open_archive(file: IO[bytes]) -> tuple[zipfile.ZipFile, list[zipfile.ZipInfo
             key=lambda m: m.filename,
         )
     except UNREADABLE as exc:
-        raise RequestValidationError(f"The zip archive cannot be read: {exc}.") from exc
+        raise RequestValidationError(msg("batch.zip_unreadable", reason=str(exc))) from exc
     if len(members) > MAX_ZIP_MEMBERS:
-        raise RequestValidationError(f"The archive holds more than {MAX_ZIP_MEMBERS} dossiers.")
+        raise RequestValidationError(msg("batch.zip_members", limit=MAX_ZIP_MEMBERS))
     declared = sum(m.file_size for m in members)
     size = file.seek(0, 2)
     if declared > MAX_ARCHIVE_BYTES or declared > MAX_RATIO * max(size, 1):
         raise RequestValidationError(
-            f"The archive unpacks to {declared} bytes: more than {MAX_ARCHIVE_BYTES} bytes, or "
-            f"more than {MAX_RATIO} times its own size, are refused (README, 'Budgets').",
-            [{"path": "", "code": "archive_budget", "message": "Send smaller archives."}],
+            msg("batch.zip_budget", size=declared, limit=MAX_ARCHIVE_BYTES, ratio=MAX_RATIO),
+            [{"path": "", "code": "archive_budget", "message": msg("detail.zip_budget")}],
         )
     return archive, members
 
@@ -102,13 +102,13 @@ def open_archive(file: IO[bytes]) -> tuple[zipfile.ZipFile, list[zipfile.ZipInfo
 def member_problem(member: zipfile.ZipInfo) -> str | None:
     """Why a member is not read, or None."""
     if member.flag_bits & 0x1:
-        return "is encrypted"
+        return msg("batch.member_encrypted", name=member.filename[:200])
     if member.compress_type not in METHODS:
-        return f"uses compression method {member.compress_type}; only stored and deflate are read"
+        return msg("batch.member_method", name=member.filename[:200], method=member.compress_type)
     if member.file_size > MAX_MEMBER_BYTES:
-        return f"is larger than {MAX_MEMBER_BYTES} bytes"
+        return msg("batch.member_too_large", name=member.filename[:200], limit=MAX_MEMBER_BYTES)
     if member.file_size > MAX_RATIO * max(member.compress_size, 1):
-        return f"is compressed more than {MAX_RATIO} times"
+        return msg("batch.member_ratio", name=member.filename[:200], ratio=MAX_RATIO)
     return None
 
 
@@ -116,12 +116,15 @@ def read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes:
     """The member's bytes; ValueError when they cannot be read."""
     problem = member_problem(member)
     if problem:
-        raise ValueError(f"{member.filename} {problem}.")
+        raise ValueError(problem)
     try:
         with archive.open(member) as data:
             return data.read(MAX_MEMBER_BYTES + 1)
     except UNREADABLE as exc:
-        raise ValueError(f"{member.filename} cannot be read: {str(exc)[:200]}.") from exc
+        reason = str(exc)[:200]
+        raise ValueError(
+            msg("batch.member_unreadable", name=member.filename[:200], reason=reason)
+        ) from exc
 
 
 def part_members(

@@ -31,6 +31,7 @@ from pydantic import ValidationError
 
 from chalicelib.documents import validation_details
 from chalicelib.errors import ChunkBusyError, ServiceUnavailableError, ToewijzingError
+from chalicelib.messages import clip, msg
 from chalicelib.models.decision import Evaluation
 from chalicelib.models.request import DecisionRequest
 from chalicelib.services.decisions import Decisions
@@ -75,7 +76,7 @@ class Row:
 
 
 def _bounded(errors: list[dict[str, Any]]) -> list[dict[str, str]]:
-    return [{k: str(v)[:MAX_ERROR_CHARS] for k, v in e.items()} for e in errors[:MAX_LISTED]]
+    return [{k: clip(str(v), MAX_ERROR_CHARS) for k, v in e.items()} for e in errors[:MAX_LISTED]]
 
 
 def decided_result(row: Row, stored: StoredDecision) -> dict[str, Any]:
@@ -129,7 +130,7 @@ class ChunkDecider:
         now = int(self.clock().timestamp())
         claim = (region_id, batch_id, chunk, holder, now, now + CHUNK_LEASE_SECONDS)
         if not storage.claim_chunk(*claim):
-            raise ChunkBusyError(f"Chunk {chunk} of batch {batch_id} is being decided.")
+            raise ChunkBusyError(msg("batch.chunk_busy", chunk=chunk, batch=batch_id))
         try:
             results = self._decide_and_write(region_id, batch_id, rows)
             # after the write, and on a redelivery too (services/statistics.py, snapshots)
@@ -204,7 +205,7 @@ class ChunkDecider:
             return rejected_result(row, validation_details(exc, row.document))
         except Exception as exc:  # a row the service cannot decide: it alone is rejected
             log.warning("row not decided", extra={"row": row.number, "error": type(exc).__name__})
-            message = "The row could not be decided; the error is logged."
+            message = msg("batch.row_not_decided")
             return rejected_result(
                 row, [{"path": "", "code": "internal_error", "message": message}]
             )

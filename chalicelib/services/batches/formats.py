@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from chalicelib.errors import RequestValidationError
+from chalicelib.messages import msg
 from chalicelib.models.common import DOMAINS
 from chalicelib.services.batches import archives, csv_text, json_items
 from chalicelib.services.batches.archives import MAX_MEMBER_BYTES, MAX_ZIP_MEMBERS, Part
@@ -70,7 +71,7 @@ def json_rows(stream: IO[bytes]) -> Iterator[Row]:
         if isinstance(item, dict):
             yield Row(number, item)
         else:
-            message = "An item must be a decision request object."
+            message = msg("batch.item_type")
             yield Row(number, None, [{"path": "", "code": "model_type", "message": message}])
 
 
@@ -83,7 +84,7 @@ def _bool(value: str, column: str) -> bool:
         return True
     if text in FALSE:
         return False
-    raise ValueError(f"{column}: {value!r} is not ja/nee")
+    raise ValueError(column, msg("batch.not_yes_no", column=column, value=value[:40]))
 
 
 def _number(value: str) -> int | str:
@@ -134,33 +135,32 @@ def csv_document(cells: dict[str, str]) -> dict[str, Any]:
     return doc
 
 
-def _listed(names: list[str]) -> str:
+def _listed(what: str, names: list[str]) -> list[str]:
+    """`batch.unknown_columns` or `batch.missing_columns` naming at most MAX_LISTED; or none."""
     shown = [n[:40] for n in names[:MAX_LISTED]]
     more = len(names) - len(shown)
-    return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
+    code = f"batch.{what}_columns" + ("_more" if more > 0 else "")
+    return [msg(code, names=shown, more=more)] if names else []
 
 
 def _header(text: io.TextIOWrapper) -> tuple[list[str], str]:
     line = text.readline(MAX_LINE_CHARS + 1)
     if NOT_UTF8 in line:
-        raise RequestValidationError("The CSV file is not UTF-8.")
+        raise RequestValidationError(msg("batch.csv_not_utf8"))
     if len(line) > MAX_LINE_CHARS:
         raise RequestValidationError(
-            f"The CSV header is longer than {MAX_LINE_CHARS} characters.",
-            [{"path": "/header", "code": "csv_line_length", "message": "Header too long."}],
+            msg("batch.header_too_long", limit=MAX_LINE_CHARS),
+            [{"path": "/header", "code": "csv_line_length", "message": msg("detail.header")}],
         )
     delimiter = ";" if line.count(";") > line.count(",") else ","
     header = [h.strip() for h in next(csv.reader([line], delimiter=delimiter), [])]
     unknown = [h for h in header if h not in CSV_COLUMNS]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if unknown or missing:
-        wrong = [f"unknown columns {_listed(unknown)}" if unknown else "",
-                 f"missing columns {_listed(missing)}" if missing else ""]  # fmt: skip
         raise RequestValidationError(
-            "The CSV header is not the documented one (README, 'Batch CSV'): "
-            + "; ".join(filter(None, wrong)) + ".",
+            msg("batch.header", problems=_listed("unknown", unknown) + _listed("missing", missing)),
             [{"path": "/header", "code": "csv_header",
-              "message": f"{len(unknown)} unknown, {len(missing)} missing."}],
+              "message": msg("detail.header_columns", unknown=len(unknown), missing=len(missing))}],
         )  # fmt: skip
     return header, delimiter
 
@@ -183,27 +183,23 @@ def _csv_row(number: int, header: list[str], cells: list[str]) -> Row:
         return Row(number, document, [{"path": path, "code": code, "message": message}])
 
     if any(NOT_UTF8 in c for c in cells):
-        return rejected("", "encoding", "The row is not UTF-8.")
+        return rejected("", "encoding", msg("batch.row_not_utf8"))
     if any(TOO_LONG in c for c in cells):
-        return rejected(
-            "", "csv_line_length", f"A line is longer than {MAX_LINE_CHARS} characters."
-        )
+        return rejected("", "csv_line_length", msg("batch.line_too_long", limit=MAX_LINE_CHARS))
     if len(cells) != len(header):
-        return rejected(
-            "", "csv_cells", f"The row has {len(cells)} cells; the header has {len(header)}."
-        )
+        return rejected("", "csv_cells", msg("batch.cells", cells=len(cells), header=len(header)))
     for column, cell in zip(header, cells, strict=True):
         if len(cell) > MAX_CELL_CHARS:
             return rejected(
                 f"/{column}",
                 "csv_cell_length",
-                f"A cell is longer than {MAX_CELL_CHARS} characters.",
+                msg("batch.cell_too_long", limit=MAX_CELL_CHARS),
             )
     try:
         return Row(number, csv_document(dict(zip(header, cells, strict=True))))
     except ValueError as exc:
-        column = str(exc).split(":")[0]
-        return rejected(f"/{column}", "bool_parsing", str(exc))
+        column, message = exc.args
+        return rejected(f"/{column}", "bool_parsing", message)
 
 
 def csv_rows(stream: IO[bytes]) -> Iterator[Row]:
@@ -220,7 +216,8 @@ def csv_rows(stream: IO[bytes]) -> Iterator[Row]:
             break
         except csv.Error as exc:  # e.g. a quoted field past csv's own limit
             number += 1
-            yield Row(number, None, [{"path": "", "code": "csv_syntax", "message": str(exc)[:200]}])
+            message = msg("batch.csv_syntax", detail=str(exc)[:200])
+            yield Row(number, None, [{"path": "", "code": "csv_syntax", "message": message}])
             continue
         number += 1
         if any(c.strip() for c in cells):
@@ -258,7 +255,7 @@ def _oso_row(number: int, xml: bytes, params: OsoParameters, where: str) -> Row:
         return Row(number, None, [detail, *exc.details])
     except Exception as exc:  # a dossier the importer cannot take: this row only
         log.warning("dossier not imported", extra={"row": number, "error": type(exc).__name__})
-        message = "The dossier could not be read as an OSO dossier."
+        message = msg("batch.not_oso")
         return Row(number, None, [{"path": where, "code": "oso_dossier", "message": message}])
     warnings = [w.model_dump(mode="json") for w in imported.warnings]
     return Row(number, imported.request.model_dump(mode="json"), [], warnings)
@@ -280,7 +277,7 @@ def zip_rows(stream: IO[bytes], params: OsoParameters | None, part: Part) -> Ite
             try:
                 xml = archives.read_member(archive, member)
             except ValueError as exc:
-                message = str(exc)[:300]
+                message = str(exc)  # a message token (archives.py), whole
                 yield Row(
                     index + 1, None, [{"path": where, "code": "zip_member", "message": message}]
                 )
@@ -297,7 +294,7 @@ def rows(
     elif media == CSV:
         found = csv_rows(stream)
     elif params is None:
-        raise RequestValidationError("OSO dossiers need the arrangement and the date.")
+        raise RequestValidationError(msg("error.oso_parameters"))
     else:
         found = (
             xml_rows(stream, params) if media == XML else zip_rows(stream, params, part or Part())
@@ -308,7 +305,7 @@ def rows(
 def _budgeted(found: Iterator[Row]) -> Iterator[Row]:
     for row in found:
         if row.number > MAX_BATCH_ROWS:
-            message = f"A batch holds at most {MAX_BATCH_ROWS} rows; the rest is not read."
+            message = msg("batch.too_many_rows", limit=MAX_BATCH_ROWS)
             yield Row(row.number, None, [{"path": "", "code": "batch_rows", "message": message}])
             return
         yield row

@@ -18,19 +18,22 @@ from typing import IO, Any
 
 from chalicelib.documents import whole_number
 from chalicelib.errors import MalformedJsonError, RequestValidationError
+from chalicelib.messages import msg
 
 READ_BYTES = 64 * 1024
 MAX_ITEM_CHARS = 1_000_000  # an item larger than this fails the batch; README, "Budgets"
 OPENING = re.compile(r'\s*\{\s*"items"\s*:\s*\[')
 SPACE = re.compile(r"\s*")
 END = "the body ends inside the list of items"
-SHAPE = 'A JSON batch is {"items": [<decision request>, ...]}.'
+SHAPE = msg("batch.json_shape")
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     keys = [k for k, _ in pairs]
     if len(set(keys)) != len(keys):
-        raise MalformedJsonError(f"duplicate key {next(k for k in keys if keys.count(k) > 1)!r}")
+        raise MalformedJsonError(
+            msg("json.duplicate_key", key=next(k for k in keys if keys.count(k) > 1))
+        )
     return dict(pairs)
 
 
@@ -38,12 +41,12 @@ DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_int=whole_num
 
 
 def malformed(reason: str) -> RequestValidationError:
-    return RequestValidationError(f"The batch is not valid JSON: {reason}.")
+    return RequestValidationError(msg("batch.not_json", reason=reason))
 
 
 def shape_error() -> RequestValidationError:
     return RequestValidationError(
-        SHAPE, [{"path": "/items", "code": "batch_shape", "message": "Give a list of items."}]
+        SHAPE, [{"path": "/items", "code": "batch_shape", "message": msg("detail.json_shape")}]
     )
 
 
@@ -87,17 +90,15 @@ class _Text:
                 if end < len(self.buffer) or self.eof:  # a number may go on in the next read
                     start, self.pos = self.pos, end
                     return value, end - start
-                error = "the body ends inside an item"
+                error = msg("batch.ends_inside_item")
             except MalformedJsonError as exc:
                 raise malformed(str(exc)) from exc
             except RecursionError as exc:
-                raise malformed("an item is nested too deeply") from exc
+                raise malformed(msg("json.too_deep")) from exc
             except ValueError as exc:  # json.JSONDecodeError: maybe only cut off by the read
-                error = str(exc)
+                error = msg("batch.json_error", detail=str(exc))
             if len(self.buffer) - self.pos > MAX_ITEM_CHARS:
-                raise RequestValidationError(
-                    f"An item of the batch is larger than {MAX_ITEM_CHARS} characters."
-                )
+                raise RequestValidationError(msg("batch.item_too_large", limit=MAX_ITEM_CHARS))
             if not self.more():
                 raise malformed(error)
 

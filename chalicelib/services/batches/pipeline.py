@@ -23,6 +23,7 @@ from chalicelib.errors import (
     ServiceUnavailableError,
     UploadsUnavailableError,
 )
+from chalicelib.messages import msg
 from chalicelib.models.batch_responses import (
     BatchAccepted,
     BatchResultsPage,
@@ -80,7 +81,7 @@ class Batches:
         it is the batch an earlier submission with the same `Idempotency-Key` made."""
         self.regions.get_region(region_id)
         if media not in formats.FORMATS:
-            raise RequestValidationError(f"A batch is one of {', '.join(formats.FORMATS)}.")
+            raise RequestValidationError(msg("batch.formats", formats=list(formats.FORMATS)))
         self._oso_parameters(region_id, media, params)  # 400 now rather than per row later
         if body is not None:
             formats.precheck(media, body)
@@ -113,7 +114,7 @@ class Batches:
         try:
             self._send([{"kind": "split", "region_id": region_id, "batch_id": batch_id}])
         except ServiceUnavailableError:  # not queued: leave no batch behind that looks queued
-            error = {"code": "service_unavailable", "message": "The batch could not be queued."}
+            error = {"code": "service_unavailable", "message": msg("batch.not_queued")}
             self.storage.update_batch(region_id, batch_id, {"status": "failed", "error": error})
             if body is not None:
                 self.blobs.delete(key)
@@ -128,9 +129,7 @@ class Batches:
         key = f"uploads/{region_id}/{upload_id}"
         form = self.blobs.upload_form(key, media, formats.MAX_UPLOAD_BYTES)
         if form is None:
-            raise UploadsUnavailableError(
-                "This deployment has no large uploads; send the body itself."
-            )
+            raise UploadsUnavailableError(msg("batch.no_uploads"))
         return UploadForm.model_validate({
             "upload_id": upload_id, "upload_url": form["url"], "method": "POST",
             "fields": form["fields"], "max_bytes": formats.MAX_UPLOAD_BYTES,
@@ -142,7 +141,7 @@ class Batches:
 
     def _send(self, messages: Iterable[Message]) -> None:
         if self.queue is None:
-            raise ServiceUnavailableError("Batches cannot be queued in this deployment.")
+            raise ServiceUnavailableError(msg("batch.no_queue"))
         self.queue.send(messages)
 
     def _oso_parameters(
@@ -193,7 +192,7 @@ class Batches:
     def _record(self, region_id: str, batch_id: str) -> dict[str, Any]:
         record = self.storage.get_batch(region_id, batch_id)
         if record is None or record.get("kind") == "impact":  # an impact run: not a batch
-            raise NotFoundError(f"Region {region_id} has no batch {batch_id}.")
+            raise NotFoundError(msg("error.no_batch", region=region_id, batch=batch_id))
         return record
 
     # The worker side
@@ -249,7 +248,7 @@ class Batches:
             outcome = {"status": "failed", "error": {"code": exc.code, "message": exc.message}}
         except Exception as exc:  # whatever it is, the batch ends
             outcome = {"status": "failed", "error": {"code": "unreadable_body", "message":
-                       f"The body could not be read as {record['format']}."}}  # fmt: skip
+                       msg("batch.unreadable_body", format=record["format"])}}  # fmt: skip
             log.warning("batch body unreadable", extra={"error": type(exc).__name__})
         if outcome["status"] == "failed":
             log.warning("batch failed", extra={"batch_id": batch_id,
@@ -311,7 +310,7 @@ class Batches:
                     "warnings": row.warnings}  # fmt: skip
             length = len(json.dumps(item, default=str))
             if length > ROW_BYTES:
-                message = f"The row is larger than {ROW_BYTES} bytes."
+                message = msg("batch.row_size", limit=ROW_BYTES)
                 error = {"path": "", "code": "row_size", "message": message}
                 item = {"row": row.number, "document": None, "warnings": [], "errors": [error]}
                 length = 200

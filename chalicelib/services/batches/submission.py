@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from chalicelib.errors import ConflictError, PayloadTooLargeError, RequestValidationError
+from chalicelib.messages import msg
 from chalicelib.models.batch_responses import BatchAccepted
 from chalicelib.services.batches import formats
 from chalicelib.services.decisions import IDEMPOTENCY_KEY
@@ -33,18 +34,15 @@ def claim(storage: Storage, region_id: str, key: str, body_hash: str, batch_id: 
     """The batch id held by `key`: `batch_id` if the key is new."""
     if not IDEMPOTENCY_KEY.match(key):
         raise RequestValidationError(
-            "The Idempotency-Key header must be 1-100 characters of A-Z a-z 0-9 . _ : -.",
+            msg("error.idempotency_key"),
             [{"path": "Idempotency-Key", "code": "idempotency_key",
-              "message": "Invalid Idempotency-Key."}],
+              "message": msg("detail.idempotency_key")}],
         )  # fmt: skip
     held = storage.claim_idempotency(
         IdempotencyRecord(region_id, f"batch/{key}", body_hash, batch_id)
     )
     if held.body_hash != body_hash:
-        raise ConflictError(
-            "This Idempotency-Key was used before with another batch (body, format or "
-            "parameters); use a new key."
-        )
+        raise ConflictError(msg("error.idempotency_reused_batch"))
     return held.decision_id
 
 
@@ -54,12 +52,12 @@ def check_upload(blobs: BlobStore, key: str, limit: int) -> None:
     size = blobs.size(key)
     if size is None:
         raise RequestValidationError(
-            "There is no upload with this upload_id (or it was used before): upload first.",
-            [{"path": "?upload_id", "code": "upload_missing", "message": "No such upload."}],
+            msg("error.no_upload"),
+            [{"path": "?upload_id", "code": "upload_missing", "message": msg("detail.no_upload")}],
         )
     if size > limit:
         blobs.delete(key)
-        raise PayloadTooLargeError(f"The upload is {size} bytes; at most {limit} are taken.")
+        raise PayloadTooLargeError(msg("error.upload_too_large", size=size, limit=limit))
 
 
 def accepted(region_id: str, batch_id: str) -> BatchAccepted:
@@ -77,14 +75,14 @@ def oso_parameters(
     missing = [p for p in ("arrangement", "date") if not params.get(p)]
     if missing or params.get("arrangement") not in ("lwoo", "pro"):
         raise RequestValidationError(
-            "OSO dossiers need ?arrangement=lwoo|pro and ?date=YYYY-MM-DD.",
-            [{"path": f"?{p}", "code": "missing", "message": "Field required"}
+            msg("error.oso_parameters"),
+            [{"path": f"?{p}", "code": "missing", "message": msg("validation.missing")}
              for p in missing or ["arrangement"]],
         )  # fmt: skip
     try:
         date = dt.date.fromisoformat(params["date"])
     except ValueError as exc:
-        raise RequestValidationError("?date must be YYYY-MM-DD.") from exc
+        raise RequestValidationError(msg("error.oso_date")) from exc
     advice = [a for a in str(params.get("expert_advice", "")).split(",") if a]
     evidence = {
         "board_motivation": params.get("board_motivation") in ("true", "ja", "1"),
@@ -103,8 +101,8 @@ def row_results_page(
     if cursor:
         if not cursor.isdigit():
             raise RequestValidationError(
-                "The cursor is not one this service handed out.",
-                [{"path": "?cursor", "code": "cursor", "message": "Use the `next` value."}],
+                msg("error.cursor"),
+                [{"path": "?cursor", "code": "cursor", "message": msg("detail.cursor")}],
             )
         after = int(cursor)
     items, last = storage.list_row_results(region_id, batch_id, after, limit)

@@ -8,6 +8,7 @@ from typing import Any
 from chalice.app import Blueprint, Response
 
 from chalicelib.errors import UnsupportedMediaTypeError
+from chalicelib.messages import msg, render_tree, say
 from chalicelib.web import http
 from chalicelib.web.http import ANY_CONTENT_TYPE, handled, json_response
 from chalicelib.web.operation import operation
@@ -55,7 +56,7 @@ def submit(region_id: str) -> Response:
         body = http.body_bytes(request, MAX_BATCH_BYTES)
     if media not in formats.FORMATS:
         raise UnsupportedMediaTypeError(
-            f"Send a batch as one of {', '.join(formats.FORMATS)}, not {media or 'nothing'}."
+            msg("batch.send_format", formats=list(formats.FORMATS), sent=media or "-")
         )
     key = request.headers.get("idempotency-key")
     accepted, replayed = batches().accept(region_id, media, body, params, key)
@@ -102,11 +103,12 @@ def results(region_id: str, batch_id: str) -> Response:
         region_id, batch_id, http.query(request, "cursor"), http.query_limit(request, 100, 1000)
     )
     if "text/csv" in (request.headers.get("accept") or ""):
-        return csv_response(http.json_data(page))
+        lang = http.language(request)
+        return csv_response(render_tree(http.json_data(page), lang), lang)
     return json_response(page)
 
 
-def csv_response(page: dict[str, Any]) -> Response:
+def csv_response(page: dict[str, Any], lang: str) -> Response:
     import csv
 
     from chalicelib.render.safe_text import csv_row
@@ -120,7 +122,7 @@ def csv_response(page: dict[str, Any]) -> Response:
         cells["errors"] = "; ".join(
             f"{e.get('path', '')} {e.get('message', '')}".strip() for e in item.get("errors", [])
         )
-        cells["reasons"] = reasons(item)
+        cells["reasons"] = reasons(item, lang)
         writer.writerow(csv_row(cells[c] for c in RESULT_COLUMNS))  # no formulas
     headers: dict[str, str | list[str]] = {"Content-Type": "text/csv; charset=utf-8"}
     if page["next"]:
@@ -128,12 +130,18 @@ def csv_response(page: dict[str, Any]) -> Response:
     return Response(body=out.getvalue(), status_code=200, headers=headers)
 
 
-def reasons(item: dict[str, Any]) -> str:
+def reasons(item: dict[str, Any], lang: str) -> str:
     """Why a row is rejected or `incomplete`: its errors and error findings, each as `code at
-    path: message`, joined by `; ` (README, "Results")."""
+    path: message` (`code bij path: message` in Dutch), joined by `; ` (README, "Results")."""
     listed = [*item.get("errors", []), *item.get("findings", [])]
     return "; ".join(
-        f"{e.get('code', '')} at {e.get('path') or '/'}: {e.get('message', '')}"
+        say(
+            lang,
+            "batch.reason",
+            code=e.get("code", ""),
+            path=e.get("path") or "/",
+            message=e.get("message", ""),
+        )
         for e in listed
         if e.get("severity", "error") == "error"
     )

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from chalice.app import Blueprint, Request
 
+from chalicelib.messages import msg
 from chalicelib.web import http
 from chalicelib.wiring import services
 
@@ -56,6 +57,6 @@ def framework_param(blueprint: Blueprint) -> str:
     value = http.query(current(blueprint), "framework") or DEFAULT_FRAMEWORK
     if value not in FRAMEWORK_IDS:
         raise UnknownFrameworkError(
-            f"Unknown framework {value[:40]!r}; use one of {', '.join(FRAMEWORK_IDS)}."
+            msg("error.unknown_framework", framework=value[:40], known=list(FRAMEWORK_IDS))
         )
     return value

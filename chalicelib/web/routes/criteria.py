@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from chalice.app import Blueprint, Response
 
+from chalicelib.messages import msg
 from chalicelib.web import http
 from chalicelib.web.http import ANY_CONTENT_TYPE, handled, json_response
 from chalicelib.web.operation import operation
@@ -119,8 +120,8 @@ def start_impact_run(region_id: str) -> Response:
     body = http.parse_body(current(bp), ImpactRequest)
     if body.dossiers is not None:
         raise RequestValidationError(
-            "An impact run reads the region's stored dossiers; send dossiers to .../impact.",
-            [{"path": "dossiers", "code": "extra_forbidden", "message": "Not in a run."}],
+            msg("impact.run_reads_stored"),
+            [{"path": "dossiers", "code": "extra_forbidden", "message": msg("detail.not_in_run")}],
         )
     date = http.query_date(current(bp))
     runs = _runs()

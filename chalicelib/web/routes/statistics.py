@@ -127,7 +127,8 @@ def region_report_page(region_id: str) -> Response:
     from chalicelib.render.report_html import region_report
 
     stats = _stats(READERS, region_id)
-    return html_response(region_report(stats.region(region_id, _teldatum_query(stats))))
+    figures = stats.region(region_id, _teldatum_query(stats))
+    return html_response(region_report(figures, http.language(current(bp))))
 
 
 @bp.route("/v1/statistics", methods=["GET"])
@@ -153,7 +154,8 @@ def national_report_page() -> Response:
     from chalicelib.render.report_html import national_report
 
     stats = _stats(NATIONAL)
-    return html_response(national_report(stats.national(_teldatum_query(stats))))
+    figures = stats.national(_teldatum_query(stats))
+    return html_response(national_report(figures, http.language(current(bp))))
 
 
 @bp.route("/v1/budget-shares/{year}", methods=["PUT"], content_types=ANY_CONTENT_TYPE)
