@@ -19,21 +19,14 @@ from pathlib import Path
 
 import pytest
 
+from chalicelib.cli.letter import CHROMIUM, CHROMIUM_FLAGS
 from chalicelib.render.report_html import COLOURS
 from tests.api.conftest import ADMIN, ROOT, Api
 
 OUTPUT = ROOT / "test-output"
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--hide-scrollbars",
-)
+# The flags the command line prints a letter with (quiet, offline), and no scrollbars in the
+# screenshots; the PDF flag does nothing here.
+FLAGS = (*CHROMIUM_FLAGS, "--hide-scrollbars")
 
 
 def install_chromium() -> Path:
