@@ -14,7 +14,13 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from chalicelib.web.openapi_models import component_models
-from chalicelib.web.openapi_params import HEADERS, QUERY, RESPONSE_HEADERS, path_parameters
+from chalicelib.web.openapi_params import (
+    ACCEPT_LANGUAGE,
+    HEADERS,
+    QUERY,
+    RESPONSE_HEADERS,
+    path_parameters,
+)
 from chalicelib.web.operation import Operation, declared
 
 REF = "#/components/schemas/{model}"
@@ -73,9 +79,9 @@ def operation_object(template: str, op: Operation, refs: Mapping[str, str]) -> d
         *path_parameters(template),
         *(QUERY[name] for name in op.query),
         *(HEADERS[name] for name in op.headers),
+        ACCEPT_LANGUAGE,
     ]
-    if parameters:
-        found["parameters"] = parameters
+    found["parameters"] = parameters
     if isinstance(op.body, str):
         found["requestBody"] = {"required": op.body_required, "content": _content(op.body, refs)}
     elif op.body is not None:  # several media types: a model's name stands for its JSON form

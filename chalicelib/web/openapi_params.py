@@ -66,6 +66,16 @@ QUERY: dict[str, dict[str, Any]] = {
         description="A count date YYYY-10-01 (default: the latest 1 October on or before today).",
     ),
 }
+# Every operation takes it (chalicelib/messages: `negotiate`); only texts change with it.
+ACCEPT_LANGUAGE = {
+    "name": "Accept-Language",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string"},
+    "description": "nl or en (en-GB counts as en; q-values honoured; anything else is nl): the "
+    "language of the answer's texts. Codes, paths and data never change. The decision letter "
+    "is always Dutch.",
+}
 HEADERS: dict[str, dict[str, Any]] = {
     "Idempotency-Key": {
         "name": "Idempotency-Key",
