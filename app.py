@@ -58,7 +58,8 @@ def contract_errors(event: Request, get_response: Any) -> Response:
     line per request (chalicelib/logs.py: never a body, a query string or a header)."""
     started, rid = time.perf_counter(), http.request_id(event)
     metering.start()
-    response = http.to_contract_shape(get_response(event), rid)
+    refused = http.unknown_query(event, app.routes)
+    response = http.to_contract_shape(refused or get_response(event), rid)
     response = http.in_language(response, http.language(event))  # chalicelib/messages
     http.log_request(event, rid, response.status_code, started)
     return response

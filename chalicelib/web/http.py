@@ -17,7 +17,7 @@ import json
 import logging
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from chalice.app import Request, Response
@@ -27,6 +27,7 @@ from chalicelib.documents import error_body, parse_json, validation_details
 from chalicelib.errors import MalformedJsonError
 from chalicelib.messages import MARK, msg, negotiate, render_text, render_tree
 from chalicelib.storage import metering
+from chalicelib.web.operation import declared, query_names
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -135,6 +136,30 @@ def handled(view: Callable[..., Response]) -> Callable[..., Response]:
             return error_response(exc)
 
     return wrapper
+
+
+def unknown_query(request: Request, routes: Mapping[str, Mapping[str, Any]]) -> Response | None:
+    """400 for a query parameter the route's operation does not name (its `@operation`): a
+    misspelt `?teldatun=` must not give the default count date's figures without a word."""
+    given = set(request.query_params or {})
+    context = getattr(request, "context", None) or {}
+    entry = routes.get(str(context.get("resourcePath")), {}).get(str(request.method))
+    op = declared(entry.view_function) if entry is not None and given else None
+    unknown = sorted(given - query_names(op)) if op is not None else []
+    if not unknown:
+        return None
+    details = [
+        {
+            "path": f"?{name[:40]}",
+            "code": "unknown_parameter",
+            "message": msg("detail.query_unknown"),
+        }
+        for name in unknown[:10]
+    ]
+    names = [name[:40] for name in unknown[:10]]
+    return error_response(
+        errors.RequestValidationError(msg("error.query_unknown", names=names), details)
+    )
 
 
 NO_ROUTE = "No operation of the API is at this path; see GET /v1/openapi.json."  # gen_resources

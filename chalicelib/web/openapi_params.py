@@ -29,12 +29,15 @@ def _limit(maximum: int) -> dict[str, Any]:
 
 
 DATE = {"type": "string", "format": "date", "pattern": DATE_PATTERN}
+# By key: the parameter's name, or `name:variant` where one name has two definitions (a page of
+# up to 1000; the date of an OSO batch's application). A request naming any other parameter is
+# refused (`chalicelib/web/http.py` `unknown_query`).
 QUERY: dict[str, dict[str, Any]] = {
     "date": _query("date", DATE),
     "framework": _query("framework", {"enum": ["enacted", "kamerbrief-2014"]}),
     "cursor": _query("cursor", {"type": "string"}),
     "limit": _limit(100),
-    "limit<=1000": _limit(1000),
+    "limit:1000": _limit(1000),
     "student_ref": {**_query("student_ref", {"type": "string", "minLength": 1}), "required": True},
     # A batch: an upload's id and format instead of a body; what OSO dossiers do not say.
     "upload_id": _query("upload_id", {"type": "string", "pattern": ID_PATTERN}),
@@ -46,9 +49,7 @@ QUERY: dict[str, dict[str, Any]] = {
     "arrangement": _query(
         "arrangement", {"enum": ["lwoo", "pro"]}, description="OSO dossiers: applied for."
     ),
-    "application_date": _query(
-        "date", DATE, description="OSO dossiers: the date of the application."
-    ),
+    "date:oso": _query("date", DATE, description="OSO dossiers: the date of the application."),
     "board_motivation": _query(
         "board_motivation", {"type": "string"}, description="OSO dossiers: true, ja or 1."
     ),

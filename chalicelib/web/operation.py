@@ -18,7 +18,9 @@ as strings (of `chalicelib/web/openapi_models.py`) and resolved only when the do
   400, 401, 403, 404, 429 and 503; one with a body 413 and 415 too. Every error sends `Error`.
 - `body`: the request body's model name, or a tuple of media types it may come in (a text
   body, as a batch); `body_required`: False when it may be left out.
-- Path parameters come from the path itself; `query` and `headers` name the others
+- Path parameters come from the path itself; `query` and `headers` name the others (a query
+  key is the parameter's name, or `name:variant`; a request with any other query parameter is
+  a 400, as a body with an unknown field is)
   (`chalicelib/web/openapi_params.py` lists them).
 - `public`: no token needed (`security: []`), and none of the authenticated statuses.
 - `sends_headers`: the response headers of the success answer beyond those every answer has
@@ -85,6 +87,11 @@ def operation(
         return view
 
     return declare
+
+
+def query_names(op: Operation) -> set[str]:
+    """The names of the query parameters the operation takes (`limit:1000` is `limit`)."""
+    return {key.split(":")[0] for key in op.query}
 
 
 def declared(view: Callable[..., Any]) -> Operation | None:

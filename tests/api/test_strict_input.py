@@ -120,3 +120,24 @@ def test_a_path_no_route_serves_is_404_not_found(api: Api, path: str, token: str
     assert status == 404
     is_error(body, "not_found")
     assert headers["Content-Type"].startswith("application/json")
+
+
+def test_a_query_parameter_the_operation_does_not_take_is_a_400_naming_it(api: Api) -> None:
+    """A misspelt `?teldatun=` must not silently give the default count date's figures."""
+    api.region()
+    status, body, _ = api.call("GET", "/v1/regions/VO2001/statistics?teldatun=2023-10-01")
+    assert status == 400, body
+    is_error(body, "validation_error")
+    assert body["error"]["details"] == [
+        {
+            "path": "?teldatun",
+            "code": "unknown_parameter",
+            "message": body["error"]["details"][0]["message"],
+        }
+    ]
+    assert "teldatun" in body["error"]["message"]
+    # the parameters it does take, and a `name:variant` one (`limit:1000`) by its name
+    status, _, _ = api.call("GET", "/v1/regions/VO2001/statistics?teldatum=2016-10-01")
+    assert status == 200
+    status, body, _ = api.call("GET", "/v1/regions/VO2001/batches/" + "0" * 32 + "/results?limit=5")
+    assert status == 404, body

@@ -23,7 +23,7 @@ RESULT_COLUMNS = ("row", "student_ref", "status", "decision_id", "volgnummer", "
 # The JSON form is the model BatchItems; the others are bodies with a grammar of their own.
 BATCH_MEDIA = ("BatchItems", "text/csv", "application/xml", "application/zip")
 OSO_PARAMETERS = ("arrangement", "date", "board_motivation", "parent_view", "expert_advice")
-OSO_QUERY = ("arrangement", "application_date", "board_motivation", "parent_view", "expert_advice")
+OSO_QUERY = ("arrangement", "date:oso", "board_motivation", "parent_view", "expert_advice")
 
 
 @bp.route(BASE, methods=["POST"], content_types=ANY_CONTENT_TYPE)
@@ -91,7 +91,7 @@ def status(region_id: str, batch_id: str) -> Response:
     "A batch's results per row (JSON, or CSV with Accept: text/csv)",
     ok=(200, "BatchResultsPage"),
     also=("text/csv",),
-    query=("cursor", "limit<=1000"),
+    query=("cursor", "limit:1000"),
     sends_headers=("Link",),
 )
 @handled

@@ -142,7 +142,7 @@ def impact_run(region_id: str, run_id: str) -> Response:
 @operation(
     "The dossiers an impact run found affected, a page at a time",
     ok=(200, "AffectedPage"),
-    query=("cursor", "limit<=1000"),
+    query=("cursor", "limit:1000"),
 )
 @handled
 def impact_run_affected(region_id: str, run_id: str) -> Response:
