@@ -148,15 +148,11 @@ def unknown_query(request: Request, routes: Mapping[str, Mapping[str, Any]]) -> 
     unknown = sorted(given - query_names(op)) if op is not None else []
     if not unknown:
         return None
+    names = [name[:40] for name in unknown[:10]]  # echoed cut: a name may be of any length
+    detail = msg("detail.query_unknown")
     details = [
-        {
-            "path": f"?{name[:40]}",
-            "code": "unknown_parameter",
-            "message": msg("detail.query_unknown"),
-        }
-        for name in unknown[:10]
+        {"path": f"?{name}", "code": "unknown_parameter", "message": detail} for name in names
     ]
-    names = [name[:40] for name in unknown[:10]]
     return error_response(
         errors.RequestValidationError(msg("error.query_unknown", names=names), details)
     )
