@@ -221,7 +221,7 @@ def test_impact_counts_changes_and_names_who_is_affected(api: Api) -> None:
     assert report["per_arrangement"]["lwoo"] == {"gained": 1, "kept": 1}
 
 
-@pytest.mark.parametrize("framework", ["null", "Enacted", "kamerbrief"])
+@pytest.mark.parametrize("framework", ["null", "Enacted", "kamerbrief", ""])
 def test_an_unknown_framework_is_refused_even_where_no_dossier_needs_it(
     api: Api, framework: str
 ) -> None:
@@ -238,3 +238,6 @@ def test_an_unknown_framework_is_refused_even_where_no_dossier_needs_it(
         "POST", "/v1/regions/VO2001/criteria/impact?framework=enacted", body
     )
     assert (status, report["framework"]) == (200, "enacted")
+    # the public routes too; an empty `?framework=` is no framework, not the default one
+    status, error, _ = api.call("GET", f"/v1/framework?date=2017-03-01&framework={framework}")
+    assert (status, error["error"]["code"]) == (400, "unknown_framework")

@@ -54,7 +54,8 @@ def framework_param(blueprint: Blueprint) -> str:
     from chalicelib.errors import UnknownFrameworkError
     from chalicelib.legal.timeline import DEFAULT_FRAMEWORK, FRAMEWORK_IDS
 
-    value = http.query(current(blueprint), "framework") or DEFAULT_FRAMEWORK
+    given = http.query(current(blueprint), "framework")
+    value = DEFAULT_FRAMEWORK if given is None else given  # `?framework=` (empty) is no framework
     if value not in FRAMEWORK_IDS:
         raise UnknownFrameworkError(
             msg("error.unknown_framework", framework=value[:40], known=list(FRAMEWORK_IDS))
