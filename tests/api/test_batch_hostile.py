@@ -5,10 +5,8 @@ tests/fuzz/test_corpus.py)."""
 
 from __future__ import annotations
 
-import io
 import json
 import logging
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +16,17 @@ from chalicelib import wiring
 from chalicelib.services.batches import archives, formats
 from chalicelib.services.decisions import Decisions
 from tests.api.conftest import Api
-from tests.api.test_batches import OSO, OSO_QUERY, as_csv, batch_api, cohort, results, submit
+from tests.api.test_batches import (
+    OSO,
+    OSO_QUERY,
+    as_csv,
+    batch_api,
+    cohort,
+    recorded_messages,
+    results,
+    submit,
+    zip_of_dossiers,
+)
 from tests.fuzz.test_corpus import BATCHES, batch_outcome, batch_request
 
 __all__ = ["batch_api"]  # the fixture
@@ -176,20 +184,8 @@ def test_an_archive_is_split_over_several_messages(
     batch_api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(archives, "SPLIT_MEMBERS", 2)
-    batches = wiring.batches()
-    sent: list[dict[str, Any]] = []
-    deliver = batches.queue.handler  # type: ignore[union-attr]
-
-    def keep(message: dict[str, Any]) -> None:
-        sent.append(message)
-        deliver(message)
-
-    batches.queue.handler = keep  # type: ignore[union-attr]
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zipped:
-        for i in range(5):
-            zipped.write(OSO / "Voorbeelddossier_PaO_POSWV_opt_out.xml", f"d{i}.xml")
-    accepted = submit(batch_api, buffer.getvalue(), "application/zip", OSO_QUERY)
+    sent = recorded_messages(wiring.batches())
+    accepted = submit(batch_api, zip_of_dossiers(5), "application/zip", OSO_QUERY)
     splits = [m for m in sent if m["kind"] == "split"]
     assert [(m.get("part") or {}).get("start", 0) for m in splits] == [0, 2, 4]
     chunks = [m["chunk"] for m in sent if m["kind"] == "chunk"]
@@ -317,11 +313,7 @@ def test_a_lost_chunk_of_a_later_archive_part_is_sent_again_with_its_own_rows(
         deliver(message)
 
     batches.queue.handler = lose_chunk_2  # type: ignore[union-attr]
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zipped:
-        for i in range(5):
-            zipped.write(OSO / "Voorbeelddossier_PaO_POSWV_opt_out.xml", f"d{i}.xml")
-    accepted = submit(batch_api, buffer.getvalue(), "application/zip", OSO_QUERY)
+    accepted = submit(batch_api, zip_of_dossiers(5), "application/zip", OSO_QUERY)
     assert status_of(batch_api, accepted)["status"] != "completed"
     # WHEN the sweeper asks for chunk 2 again THEN it is numbered as split numbered it: the
     # fifth member's row, and the batch completes with every row decided once

@@ -161,8 +161,8 @@ def test_results_as_csv(batch_api: Api) -> None:
     assert table[0]["volgnummer"].startswith("VO2001-2017-")
 
 
-def test_a_redelivered_chunk_doubles_nothing(batch_api: Api) -> None:
-    batches = wiring.batches()
+def recorded_messages(batches: Batches) -> list[dict[str, Any]]:
+    """Every message the local queue delivers from now on, in order (each still delivered)."""
     sent: list[dict[str, Any]] = []
     deliver = batches.queue.handler  # type: ignore[union-attr]
 
@@ -171,6 +171,21 @@ def test_a_redelivered_chunk_doubles_nothing(batch_api: Api) -> None:
         deliver(message)
 
     batches.queue.handler = keep  # type: ignore[union-attr]
+    return sent
+
+
+def zip_of_dossiers(count: int) -> bytes:
+    """An archive of `count` copies of one OSO dossier (d0.xml, d1.xml, ...)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zipped:
+        for i in range(count):
+            zipped.write(OSO / "Voorbeelddossier_PaO_POSWV_opt_out.xml", f"d{i}.xml")
+    return buffer.getvalue()
+
+
+def test_a_redelivered_chunk_doubles_nothing(batch_api: Api) -> None:
+    batches = wiring.batches()
+    sent = recorded_messages(batches)
     accepted = submit(batch_api, json.dumps({"items": cohort()}), "application/json")
     chunks = [m for m in sent if m["kind"] == "chunk"]
     for message in chunks + sent:  # every message again, as a crash before the ack would
