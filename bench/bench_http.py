@@ -344,7 +344,9 @@ def in_process_runs(url: str, endpoint: str, n: int, n_ddb: int) -> InProcess:
     dynalite, paired = Run("decisions, dynalite"), Run("decisions, 1 client, paired")
     conn = Connection(url)
     try:
-        with in_process(DynamoStorage(client, local_table_name())) as send:
+        # dynalite has no TransactWriteItems: the ordered writes
+        storage = DynamoStorage(client, local_table_name(), transactions=False)
+        with in_process(storage) as send:
             sequential("warm-up", send, "POST", DECISIONS, decision_bodies("ddb-warm", 0, WARMUP))
             client.meta.events.register("before-call.dynamodb", count)
             pairs = zip(

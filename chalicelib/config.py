@@ -19,6 +19,8 @@ BLOB_DIR = "TOEWIJZING_BLOB_DIR"
 PSEUDONYM_KEY = "TOEWIJZING_PSEUDONYM_KEY"
 REGION_QUOTA = "TOEWIJZING_REGION_QUOTA"  # requests per region per quota window
 QUOTA_WINDOW = "TOEWIJZING_QUOTA_WINDOW_SECONDS"
+# "off" where the DynamoDB server has no TransactWriteItems: dynalite, the local server
+TRANSACTIONS = "TOEWIJZING_DYNAMODB_TRANSACTIONS"
 DEFAULT_REGION_QUOTA, DEFAULT_QUOTA_WINDOW = 600, 60  # 10 requests/s on average, per region
 LOCAL_ADMIN_TOKEN = "local-admin-token"
 LOCAL_PSEUDONYM_KEY = "local-pseudonym-key"
@@ -38,6 +40,7 @@ class Settings(NamedTuple):
     pseudonym_key: str | None = None
     region_quota: int = DEFAULT_REGION_QUOTA
     quota_window: int = DEFAULT_QUOTA_WINDOW
+    transactions: bool = True
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -56,6 +59,7 @@ class Settings(NamedTuple):
             pseudonym_key=environ.get(PSEUDONYM_KEY) or (LOCAL_PSEUDONYM_KEY if local else None),
             region_quota=_positive(environ.get(REGION_QUOTA), DEFAULT_REGION_QUOTA),
             quota_window=_positive(environ.get(QUOTA_WINDOW), DEFAULT_QUOTA_WINDOW),
+            transactions=environ.get(TRANSACTIONS, "on") != "off",
         )
 
 

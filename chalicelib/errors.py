@@ -189,5 +189,15 @@ class AlreadyExistsError(ToewijzingError):
     """A conditional write found the item already there: nothing was overwritten."""
 
 
+class IdempotencyKeyHeldError(ToewijzingError):
+    """`Storage.store_decision` wrote nothing: the Idempotency-Key is held, unexpired, for
+    another decision id; the claim held is for `decision_id`, made with `body_hash`."""
+
+    def __init__(self, body_hash: str, decision_id: str) -> None:
+        super().__init__(decision_id)
+        self.body_hash = body_hash
+        self.decision_id = decision_id
+
+
 class InvalidCursorError(ToewijzingError, ValueError):
     """A pagination cursor that this storage did not hand out."""

@@ -85,7 +85,7 @@ def dynamodb_storage(settings: Settings) -> Storage:
     # The adapter builds every request itself, and DynamoDB validates them again; botocore's
     # own check of each parameter costs about a quarter of a batch chunk's client CPU.
     client = watch(aws_client("dynamodb", parameter_validation=False))
-    return DynamoStorage(client, settings.table_name)
+    return DynamoStorage(client, settings.table_name, transactions=settings.transactions)
 
 
 def build(settings: Settings) -> Services:

@@ -91,6 +91,7 @@ def child_environment(
             "TOEWIJZING_STORAGE": "dynamodb",
             "TOEWIJZING_TABLE": table,
             "TOEWIJZING_ADMIN_TOKEN": admin_token,
+            "TOEWIJZING_DYNAMODB_TRANSACTIONS": "off",  # dynalite has no TransactWriteItems
             # Batch bodies beside the database, so that a restart finds them; the sweeper
             # queues the work of unfinished batches again at start (chalicelib/wiring.py).
             "TOEWIJZING_BLOB_DIR": str(blob_dir),

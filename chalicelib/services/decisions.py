@@ -25,6 +25,7 @@ from chalicelib.domain.in_force import decide_in_force, national_in_force
 from chalicelib.errors import (
     AlreadyExistsError,
     ConflictError,
+    IdempotencyKeyHeldError,
     InvalidCursorError,
     NotFoundError,
     RequestValidationError,
@@ -36,7 +37,11 @@ from chalicelib.models.request import DecisionRequest
 from chalicelib.models.responses import DecisionPage
 from chalicelib.services.criteria import Criteria
 from chalicelib.services.regions import Regions
-from chalicelib.storage.ports import IdempotencyRecord, Storage, StoredDecision
+from chalicelib.storage.ports import (
+    IdempotencyRecord,
+    Storage,
+    StoredDecision,
+)
 
 log = logging.getLogger("toewijzing")
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
@@ -104,22 +109,33 @@ class Decisions:
         self.regions.get_region(region_id)
         self.check_application_date(request.application.date)
         evaluation = self.evaluate(region_id, request, framework)
-        decision_id = self.new_id()
+        claim = None
         if idempotency_key is not None:
-            claimed = self._claim(region_id, idempotency_key, request, framework, decision_id)
-            # A fresh claim holds our new id: nothing can be stored under it yet. An earlier
-            # claim may have its decision stored (a replay), or not (the first request died).
-            existing = None
-            if claimed != decision_id:
-                decision_id = claimed
-                existing = self.storage.get_decision(region_id, decision_id, self.today())
-            if existing is not None:
-                # the first request may have died before counting its change: count it
-                self._count_change(region_id)
-                return decisions_adapter().validate_python(join_health_data(existing)), True
-        stored = self._number_and_store(region_id, decision_id, request, evaluation)
+            claim = self._claim(region_id, idempotency_key, request, framework, self.new_id())
+        decision_id = self.new_id() if claim is None else claim.decision_id
+        try:
+            stored = self._number_and_store(region_id, decision_id, request, evaluation, claim)
+            replayed = False
+        except IdempotencyKeyHeldError as held:
+            if claim is None or held.body_hash != claim.body_hash:
+                raise ConflictError(msg("error.idempotency_reused")) from None
+            stored, replayed = self._replay(region_id, held.decision_id, request, evaluation)
+        return decisions_adapter().validate_python(join_health_data(stored)), replayed
+
+    def _replay(
+        self, region_id: str, decision_id: str, request: DecisionRequest, evaluation: Evaluation
+    ) -> tuple[StoredDecision, bool]:
+        """The decision `decision_id` of an earlier request with the same key and body, and
+        True; or, when that request died between its claim and its decision (possible only
+        where the writes are not one transaction), this decision stored under that id, and
+        False."""
+        existing = self.storage.get_decision(region_id, decision_id, self.today())
+        if existing is None:
+            stored = self._number_and_store(region_id, decision_id, request, evaluation, None)
+            return stored, False
+        # the first request may have died before counting its change: count it
         self._count_change(region_id)
-        return decisions_adapter().validate_python(join_health_data(stored)), False
+        return existing, True
 
     def check_application_date(self, date: dt.date) -> None:
         """Not absurdly far ahead (before 2016 is the framework's own 422, no_legal_phase)."""
@@ -143,31 +159,35 @@ class Decisions:
 
     def _claim(
         self, region_id: str, key: str, request: DecisionRequest, framework: str, decision_id: str
-    ) -> str:
+    ) -> IdempotencyRecord:
+        """The claim of `key` for a new decision id, with the hash of what the decision
+        depends on: the body and the framework (`?framework=`)."""
         if not IDEMPOTENCY_KEY.match(key):
             raise RequestValidationError(
                 msg("error.idempotency_key"),
                 [{"path": "", "code": "idempotency_key", "message": msg("detail.idempotency_key")}],
             )
-        # Every input that changes the decision: the body and the framework (`?framework=`).
         fingerprint = f"{framework}\n{request.model_dump_json()}"
         body_hash = hashlib.sha256(fingerprint.encode()).hexdigest()
-        claim = IdempotencyRecord(region_id, key, body_hash, decision_id)
-        held = self.storage.claim_idempotency(claim)
-        if held.body_hash != body_hash:
-            raise ConflictError(msg("error.idempotency_reused"))
-        return held.decision_id
+        return IdempotencyRecord(region_id, key, body_hash, decision_id)
 
     def _number_and_store(
-        self, region_id: str, decision_id: str, request: DecisionRequest, evaluation: Evaluation
+        self,
+        region_id: str,
+        decision_id: str,
+        request: DecisionRequest,
+        evaluation: Evaluation,
+        claim: IdempotencyRecord | None,
     ) -> StoredDecision:
+        """Number, then store (with the claim): a replay found only at the store leaves its
+        number unused, a gap, never a duplicate (KEYS.md "Storing a decision")."""
         year = evaluation.decided_on.year
         number = self.storage.next_volgnummer(region_id, year)
         stored, expires_at = self.stored_decision(
             region_id, decision_id, request, evaluation, number
         )
         try:
-            self.storage.put_decision(stored, expires_at)
+            self.storage.store_decision(stored, expires_at, claim)
         except AlreadyExistsError:
             # Another request with the same idempotency key stored it first: return that one.
             existing = self.storage.get_decision(region_id, decision_id, self.today())

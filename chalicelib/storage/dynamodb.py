@@ -1,8 +1,9 @@
-"""The DynamoDB adapter: the storage port on one table. Only the adapter's three modules know
-keys and item shapes (this one: regions, tokens, decisions, region and national documents;
-`dynamodb_batches.py`: batches; `dynamodb_statistics.py`: the statistics snapshots;
-`dynamodb_table.py`: keys, items and the shared requests); AWS
-errors are translated by `aws_errors.py`.
+"""The DynamoDB adapter: the storage port on one table. Only the adapter's modules know keys and
+item shapes (this one: regions, tokens, reading decisions, region and national documents;
+`dynamodb_decisions.py`: storing decisions; `dynamodb_batches.py`: batches;
+`dynamodb_dossiers.py`: health records for impact runs; `dynamodb_statistics.py`: the
+statistics snapshots; `dynamodb_table.py`: keys, items and the shared requests); AWS errors are
+translated by `aws_errors.py`.
 
 Every create is a conditional put: nothing is ever silently overwritten. The one exception is
 `put_chunk_rows`, a batch chunk's bulk write, which only the holder of the chunk's lease makes
@@ -11,7 +12,6 @@ Every create is a conditional put: nothing is ever silently overwritten. The one
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 from typing import Any
@@ -20,20 +20,17 @@ from chalicelib.domain.statistics import statistics_view
 from chalicelib.errors import AlreadyExistsError
 from chalicelib.storage import cursor as cursors
 from chalicelib.storage.dynamodb_batches import DynamoBatches
+from chalicelib.storage.dynamodb_decisions import DynamoDecisionWrites
 from chalicelib.storage.dynamodb_dossiers import DynamoDossiers
 from chalicelib.storage.dynamodb_statistics import DynamoStatistics
 from chalicelib.storage.dynamodb_table import (
     VIEW,
     Item,
-    _decision_item,
-    _health_item,
     _s,
     region_pk,
     student_key,
 )
 from chalicelib.storage.ports import (
-    IDEMPOTENCY_SECONDS,
-    IdempotencyRecord,
     Page,
     Role,
     StoredDecision,
@@ -61,7 +58,7 @@ def _token(item: Item) -> TokenRecord:
                        text("created"), text("expires"))  # fmt: skip
 
 
-class DynamoStorage(DynamoBatches, DynamoDossiers, DynamoStatistics):
+class DynamoStorage(DynamoDecisionWrites, DynamoBatches, DynamoDossiers, DynamoStatistics):
     """The storage port on one DynamoDB table (see chalicelib/storage/schema.py)."""
 
     # Regions and tokens
@@ -141,63 +138,7 @@ class DynamoStorage(DynamoBatches, DynamoDossiers, DynamoStatistics):
         )
         return int(response["Attributes"]["n"]["N"])
 
-    # Decisions
-
-    def next_volgnummer(self, region_id: str, year: int) -> int:
-        return self.reserve_volgnummers(region_id, year, 1)
-
-    def reserve_volgnummers(self, region_id: str, year: int, count: int) -> int:
-        response = self._call(
-            self._client.update_item,
-            Key={PK: _s(region_pk(region_id)), SK: _s(f"COUNTER#{year:04d}")},
-            UpdateExpression="ADD n :count",
-            ExpressionAttributeValues={":count": {"N": str(count)}},
-            ReturnValues="UPDATED_NEW",
-        )
-        return int(response["Attributes"]["n"]["N"])
-
-    def claim_idempotency(self, record: IdempotencyRecord) -> IdempotencyRecord:
-        pk, sk = region_pk(record.region_id), f"IDEMPOTENCY#{record.key}"
-        now = int(self._now())
-        item = {
-            PK: _s(pk),
-            SK: _s(sk),
-            "body_hash": _s(record.body_hash),
-            "decision_id": _s(record.decision_id),
-            TTL_ATTRIBUTE: {"N": str(now + IDEMPOTENCY_SECONDS)},
-        }
-        try:  # a new key, or one whose record expired (DynamoDB's TTL deletes it days late)
-            self._call(
-                self._client.put_item,
-                Item=item,
-                ConditionExpression=f"attribute_not_exists({PK}) OR #ttl <= :now",
-                ExpressionAttributeNames={"#ttl": TTL_ATTRIBUTE},
-                ExpressionAttributeValues={":now": {"N": str(now)}},
-            )
-            return record
-        except AlreadyExistsError:
-            existing = self._get(pk, sk)
-            if existing is None:  # pragma: no cover - expired and deleted in between
-                raise
-            return IdempotencyRecord(
-                record.region_id,
-                record.key,
-                existing["body_hash"]["S"],
-                existing["decision_id"]["S"],
-            )
-
-    def put_decision(self, decision: StoredDecision, expires_at: int) -> None:
-        """Health record first, then the decision: a reader who sees the decision sees both.
-
-        A crash in between leaves only a health record, which no read reaches and the TTL
-        removes; a retry with the same decision id finds it and goes on.
-        """
-        health = _health_item(decision, expires_at)
-        if health is not None:
-            # On a retry of the same decision id the record is already there: fine.
-            with contextlib.suppress(AlreadyExistsError):
-                self._put_new(health)
-        self._put_new(_decision_item(decision))
+    # Decisions (the writes: dynamodb_decisions.py)
 
     def _from_item(self, item: Item, health: Item | None, today: dt.date) -> StoredDecision:
         expires = dt.date.fromisoformat(item["health_expires_on"]["S"])

@@ -17,16 +17,20 @@ STAMP_SK = "stats"  # lower case: no region document kind (`KIND#...`) reaches i
 SNAPSHOT_BYTES = 300_000  # compressed; a larger snapshot is not stored (items hold 400 KB)
 
 
+def change_count_update(region_id: str) -> dict[str, Any]:
+    """The `UpdateItem` (or transaction update) that counts one change of the region."""
+    return {
+        "Key": {PK: _s(region_pk(region_id)), SK: _s(STAMP_SK)},
+        "UpdateExpression": "ADD n :one",
+        "ExpressionAttributeValues": {":one": {"N": "1"}},
+    }
+
+
 class DynamoStatistics(DynamoTable):
     """The statistics snapshots' part of `DynamoStorage`."""
 
     def touch_statistics(self, region_id: str) -> None:
-        self._call(
-            self._client.update_item,
-            Key={PK: _s(region_pk(region_id)), SK: _s(STAMP_SK)},
-            UpdateExpression="ADD n :one",
-            ExpressionAttributeValues={":one": {"N": "1"}},
-        )
+        self._call(self._client.update_item, **change_count_update(region_id))
 
     def statistics_snapshots(
         self, region_ids: list[str], teldatum: dt.date

@@ -84,8 +84,11 @@ class DynamoTable:
         table_name: str,
         sleep: Callable[[float], None] = time.sleep,
         now: Callable[[], float] = time.time,
+        transactions: bool = True,
     ) -> None:
         self._client = client
+        # TransactWriteItems: DynamoDB and moto have it, dynalite (make run) has not
+        self._transactions = transactions
         self._table = table_name
         self._sleep = sleep  # the pause before unprocessed items are sent again
         self._now = now  # epoch seconds, for the expiry of idempotency keys

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from chalicelib.domain.statistics import statistics_view
-from chalicelib.errors import AlreadyExistsError
+from chalicelib.errors import AlreadyExistsError, IdempotencyKeyHeldError
 from chalicelib.storage import cursor as cursors
 from chalicelib.storage.ports import (
     IDEMPOTENCY_SECONDS,
@@ -30,7 +30,7 @@ class MemoryStorage:
 
     def __init__(self, now: Callable[[], float] = time.time) -> None:
         self._now = now  # epoch seconds, for the expiry of idempotency keys
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._regions: dict[str, dict[str, Any]] = {}
         self._tokens: dict[str, TokenRecord] = {}
         self._counters: dict[tuple[str, int], int] = {}
@@ -111,6 +111,17 @@ class MemoryStorage:
             if key in self._decisions:
                 raise AlreadyExistsError(decision.decision_id)
             self._decisions[key] = copy.deepcopy(decision)
+
+    def store_decision(
+        self, decision: StoredDecision, expires_at: int, claim: IdempotencyRecord | None = None
+    ) -> None:
+        with self._lock:  # reentrant: all or nothing, as one DynamoDB transaction
+            if (decision.region_id, decision.decision_id) in self._decisions:
+                raise AlreadyExistsError(decision.decision_id)
+            if claim is not None and (held := self.claim_idempotency(claim)) != claim:
+                raise IdempotencyKeyHeldError(held.body_hash, held.decision_id)
+            self.put_decision(decision, expires_at)
+            self.touch_statistics(decision.region_id)
 
     def _visible(self, decision: StoredDecision, today: dt.date) -> StoredDecision:
         found = copy.deepcopy(decision)
@@ -223,13 +234,8 @@ class MemoryStorage:
         self, region_ids: list[str], teldatum: dt.date
     ) -> dict[str, tuple[int, dict[str, Any] | None]]:
         with self._lock:
-            return {
-                r: (
-                    self._stamps.get(r, 0),
-                    copy.deepcopy(self._snapshots.get((r, teldatum), (0, None))[1]),
-                )
-                for r in region_ids
-            }
+            held = {r: self._snapshots.get((r, teldatum), (0, None))[1] for r in region_ids}
+            return {r: (self._stamps.get(r, 0), copy.deepcopy(held[r])) for r in region_ids}
 
     def put_statistics_snapshot(
         self, region_id: str, teldatum: dt.date, stamp: int, snapshot: dict[str, Any]

@@ -173,6 +173,17 @@ class Storage(BatchStorage, Protocol):
     def put_decision(self, decision: StoredDecision, expires_at: int) -> None:
         """Store a new decision; `AlreadyExistsError` if its id exists (never overwrites)."""
 
+    def store_decision(
+        self, decision: StoredDecision, expires_at: int, claim: IdempotencyRecord | None = None
+    ) -> None:
+        """Store a new decision with its health record, count it for the statistics
+        (`touch_statistics`) and, with `claim`, keep the key for it (`claim_idempotency`): in
+        one write where the store has transactions, else in that order.
+
+        Raises `IdempotencyKeyHeldError` when the key is held for another decision id, and
+        `AlreadyExistsError` when the decision id exists: in both cases nothing was written.
+        """
+
     def get_decision(
         self, region_id: str, decision_id: str, today: dt.date
     ) -> StoredDecision | None:

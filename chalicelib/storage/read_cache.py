@@ -39,6 +39,7 @@ UNRELATED = frozenset(
         "dossier_page",
         "list_region_decisions", "list_national_documents", "put_national_document",
         "next_volgnummer", "reserve_volgnummers", "claim_idempotency", "put_decision",
+        "store_decision",
         "touch_statistics", "statistics_snapshots", "put_statistics_snapshot",
         "put_batch", "get_batch", "update_batch", "put_row_result", "row_results",
         "list_row_results", "claim_chunk", "release_chunk", "put_chunk_rows",

@@ -97,23 +97,39 @@ def test_the_log_line_carries_the_requests_storage_calls_and_time(
     assert first["storage_ms"] <= first["duration_ms"]
 
 
-def test_a_decision_with_key_and_region_token_makes_seven_dynamodb_calls(aws: Counted) -> None:
+def decide(aws: Counted, token: str, n: int, key: str | None) -> list[str]:
+    headers = {} if key is None else {"Idempotency-Key": key}
+    body = request_body(student__ref=f"ll-{n}")
+    path = "/v1/regions/VO2001/decisions"
+    (status, _, _), operations = aws.counted("POST", path, body, token=token, headers=headers)
+    assert status == 201
+    return operations
+
+
+def test_a_decision_with_key_and_region_token_makes_four_dynamodb_calls(aws: Counted) -> None:
     """Warm: the region, opt-outs and criteria come from the container's cache
     (storage/read_cache.py). Left: the token (never cached: a revocation holds at once), the
-    region's quota counter, and the writes. Issue 15 asks 4; README "Decisions: round trips
-    and caching" says what each of the other three is for and what would remove it."""
+    region's quota counter, the volgnummer, and one transaction writing the claim, the health
+    record, the decision and the statistics count (README "Decisions: round trips")."""
     aws.region()
     token = aws.token("VO2001")
-    path = "/v1/regions/VO2001/decisions"
-    calls = []
-    for n in range(3):  # the first fills the container's cache
-        key = {"Idempotency-Key": f"key-{n}"}
-        body = request_body(student__ref=f"ll-{n}")
-        (status, _, _), operations = aws.counted("POST", path, body, token=token, headers=key)
-        assert status == 201
-        calls.append(operations)
+    calls = [decide(aws, token, n, f"key-{n}") for n in range(3)]  # the first fills the cache
     assert calls[0].count("Query") == 2  # cold: the opt-outs and criteria versions read
-    token, quota, claim, number, health, decision, counted = [
-        "GetItem", "UpdateItem", "PutItem", "UpdateItem", "PutItem", "PutItem", "UpdateItem"
+    token_read, quota, number, transaction = [
+        "GetItem", "UpdateItem", "UpdateItem", "TransactWriteItems"
     ]  # fmt: skip
-    assert calls[1] == calls[2] == [token, quota, claim, number, health, decision, counted]
+    assert calls[1] == calls[2] == [token_read, quota, number, transaction]
+    assert decide(aws, token, 9, None) == [token_read, quota, number, transaction]  # no key
+
+
+def test_a_replay_reads_the_stored_decision_and_its_health_record(aws: Counted) -> None:
+    """The retry of a stored decision: numbered before the transaction finds the key held (a
+    gap), then the decision and its health record read, and the count added again in case
+    the first request was written without it (the ordered writes)."""
+    aws.region()
+    token = aws.token("VO2001")
+    decide(aws, token, 1, "once")
+    assert decide(aws, token, 1, "once") == [
+        "GetItem", "UpdateItem", "UpdateItem", "TransactWriteItems", "GetItem", "GetItem",
+        "UpdateItem",
+    ]  # fmt: skip

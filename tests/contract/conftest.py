@@ -52,5 +52,5 @@ def storage(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> 
     url = request.getfixturevalue("dynalite_url")
     client = boto3.client("dynamodb", region_name="eu-west-1", endpoint_url=url)
     ensure_table(client, table)
-    yield DynamoStorage(client, table)
+    yield DynamoStorage(client, table, transactions=False)  # dynalite has none
     client.delete_table(TableName=table)

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from chalicelib.errors import AlreadyExistsError, InvalidCursorError
+from chalicelib.errors import AlreadyExistsError, IdempotencyKeyHeldError, InvalidCursorError
 from chalicelib.storage.dynamodb import DynamoStorage
 from chalicelib.storage.dynamodb_table import VIEW
 from chalicelib.storage.ports import (
@@ -88,6 +88,34 @@ def test_decision_is_never_overwritten(storage: Storage) -> None:
     stored = storage.get_decision("VO2001", "d1", TODAY)
     assert stored is not None
     assert stored.document["outcome"] == "granted"
+
+
+def change_count(storage: Storage) -> int:
+    return storage.statistics_snapshots(["VO2001"], dt.date(2017, 10, 1))["VO2001"][0]
+
+
+def test_a_decision_is_stored_with_its_claim_and_count_or_not_at_all(storage: Storage) -> None:
+    """`store_decision`: one transaction on moto (as DynamoDB), the ordered writes on dynalite."""
+    claim = IdempotencyRecord("VO2001", "key-1", "hash-a", "d1")
+    storage.store_decision(decision("d1"), expires_at=2**31, claim=claim)
+    assert storage.get_decision("VO2001", "d1", TODAY) == decision("d1")
+    assert storage.claim_idempotency(IdempotencyRecord("VO2001", "key-1", "x", "d9")) == claim
+    assert change_count(storage) == 1
+    # the same key for another decision id: refused with the record held, nothing written
+    with pytest.raises(IdempotencyKeyHeldError) as held:
+        storage.store_decision(
+            decision("d2"), 2**31, IdempotencyRecord("VO2001", "key-1", "hash-a", "d2")
+        )
+    assert (held.value.body_hash, held.value.decision_id) == ("hash-a", "d1")
+    assert storage.get_decision("VO2001", "d2", TODAY) is None and change_count(storage) == 1
+    # a decision id that exists: refused, nothing replaced or counted
+    with pytest.raises(AlreadyExistsError):
+        storage.store_decision(decision("d1", outcome="refused"), 2**31)
+    stored = storage.get_decision("VO2001", "d1", TODAY)
+    assert stored is not None and stored.document["outcome"] == "granted"
+    assert change_count(storage) == 1
+    storage.store_decision(decision("d3", ref="ll-3"), 2**31)  # no key
+    assert change_count(storage) == 2
 
 
 def test_decision_round_trips_with_its_health_record(storage: Storage) -> None:

@@ -3,6 +3,7 @@ adapter: no partial decision, no duplicate volgnummer, a 503 with Retry-After wh
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 from collections.abc import Iterator
@@ -70,9 +71,9 @@ def decide_with_retries(svc: Services, ref: str, key: str, tries: int = 10) -> D
 def test_throttling_timeouts_and_lost_answers_never_duplicate_a_volgnummer() -> None:
     plan = FaultPlan({
         "next_volgnummer": {2: TIMEOUT, 5: AFTER, 9: AFTER, 13: THROTTLE},
-        "put_decision": {3: THROTTLE, 7: AFTER, 11: TIMEOUT},
-        "claim_idempotency": {4: TIMEOUT, 8: AFTER},
-        "get_decision": {6: TIMEOUT},
+        # the claim, the health record, the decision and its count are one write
+        "store_decision": {3: THROTTLE, 4: TIMEOUT, 7: AFTER, 8: AFTER, 11: TIMEOUT},
+        "get_decision": {1: TIMEOUT},  # the first replay after a lost answer
     })  # fmt: skip
     svc, faulty = region_services(plan)
     with ThreadPoolExecutor(max_workers=8) as pool:
@@ -88,22 +89,22 @@ def test_throttling_timeouts_and_lost_answers_never_duplicate_a_volgnummer() -> 
 
 
 def test_two_requests_with_one_key_interleaved_store_one_decision() -> None:
-    """Request B runs whole between request A's numbering and A's put_decision: A loses the
-    conditional put and answers with B's decision. One decision; A's number is a gap."""
+    """Request B runs whole between request A's numbering and A's store_decision: A finds the
+    key held and answers with B's decision. One decision; A's number is a gap."""
     svc, faulty = region_services(FaultPlan())
     second: list[Decision] = []
     faulty.plan = FaultPlan(
-        before={"put_decision": {1: lambda: second.append(decide_with_retries(svc, "ll-1", "k"))}}
+        before={"store_decision": {1: lambda: second.append(decide_with_retries(svc, "ll-1", "k"))}}
     )
     first = decide_with_retries(svc, "ll-1", "k")
     assert first.decision_id == second[0].decision_id
     assert first.volgnummer == second[0].volgnummer == "VO2001-2017-000002"
     assert len(faulty.inner._decisions) == 1
-    assert faulty.calls["put_decision"] == 2 and faulty.calls["next_volgnummer"] == 2
+    assert faulty.calls["store_decision"] == 2 and faulty.calls["next_volgnummer"] == 2
 
 
-def test_a_race_on_put_decision_without_a_stored_winner_is_a_409_not_a_duplicate() -> None:
-    svc, faulty = region_services(FaultPlan({"put_decision": {1: RACE}}))
+def test_a_race_on_store_decision_without_a_stored_winner_is_a_409_not_a_duplicate() -> None:
+    svc, faulty = region_services(FaultPlan({"store_decision": {1: RACE}}))
     body = DecisionRequest.model_validate(request_body())
     with pytest.raises(ConflictError):
         svc.decisions.create_decision("VO2001", body, "racing-key")
@@ -124,7 +125,7 @@ def test_while_the_database_stays_down_every_region_route_is_a_503_with_retry_af
                 == 201
             )
             faulty.plan = FaultPlan.always(["get_region", "put_region", "get_decision",
-                                            "list_decisions", "next_volgnummer", "put_decision",
+                                            "list_decisions", "next_volgnummer", "store_decision",
                                             "list_region_documents", "get_token"])  # fmt: skip
             for method, path, body in [
                 ("GET", "/v1/regions/VO2001", None),
@@ -145,7 +146,8 @@ def test_while_the_database_stays_down_every_region_route_is_a_503_with_retry_af
         wiring.override(None)
 
 
-# The DynamoDB adapter: a crash between the health record and the decision
+# The DynamoDB adapter's ordered writes (a server without transactions, as dynalite): a crash
+# between the health record and the decision
 
 
 class CrashBeforeDecisionItem:
@@ -162,17 +164,24 @@ class CrashBeforeDecisionItem:
             raise ReadTimeoutError(endpoint_url="https://dynamodb.eu-west-1.amazonaws.com")
 
 
+@contextlib.contextmanager
+def moto_table(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """A DynamoDB client on moto, with the table `toewijzing-faults`."""
+    fake_credentials(monkeypatch)
+    with mock_aws():
+        dynamodb = boto3.client("dynamodb", region_name="eu-west-1")
+        ensure_table(dynamodb, "toewijzing-faults")
+        yield dynamodb
+
+
 @pytest.fixture
 def moto_api(
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[tuple[Client, Any, CrashBeforeDecisionItem]]:
-    fake_credentials(monkeypatch)
     crash = CrashBeforeDecisionItem()
-    with mock_aws():
-        dynamodb = boto3.client("dynamodb", region_name="eu-west-1")
-        ensure_table(dynamodb, "toewijzing-faults")
+    with moto_table(monkeypatch) as dynamodb:
         dynamodb.meta.events.register("before-parameter-build.dynamodb.PutItem", crash)
-        storage = DynamoStorage(dynamodb, "toewijzing-faults")
+        storage = DynamoStorage(dynamodb, "toewijzing-faults", transactions=False)
         wiring.override(services_on(storage))
         try:
             with Client(app, stage_name="test", project_dir=str(ROOT)) as client:
@@ -236,3 +245,57 @@ def test_an_orphan_health_record_is_not_counted_by_the_impact_analysis(
     )
     storage = wiring.services().storage
     assert storage.list_dossiers("VO2001", NOW.date()) == []
+
+
+# The DynamoDB adapter's one transaction: the answer lost after it was applied
+
+
+class LoseTheAnswer:
+    """Raises botocore's ReadTimeoutError after a TransactWriteItems was applied, while armed."""
+
+    def __init__(self) -> None:
+        self.armed = False
+        self.lost = 0
+
+    def __call__(self, **_: Any) -> None:
+        if self.armed:
+            self.lost += 1
+            raise ReadTimeoutError(endpoint_url="https://dynamodb.eu-west-1.amazonaws.com")
+
+
+def test_a_transaction_whose_answer_is_lost_is_replayed_whole_by_the_retry(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    lose = LoseTheAnswer()
+    with moto_table(monkeypatch) as dynamodb:
+        dynamodb.meta.events.register("after-call.dynamodb.TransactWriteItems", lose)
+        wiring.override(services_on(DynamoStorage(dynamodb, "toewijzing-faults")))
+        try:
+            with Client(app, stage_name="test", project_dir=str(ROOT)) as client:
+                client.http.put("/v1/regions/VO2001", headers=HEADERS, body=json.dumps(REGION))
+                headers = {**HEADERS, "Idempotency-Key": "lost-1"}
+                body = json.dumps(request_body())
+                lose.armed = True
+                failed = client.http.post(
+                    "/v1/regions/VO2001/decisions", headers=headers, body=body
+                )
+                assert failed.status_code == 503 and lose.lost == 1
+                # Applied whole: claim, health record, decision and the statistics count.
+                assert [
+                    len(items(dynamodb, p)) for p in ("IDEMPOTENCY#", "HEALTH#", "DECISION#")
+                ] == [1, 1, 1]
+                assert items(dynamodb, "stats")[0]["n"] == {"N": "1"}
+                lose.armed = False
+                retried = client.http.post(
+                    "/v1/regions/VO2001/decisions", headers=headers, body=body
+                )
+                assert retried.status_code == 201
+                assert retried.headers["Idempotent-Replayed"] == "true"  # the stored one
+                decision = json.loads(retried.body)
+                assert [len(items(dynamodb, p)) for p in ("HEALTH#", "DECISION#")] == [1, 1]
+                # the stored decision's number; the retry reserved 2 before it found the key held
+                assert decision["volgnummer"] == "VO2001-2017-000001"
+                counter = items(dynamodb, "COUNTER#")[0]["n"]
+                assert counter == {"N": "2"}
+        finally:
+            wiring.override(None)
