@@ -178,6 +178,11 @@ class StorageUnavailableError(ServiceUnavailableError):
         self.args = (reason,)
 
 
+class TransactionConflictError(StorageUnavailableError):
+    """DynamoDB refused a write because a transaction was writing the same item at that moment:
+    nothing was written, and trying again shortly is safe (`storage/retrying.py`)."""
+
+
 class ChunkBusyError(ServiceUnavailableError):
     """Another worker holds this chunk's lease: the message comes back later."""
 

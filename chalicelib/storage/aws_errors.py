@@ -12,7 +12,11 @@ from contextlib import contextmanager
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from chalicelib.errors import AlreadyExistsError, StorageUnavailableError
+from chalicelib.errors import (
+    AlreadyExistsError,
+    StorageUnavailableError,
+    TransactionConflictError,
+)
 
 UNAVAILABLE = frozenset(
     {
@@ -44,6 +48,8 @@ def translated_errors() -> Iterator[None]:
         code = exc.response.get("Error", {}).get("Code", "")
         if code == "ConditionalCheckFailedException":
             raise AlreadyExistsError(code) from exc
+        if code == "TransactionConflictException":  # botocore does not retry it
+            raise TransactionConflictError(code) from exc
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
         if code in UNAVAILABLE or status in UNAVAILABLE_STATUS:
             raise StorageUnavailableError(code or str(status)) from exc

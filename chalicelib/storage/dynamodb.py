@@ -22,7 +22,6 @@ from chalicelib.storage import cursor as cursors
 from chalicelib.storage.dynamodb_batches import DynamoBatches
 from chalicelib.storage.dynamodb_decisions import DynamoDecisionWrites
 from chalicelib.storage.dynamodb_dossiers import DynamoDossiers
-from chalicelib.storage.dynamodb_statistics import DynamoStatistics
 from chalicelib.storage.dynamodb_table import (
     VIEW,
     Item,
@@ -58,7 +57,7 @@ def _token(item: Item) -> TokenRecord:
                        text("created"), text("expires"))  # fmt: skip
 
 
-class DynamoStorage(DynamoDecisionWrites, DynamoBatches, DynamoDossiers, DynamoStatistics):
+class DynamoStorage(DynamoDecisionWrites, DynamoBatches, DynamoDossiers):
     """The storage port on one DynamoDB table (see chalicelib/storage/schema.py)."""
 
     # Regions and tokens

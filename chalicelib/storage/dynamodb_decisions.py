@@ -17,11 +17,15 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib.errors import AlreadyExistsError, IdempotencyKeyHeldError, StorageUnavailableError
+from chalicelib.errors import (
+    AlreadyExistsError,
+    IdempotencyKeyHeldError,
+    StorageUnavailableError,
+    TransactionConflictError,
+)
 from chalicelib.storage.aws_errors import translated_errors
-from chalicelib.storage.dynamodb_statistics import change_count_update
+from chalicelib.storage.dynamodb_statistics import DynamoStatistics, change_count_update
 from chalicelib.storage.dynamodb_table import (
-    DynamoTable,
     Item,
     _decision_item,
     _health_item,
@@ -33,6 +37,7 @@ from chalicelib.storage.ports import (
     IdempotencyRecord,
     StoredDecision,
 )
+from chalicelib.storage.retrying import conflicts_retried
 from chalicelib.storage.schema import PK, SK, TTL_ATTRIBUTE
 
 log = logging.getLogger("toewijzing")
@@ -46,7 +51,7 @@ def _held(record: IdempotencyRecord, item: Item) -> IdempotencyRecord:
     )
 
 
-class DynamoDecisionWrites(DynamoTable):
+class DynamoDecisionWrites(DynamoStatistics):
     """The decision writes of `DynamoStorage`."""
 
     def next_volgnummer(self, region_id: str, year: int) -> int:
@@ -117,7 +122,7 @@ class DynamoDecisionWrites(DynamoTable):
         # The decision is stored: an outage now must not fail its request. The region's next
         # counted change, or a replay of this key, counts it (KEYS.md).
         try:
-            self._call(self._client.update_item, **change_count_update(decision.region_id))
+            self.touch_statistics(decision.region_id)
         except StorageUnavailableError:
             log.warning("statistics change not counted; the next change counts it")
 
@@ -139,6 +144,9 @@ class DynamoDecisionWrites(DynamoTable):
             {"Put": {**table, "Item": _decision_item(decision), "ConditionExpression": new}}
         )
         writes.append({"Update": {**table, **change_count_update(decision.region_id)}})
+        conflicts_retried(lambda: self._transact(writes, claim), self._sleep)
+
+    def _transact(self, writes: list[Any], claim: IdempotencyRecord | None) -> None:
         with translated_errors():
             try:
                 self._client.transact_write_items(TransactItems=writes)
@@ -159,5 +167,7 @@ class DynamoDecisionWrites(DynamoTable):
             raise IdempotencyKeyHeldError(item["body_hash"]["S"], item["decision_id"]["S"])
         if CONDITION_FAILED in codes:  # the decision id is taken
             raise AlreadyExistsError("TransactionCanceledException: " + ",".join(codes))
-        # TransactionConflict (another transaction on these items), throttling: try again later
-        raise StorageUnavailableError("TransactionCanceledException: " + ",".join(codes))
+        reason = "TransactionCanceledException: " + ",".join(codes)
+        if set(codes) <= {"None", "TransactionConflict"}:  # another transaction on an item
+            raise TransactionConflictError(reason)
+        raise StorageUnavailableError(reason)  # throttled: the client tries again later

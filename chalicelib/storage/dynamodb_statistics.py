@@ -11,6 +11,7 @@ from typing import Any
 
 from chalicelib.errors import AlreadyExistsError
 from chalicelib.storage.dynamodb_table import DynamoTable, _s, region_pk
+from chalicelib.storage.retrying import conflicts_retried
 from chalicelib.storage.schema import PK, SK
 
 STAMP_SK = "stats"  # lower case: no region document kind (`KIND#...`) reaches it
@@ -30,7 +31,8 @@ class DynamoStatistics(DynamoTable):
     """The statistics snapshots' part of `DynamoStorage`."""
 
     def touch_statistics(self, region_id: str) -> None:
-        self._call(self._client.update_item, **change_count_update(region_id))
+        update = change_count_update(region_id)
+        conflicts_retried(lambda: self._call(self._client.update_item, **update), self._sleep)
 
     def statistics_snapshots(
         self, region_ids: list[str], teldatum: dt.date

@@ -1,5 +1,6 @@
 """The one loop for AWS batch calls that hand back what they did not do: DynamoDB's
-`UnprocessedItems` and `UnprocessedKeys`, SQS's `Failed` entries of `SendMessageBatch`.
+`UnprocessedItems` and `UnprocessedKeys`, SQS's `Failed` entries of `SendMessageBatch`; and
+`conflicts_retried`, for writes refused while a transaction writes the same item.
 
 botocore retries a call that fails as a whole (standard mode: throttling and 5xx, with backoff
 and jitter; `chalicelib/wiring.py` builds every client so). A batch call that succeeds but
@@ -16,7 +17,7 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from chalicelib.errors import StorageUnavailableError
+from chalicelib.errors import StorageUnavailableError, TransactionConflictError
 
 T = TypeVar("T")
 
@@ -50,3 +51,24 @@ def until_done(
         if not pending:
             return
     raise StorageUnavailableError(what)
+
+
+CONFLICT_ATTEMPTS = 5  # pauses of at most 0.1 + 0.2 + 0.4 + 0.8 s
+
+
+def conflicts_retried(
+    write: Callable[[], T],
+    sleep: Callable[[float], None] = time.sleep,
+    attempts: int = CONFLICT_ATTEMPTS,
+    rand: Callable[[], float] = random.random,
+) -> T:
+    """`write()`, again after a pause while DynamoDB refuses it for a transaction writing the
+    same item at that moment (`TransactionConflictError`: nothing was written, so trying
+    again is safe). A region's decisions all count in its one `stats` item, in their
+    transactions (storage/KEYS.md "Storing a decision"). After `attempts`: the last error."""
+    for attempt in range(attempts - 1):
+        try:
+            return write()
+        except TransactionConflictError:
+            sleep(pause(attempt + 1, rand))
+    return write()

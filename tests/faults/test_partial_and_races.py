@@ -9,6 +9,7 @@ import json
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import boto3
@@ -20,13 +21,20 @@ from moto import mock_aws
 from app import app
 from chalicelib import wiring
 from chalicelib.config import Settings
-from chalicelib.errors import ConflictError, ServiceUnavailableError
+from chalicelib.errors import (
+    ConflictError,
+    ServiceUnavailableError,
+    StorageUnavailableError,
+    TransactionConflictError,
+)
 from chalicelib.models.decision import Decision
+from chalicelib.models.region import RegionIn
 from chalicelib.models.request import DecisionRequest
 from chalicelib.services import Services
 from chalicelib.storage.dynamodb import DynamoStorage
 from chalicelib.storage.faults import AFTER, RACE, THROTTLE, TIMEOUT, FaultPlan, FaultyStorage
 from chalicelib.storage.memory import MemoryStorage
+from chalicelib.storage.retrying import CONFLICT_ATTEMPTS, conflicts_retried
 from chalicelib.storage.schema import ensure_table
 from tests.api.conftest import ADMIN, REGION, request_body
 from tests.contract.conftest import fake_credentials
@@ -46,12 +54,7 @@ def services_on(storage: Any) -> Services:
 def region_services(plan: FaultPlan) -> tuple[Services, FaultyStorage]:
     faulty = FaultyStorage(MemoryStorage())
     svc = services_on(faulty)
-    svc.regions.put_region(
-        "VO2001",
-        __import__("chalicelib.models.region", fromlist=["RegionIn"]).RegionIn.model_validate(
-            REGION
-        ),
-    )
+    svc.regions.put_region("VO2001", RegionIn.model_validate(REGION))
     faulty.plan = plan
     return svc, faulty
 
@@ -299,3 +302,58 @@ def test_a_transaction_whose_answer_is_lost_is_replayed_whole_by_the_retry(
                 assert counter == {"N": "2"}
         finally:
             wiring.override(None)
+
+
+# A transaction on the region's `stats` item refuses other writes to it for a moment
+
+
+class ConflictFirst:
+    """Answers the first `times` calls of an operation as DynamoDB does while another
+    transaction writes one of its items; later calls go through."""
+
+    def __init__(self, times: int, error: dict[str, Any]) -> None:
+        self.times, self.error, self.refused = times, error, 0
+
+    def __call__(self, **_: Any) -> tuple[Any, dict[str, Any]] | None:
+        if self.refused == self.times:
+            return None
+        self.refused += 1
+        meta = {"HTTPStatusCode": 400}
+        return SimpleNamespace(status_code=400), {**self.error, "ResponseMetadata": meta}
+
+
+def test_writes_refused_for_a_transaction_in_progress_are_tried_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """botocore does not retry a TransactionConflict; the adapter does, after a short pause."""
+    cancelled = ConflictFirst(2, {
+        "Error": {"Code": "TransactionCanceledException", "Message": "conflict"},
+        "CancellationReasons": [{"Code": "None"}] * 3 + [{"Code": "TransactionConflict"}],
+    })  # fmt: skip
+    refused = ConflictFirst(1, {"Error": {"Code": "TransactionConflictException"}})
+    pauses: list[float] = []
+    with moto_table(monkeypatch) as dynamodb:
+        dynamodb.meta.events.register("before-call.dynamodb.TransactWriteItems", cancelled)
+        dynamodb.meta.events.register("before-call.dynamodb.UpdateItem", refused)
+        storage = DynamoStorage(dynamodb, "toewijzing-faults", sleep=pauses.append)
+        svc = services_on(storage)
+        svc.regions.put_region("VO2001", RegionIn.model_validate(REGION))
+        svc.statistics.storage.touch_statistics("VO2001")  # refused once, then counted
+        body = DecisionRequest.model_validate(request_body())
+        made, replayed = svc.decisions.create_decision("VO2001", body, "conflict-1")
+        assert not replayed and (cancelled.refused, refused.refused, len(pauses)) == (2, 1, 3)
+        assert [len(items(dynamodb, p)) for p in ("IDEMPOTENCY#", "DECISION#")] == [1, 1]
+        assert items(dynamodb, "stats")[0]["n"] == {"N": "2"}
+        assert made.volgnummer == "VO2001-2017-000001"
+
+
+def test_a_write_still_refused_after_the_retries_is_a_503() -> None:
+    tries: list[int] = []
+
+    def refused() -> None:
+        tries.append(1)
+        raise TransactionConflictError("TransactionConflictException")
+
+    with pytest.raises(StorageUnavailableError):
+        conflicts_retried(refused, sleep=lambda _: None)
+    assert len(tries) == CONFLICT_ATTEMPTS
