@@ -37,11 +37,7 @@ from chalicelib.models.request import DecisionRequest
 from chalicelib.models.responses import DecisionPage
 from chalicelib.services.criteria import Criteria
 from chalicelib.services.regions import Regions
-from chalicelib.storage.ports import (
-    IdempotencyRecord,
-    Storage,
-    StoredDecision,
-)
+from chalicelib.storage.ports import IdempotencyRecord, Storage, StoredDecision
 
 log = logging.getLogger("toewijzing")
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
