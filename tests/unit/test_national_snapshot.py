@@ -21,9 +21,6 @@ from hypothesis import strategies as st
 
 from chalicelib.domain.statistics import national_statistics
 from chalicelib.models.statistics import BudgetSharesIn
-from chalicelib.services.criteria import Criteria
-from chalicelib.services.optout import OptOut
-from chalicelib.services.regions import Regions
 from chalicelib.services.statistics import Statistics
 from chalicelib.storage.memory import MemoryStorage
 from tests.unit.test_statistics_snapshots import (
@@ -34,6 +31,7 @@ from tests.unit.test_statistics_snapshots import (
     apply,
     decisions,
     reference,
+    statistics_on,
 )
 
 LATE = "VO2003"  # a region stored part-way through a history
@@ -109,16 +107,7 @@ _n = itertools.count()
 @given(st.lists(operations, max_size=25))
 def test_every_national_read_equals_the_computation_over_every_decision(ops: list[Any]) -> None:
     store = Counted()
-    for region in REGIONS:
-        store.put_region({"region_id": region, "name": region, "schools": SCHOOLS})
-    clock = itertools.count()
-
-    def now() -> dt.datetime:
-        return dt.datetime(2020, 1, 1) + dt.timedelta(seconds=next(clock))
-
-    regions = Regions(store)
-    criteria = Criteria(store, regions, OptOut(store, regions, now), now)
-    statistics = Statistics(store, regions, criteria, now, lambda: f"{next(_n):032x}")
+    statistics = statistics_on(store)
     for operation in ops:
         change(store, statistics, operation)
         if operation[0] == "read":
@@ -144,12 +133,7 @@ def test_every_national_read_equals_the_computation_over_every_decision(ops: lis
 
 def test_a_budget_share_change_alone_is_seen_by_the_next_national_read() -> None:
     store = Counted()
-    for region in REGIONS:
-        store.put_region({"region_id": region, "name": region, "schools": SCHOOLS})
-    now = lambda: dt.datetime(2020, 1, 1)  # noqa: E731
-    regions = Regions(store)
-    criteria = Criteria(store, regions, OptOut(store, regions, now), now)
-    statistics = Statistics(store, regions, criteria, now, lambda: f"{next(_n):032x}")
+    statistics = statistics_on(store)
     t = TELDATA[-1]
     assert statistics.national(t)["budget"] is None
     listed = store.listed
