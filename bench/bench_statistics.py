@@ -119,11 +119,13 @@ class Calls:
 
     def medians(self, actions: list[Callable[[], Any]], repeat: int) -> list[float]:
         """The median time of each action over `repeat` rounds, the actions taking turns within
-        a round (so that noise from the shared machine falls on all of them alike)."""
+        a round (so that noise from the shared machine falls on all of them alike); each round
+        starts one action later, as the read after the heaviest one pays for its garbage."""
         times: list[list[float]] = [[] for _ in actions]
-        for _ in range(repeat):
-            for n, action in enumerate(actions):
-                times[n].append(self.once(action)[0])
+        for round_ in range(repeat):
+            for k in range(len(actions)):
+                n = (round_ + k) % len(actions)
+                times[n].append(self.once(actions[n])[0])
         return [statistics.median(t) for t in times]
 
 
