@@ -11,6 +11,8 @@ date are stored once computed, with the region's change count read before comput
 hash of the region document. Every write of what they read (a decision, an enrolment) counts a
 change after it is stored; a read whose count and region hash match the snapshot returns it (two
 small items a region, however long the history); otherwise it computes as before and stores.
+The national figures likewise (KEYS.md "National snapshot"): stored with every region's count
+and document hash and the count of budget-share versions, read back while none changed.
 """
 
 from __future__ import annotations
