@@ -11,6 +11,8 @@ date are stored once computed, with the region's change count read before comput
 hash of the region document. Every write of what they read (a decision, an enrolment) counts a
 change after it is stored; a read whose count and region hash match the snapshot returns it (two
 small items a region, however long the history); otherwise it computes as before and stores.
+The national figures likewise (KEYS.md "National snapshot"): stored with every region's count
+and document hash and the count of budget-share versions, read back while none changed.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ from chalicelib.services import stored_figures
 from chalicelib.services.criteria import Criteria
 from chalicelib.services.regions import Regions
 from chalicelib.services.stored_figures import DELETED, FIRST_TELDATUM_YEAR
-from chalicelib.storage.ports import Storage
+from chalicelib.storage.ports import Storage, region_hash
 
 ENROLMENT, BUDGET_SHARES = "enrolment", "budgetshares"
 YEAR_PATTERN = r"^(19|20)[0-9]{2}$"
@@ -191,6 +193,7 @@ class Statistics:
             "stored_at": stored_at,
         }
         self.storage.put_national_document(BUDGET_SHARES, key, document)
+        self.storage.touch_national_statistics()  # after the write: see `national`
         return BudgetShares.model_validate(document), created
 
     def _budget_shares(self) -> dict[str, dict[str, Any]]:
@@ -205,8 +208,9 @@ class Statistics:
 
     def budget_for(self, teldatum: dt.date) -> dict[str, Any] | None:
         """The budget shares of the count date's year, or else of the latest earlier year."""
-        years = [int(y) for y in self._budget_shares() if int(y) <= teldatum.year]
-        return self._budget_shares()[str(max(years))] if years else None
+        stored = self._budget_shares()
+        years = [int(y) for y in stored if int(y) <= teldatum.year]
+        return stored[str(max(years))] if years else None
 
     # Statistics
 
@@ -234,7 +238,7 @@ class Statistics:
         count what can be counted; `warnings` names each stored document left out."""
         region_id = region["region_id"]
         stamp, snapshot = state
-        basis = hashlib.sha256(json.dumps(region, sort_keys=True).encode()).hexdigest()
+        basis = region_hash(region)
         if snapshot is not None and (snapshot["stamp"], snapshot["basis"]) == (stamp, basis):
             return dict(snapshot["statistics"])
         warnings: list[dict[str, str]] = []
@@ -249,9 +253,34 @@ class Statistics:
         return figures
 
     def national(self, teldatum: dt.date) -> dict[str, Any]:
+        """The national snapshot when no region's count or document and no budget share
+        changed since (KEYS.md "National snapshot": two calls, however many regions); else
+        computed from the regions' snapshots and stored."""
+        hashes = self.storage.region_hashes()
+        counts, national_count, snapshot = self.storage.national_snapshot(list(hashes), teldatum)
+        if snapshot is not None and snapshot["basis"] == _basis(hashes, counts, national_count):
+            return dict(snapshot["statistics"])
         regions = self.storage.list_regions()
         ids = [str(r.get("region_id")) for r in regions]
         states = self.storage.statistics_snapshots(ids, teldatum)
+        figures = self._national(regions, ids, states, teldatum)
+        counts = {r: states[r][0] for r in ids}  # read before each region's decisions
+        basis = _basis({r: region_hash(d) for r, d in zip(ids, regions, strict=True)}, counts,
+                       national_count)  # fmt: skip
+        # the sum orders snapshots: counts only grow, so one read from earlier counts has a
+        # smaller sum and never replaces this one (KEYS.md "National snapshot")
+        stamp = sum(counts.values()) + national_count
+        fresh = {"stamp": stamp, "basis": basis, "statistics": figures}
+        self.storage.put_national_snapshot(teldatum, stamp, fresh)
+        return figures
+
+    def _national(
+        self,
+        regions: list[dict[str, Any]],
+        ids: list[str],
+        states: dict[str, tuple[int, dict[str, Any] | None]],
+        teldatum: dt.date,
+    ) -> dict[str, Any]:
         per_region, warnings = [], []
         for region, region_id in zip(regions, ids, strict=True):
             try:
@@ -270,3 +299,10 @@ class Statistics:
             shares = {r: Decimal(s) for r, s in budget["shares"].items()}
             info = {"year": budget["year"], "basis": budget["basis"]}
         return {**national_statistics(per_region, shares, info, teldatum), "warnings": warnings}
+
+
+def _basis(hashes: Mapping[str, str], counts: Mapping[str, int], national_count: int) -> str:
+    """What a national snapshot was computed from, as one hash: the regions, each one's change
+    count and document hash, and the national change count (budget shares)."""
+    named = [[r, counts[r], hashes[r]] for r in sorted(hashes)]
+    return hashlib.sha256(json.dumps([named, national_count]).encode()).hexdigest()

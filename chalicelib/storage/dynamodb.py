@@ -22,6 +22,7 @@ from chalicelib.storage import cursor as cursors
 from chalicelib.storage.dynamodb_batches import DynamoBatches
 from chalicelib.storage.dynamodb_decisions import DynamoDecisionWrites
 from chalicelib.storage.dynamodb_dossiers import DynamoDossiers
+from chalicelib.storage.dynamodb_statistics import DOC_HASH, NATIONAL_PK, REGIONS_KEY
 from chalicelib.storage.dynamodb_table import (
     VIEW,
     Item,
@@ -34,11 +35,9 @@ from chalicelib.storage.ports import (
     Role,
     StoredDecision,
     TokenRecord,
+    region_hash,
 )
 from chalicelib.storage.schema import GSI1, GSI1PK, GSI1SK, PK, SK, TTL_ATTRIBUTE
-
-REGIONS_KEY = "REGIONS"
-NATIONAL_PK = "NATIONAL"
 
 
 def tokens_key(region_id: str | None) -> str:
@@ -70,6 +69,7 @@ class DynamoStorage(DynamoDecisionWrites, DynamoBatches, DynamoDossiers):
             GSI1PK: _s(REGIONS_KEY),
             GSI1SK: _s(region["region_id"]),
             "doc": _s(json.dumps(region, sort_keys=True)),
+            DOC_HASH: _s(region_hash(region)),  # the national snapshot lists hashes, not docs
         }
         response = self._call(self._client.put_item, Item=item, ReturnValues="ALL_OLD")
         return "Attributes" not in response

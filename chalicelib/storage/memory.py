@@ -12,6 +12,7 @@ from typing import Any
 from chalicelib.domain.statistics import statistics_view
 from chalicelib.errors import AlreadyExistsError, IdempotencyKeyHeldError
 from chalicelib.storage import cursor as cursors
+from chalicelib.storage.memory_statistics import MemoryStatistics
 from chalicelib.storage.ports import (
     IDEMPOTENCY_SECONDS,
     IdempotencyRecord,
@@ -25,7 +26,7 @@ def decision_sort_key(decision: StoredDecision) -> str:
     return f"{decision.decided_on.isoformat()}#{decision.decision_id}"
 
 
-class MemoryStorage:
+class MemoryStorage(MemoryStatistics):
     """Dictionaries behind one lock; copies in and out so callers cannot alias stored state."""
 
     def __init__(self, now: Callable[[], float] = time.time) -> None:
@@ -44,8 +45,7 @@ class MemoryStorage:
         self._national: dict[tuple[str, str], dict[str, Any]] = {}
         self._quota: dict[tuple[str, int], int] = {}
         self._progress: dict[tuple[str, str], dict[str, Any]] = {}
-        self._stamps: dict[str, int] = {}
-        self._snapshots: dict[tuple[str, dt.date], tuple[int, dict[str, Any]]] = {}
+        MemoryStatistics.__init__(self)
 
     def put_region(self, region: dict[str, Any]) -> bool:
         with self._lock:
@@ -223,27 +223,6 @@ class MemoryStorage:
     def list_national_documents(self, kind: str) -> list[dict[str, Any]]:
         with self._lock:
             return [copy.deepcopy(d) for (k, _), d in sorted(self._national.items()) if k == kind]
-
-    # Statistics snapshots
-
-    def touch_statistics(self, region_id: str) -> None:
-        with self._lock:
-            self._stamps[region_id] = self._stamps.get(region_id, 0) + 1
-
-    def statistics_snapshots(
-        self, region_ids: list[str], teldatum: dt.date
-    ) -> dict[str, tuple[int, dict[str, Any] | None]]:
-        with self._lock:
-            held = {r: self._snapshots.get((r, teldatum), (0, None))[1] for r in region_ids}
-            return {r: (self._stamps.get(r, 0), copy.deepcopy(held[r])) for r in region_ids}
-
-    def put_statistics_snapshot(
-        self, region_id: str, teldatum: dt.date, stamp: int, snapshot: dict[str, Any]
-    ) -> None:
-        with self._lock:
-            held = self._snapshots.get((region_id, teldatum))
-            if held is None or held[0] <= stamp:
-                self._snapshots[(region_id, teldatum)] = (stamp, copy.deepcopy(snapshot))
 
     # Batches
 

@@ -9,10 +9,19 @@ write lost), `StorageUnavailableError` (an outage, a 503 by class) and `InvalidC
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 Role = Literal["admin", "region", "ministry"]
+
+
+def region_hash(region: Mapping[str, Any]) -> str:
+    """SHA-256 of a region document as stored (sorted-key JSON): what a statistics snapshot's
+    `basis` names, and what `region_hashes` lists without the documents."""
+    return hashlib.sha256(json.dumps(region, sort_keys=True).encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -254,3 +263,25 @@ class Storage(BatchStorage, Protocol):
     ) -> None:
         """Store the snapshot computed from what was stored when the change count was `stamp`,
         unless a snapshot of a later count is stored already (then it is kept)."""
+
+    # The national snapshot (KEYS.md "National snapshot")
+
+    def region_hashes(self) -> dict[str, str]:
+        """Every stored region's id and the `region_hash` of its document, without reading the
+        documents (a projected listing)."""
+
+    def touch_national_statistics(self) -> None:
+        """Count one change to the national documents the national statistics read (budget
+        shares): call it after the change is stored. The count only grows."""
+
+    def national_snapshot(
+        self, region_ids: list[str], teldatum: dt.date
+    ) -> tuple[dict[str, int], int, dict[str, Any] | None]:
+        """In one read: each region's change count (0 before the first), the national change
+        count, and the national snapshot of the count date or None."""
+
+    def put_national_snapshot(
+        self, teldatum: dt.date, stamp: int, snapshot: dict[str, Any]
+    ) -> None:
+        """Store the national snapshot computed at change counts summing to `stamp`, unless one
+        with a larger sum is stored already (then it is kept)."""

@@ -280,6 +280,30 @@ def test_national_figures_and_budget_gap(api: Api, world: dict[str, Any]) -> Non
     assert earlier["budget"] is None and earlier["regions"][0]["gap"] is None
 
 
+def test_the_national_view_follows_each_change_it_reads(api: Api, world: dict[str, Any]) -> None:
+    """Read twice between changes (the second from the national snapshot): a budget-share
+    version, a renamed region, a new region and a decision each show in the next read."""
+    q = "/v1/statistics?teldatum=2018-10-01"
+
+    def national() -> dict[str, Any]:
+        status, body, _ = api.call("GET", q)
+        assert status == 200, body
+        assert api.call("GET", q)[1] == body
+        return body
+
+    first = national()
+    assert first["budget"] is None and first["national"]["allocations"]["total"] == 14
+    shares = {"shares": {"VO2001": "0.6", "VO2002": "0.4"}, "basis": "b"}
+    assert api.call("PUT", "/v1/budget-shares/2018", shares)[0] == 201
+    assert national()["budget"] == {"year": 2018, "basis": "b"}
+    assert api.call("PUT", "/v1/regions/VO2002", {**SECOND_REGION, "name": "Hernoemd"})[0] == 200
+    assert [r["name"] for r in national()["regions"]] == [REGION["name"], "Hernoemd"]
+    assert api.call("PUT", "/v1/regions/VO2003", {**REGION, "schools": []})[0] == 201
+    assert [r["region_id"] for r in national()["regions"]] == ["VO2001", "VO2002", "VO2003"]
+    make(api, "VO2001", "lwoo", "ll-national", "2018-09-01", "00YY")
+    assert national()["national"]["allocations"]["total"] == 15
+
+
 def test_ministry_sees_every_region_and_a_region_only_its_own(
     api: Api, world: dict[str, Any]
 ) -> None:

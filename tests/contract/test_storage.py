@@ -15,6 +15,7 @@ from chalicelib.storage.ports import (
     Storage,
     StoredDecision,
     TokenRecord,
+    region_hash,
 )
 
 TODAY = dt.date(2018, 1, 1)
@@ -310,6 +311,52 @@ def test_statistics_snapshots_read_many_regions(storage: Storage) -> None:
         storage.put_statistics_snapshot(region, t, 1, {"n": n})
     found = storage.statistics_snapshots(regions, t)
     assert found == {r: (1, {"n": n}) for n, r in enumerate(regions)}
+
+
+def test_national_snapshot_reads_every_count_and_keeps_the_largest_sum(storage: Storage) -> None:
+    t, other = dt.date(2017, 10, 1), dt.date(2016, 10, 1)
+    regions = ["VO2001", "VO2002"]
+    assert storage.national_snapshot(regions, t) == ({"VO2001": 0, "VO2002": 0}, 0, None)
+    storage.touch_statistics("VO2001")
+    storage.touch_national_statistics()
+    storage.touch_national_statistics()
+    storage.put_national_snapshot(t, 3, {"figures": "three", "share": "0.1250"})
+    storage.put_national_snapshot(t, 2, {"figures": "two"})  # a smaller sum: not kept
+    held = {"figures": "three", "share": "0.1250"}
+    assert storage.national_snapshot(regions, t) == ({"VO2001": 1, "VO2002": 0}, 2, held)
+    assert storage.national_snapshot(["VO2001"], other) == ({"VO2001": 1}, 2, None)
+    storage.put_national_snapshot(t, 3, {"figures": "again"})  # the same sum: replaced
+    assert storage.national_snapshot([], t) == ({}, 2, {"figures": "again"})
+    # the national items are no region's, no national document's and no region
+    assert storage.statistics_snapshots(regions, t) == {"VO2001": (1, None), "VO2002": (0, None)}
+    assert storage.list_national_documents("stats") == []
+    assert storage.list_regions() == [] and storage.region_hashes() == {}
+
+
+def test_national_snapshot_reads_many_regions(storage: Storage) -> None:
+    t = dt.date(2017, 10, 1)
+    regions = [f"VO{n:04d}" for n in range(120)]  # more than one BatchGetItem request
+    for region in regions[::7]:
+        storage.touch_statistics(region)
+    storage.put_national_snapshot(t, 18, {"n": 18})
+    counts = {r: int(n % 7 == 0) for n, r in enumerate(regions)}
+    assert storage.national_snapshot(regions, t) == (counts, 0, {"n": 18})
+
+
+def test_region_hashes_name_each_region_document_as_stored(storage: Storage) -> None:
+    storage.put_region({"region_id": "VO2002", "name": "B", "schools": [{"brin": "00YY"}]})
+    storage.put_region({"region_id": "VO2001", "name": "A"})
+    storage.put_region({"region_id": "VO2001", "name": "A, renamed"})
+    expected = {r: region_hash(storage.get_region(r) or {}) for r in ("VO2001", "VO2002")}
+    assert storage.region_hashes() == expected
+    assert list(storage.region_hashes()) == ["VO2001", "VO2002"]
+    assert expected["VO2001"] != region_hash({"region_id": "VO2001", "name": "A"})
+    if isinstance(storage, DynamoStorage):  # a region stored before items held the hash
+        item = storage._get("REGION#VO2001", "REGION")
+        assert item is not None and "doc_hash" in item
+        del item["doc_hash"]
+        storage._client.put_item(TableName=storage._table, Item=item)
+        assert storage.region_hashes() == expected
 
 
 def test_decision_views_hold_what_the_statistics_read(storage: Storage) -> None:

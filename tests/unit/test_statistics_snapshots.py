@@ -148,10 +148,9 @@ def apply(store: Store, statistics: Statistics, operation: tuple[Any, ...]) -> N
         store.put_region({**region, "name": f"renamed {operation[2]}"})
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(operations, max_size=25))
-def test_every_read_equals_the_computation_over_every_decision(ops: list[Any]) -> None:
-    store = Store()
+def statistics_on(store: Store) -> Statistics:
+    """The statistics service on `store`, with the regions of `REGIONS` stored; a clock that
+    ticks a second a call (versions of documents get distinct times)."""
     for region in REGIONS:
         store.put_region({"region_id": region, "name": region, "schools": SCHOOLS})
     clock = itertools.count()
@@ -161,7 +160,14 @@ def test_every_read_equals_the_computation_over_every_decision(ops: list[Any]) -
 
     regions = Regions(store)
     criteria = Criteria(store, regions, OptOut(store, regions, now), now)
-    statistics = Statistics(store, regions, criteria, now, lambda: f"{next(_ids):032x}")
+    return Statistics(store, regions, criteria, now, lambda: f"{next(_ids):032x}")
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(operations, max_size=25))
+def test_every_read_equals_the_computation_over_every_decision(ops: list[Any]) -> None:
+    store = Store()
+    statistics = statistics_on(store)
     for operation in ops:
         apply(store, statistics, operation)
         if operation[0] == "read":
