@@ -14,7 +14,8 @@ Run as `.venv/bin/python bench/bench_batch.py [--rows 10000] [--budget 90]`.
    each a stored decision's size (the JSON of a decision from step 2 in an attribute, keys of
    their own), written with boto3's `batch_writer` (25 to a BatchWriteItem request). And the
    floor of the same items: copies (under other partition keys) of every item the batch
-   stored (health records, decisions, row results), written the same way.
+   stored (health records, decisions, row results), written the same way. The target (issue
+   15) is the end to end within 1.3 times the floor of the same items.
 4. The peak memory (tracemalloc) of splitting a 100,000-row CSV of complete dossiers, a 50 MB
    JSON batch and a 50 MB zip of OSO dossiers into chunk messages
    (tests/unit/test_batch_streaming.split_peak: the worker's `Batches.split`, every part of an
@@ -52,7 +53,7 @@ from tests.unit.test_batch_streaming import (  # noqa: E402
 
 REGION_ID = "VO2001"
 HEADERS = {"Authorization": "Bearer local-admin-token", "Content-Type": "application/json"}
-TARGET = 1.4  # the issue: end to end within 1.4 times the floor's time per row
+TARGET = 1.3  # issue 15: end to end within 1.3 times the floor of the same items
 CALIBRATION_ROWS = 100
 SPLIT_ROWS = 100_000
 SPLIT_BYTES = 50 * 1024 * 1024  # issue 16.5: 50 MB bodies split in under 50 MB
@@ -207,27 +208,29 @@ def bench(args: argparse.Namespace, tmp: Path) -> int:
             server.stop()
         finally:
             server.kill()
-    ratio = e2e / floor_s
+    ratio = e2e / same_s
     print()
     print(f"CSV batch end to end vs. the floor, {rows:,} rows, same dynalite, same run")
     line("", "items", "seconds", "rows/s", "x floor")
     line("end to end: POST, worker, poll to completed", f"{len(items):,}", f"{e2e:.2f}",
-         f"{rows / e2e:,.0f}", f"{ratio:.1f}")  # fmt: skip
-    line("floor: batch_writer, a decision-sized item a row", f"{rows:,}", f"{floor_s:.2f}",
-         f"{rows / floor_s:,.0f}", "1.0")  # fmt: skip
-    verdict = "met" if ratio <= TARGET else "NOT met"
-    line(f"target: within {TARGET}x that floor", "", "", "", verdict)
+         f"{rows / e2e:,.0f}", f"{ratio:.2f}")  # fmt: skip
     line("floor of the same items: batch_writer of copies", f"{len(items):,}", f"{same_s:.2f}",
-         f"{rows / same_s:,.0f}", f"{e2e / same_s:.1f}")  # fmt: skip
+         f"{rows / same_s:,.0f}", "1.00")  # fmt: skip
+    verdict = "met" if ratio <= TARGET else "NOT met"
+    line(f"target: within {TARGET}x that floor (issue 15)", "", "", "", verdict)
+    line("floor: batch_writer, a decision-sized item a row", f"{rows:,}", f"{floor_s:.2f}",
+         f"{rows / floor_s:,.0f}", f"{e2e / floor_s:.2f}")  # fmt: skip
     line("rows decided / rejected", f"{decided:,}", f"{status['counts']['rejected']:,}")
     for note in notes:
         print(f"  NOTE: {note}")
     print(
-        "  The first floor writes one item a row. A decided row is three items: its health\n"
-        "  record (its own item, for its TTL), the decision and the row result; the second\n"
-        "  floor writes copies of exactly the items the batch stored, so its ratio is the cost\n"
-        "  of everything else: parsing, deciding, the chunk's lease, reads and volgnummers.\n"
-        "  The worker runs in-process on four threads (chalice local's process, one GIL)."
+        "  A decided row is three items: its health record (its own item, for its TTL), the\n"
+        "  decision and the row result. The floor of the same items writes copies of exactly\n"
+        "  the items the batch stored, so its ratio is the cost of everything else: parsing,\n"
+        "  deciding, the chunk's lease, volgnummers, summaries. The last line's floor writes\n"
+        "  one decision-sized item a row. The worker runs in-process on four threads (chalice\n"
+        "  local's process, one GIL) beside dynalite and keeps both busy, where the floor's one\n"
+        "  client waits on dynalite: other load on the machine weighs more on the end to end."
     )
     return splits(tmp)
 
