@@ -235,8 +235,9 @@ def bench(args: argparse.Namespace, tmp: Path) -> int:
         "  the items the batch stored, so its ratio is the cost of everything else: parsing,\n"
         "  deciding, the chunk's lease, volgnummers, summaries. The last line's floor writes\n"
         "  one decision-sized item a row. The worker runs in-process on four threads (chalice\n"
-        "  local's process, one GIL) beside dynalite and keeps both busy, where the floor's one\n"
-        "  client waits on dynalite: other load on the machine weighs more on the end to end."
+        "  local's process, one GIL) beside dynalite, their work overlapping in part, where the\n"
+        "  floor's one client waits on dynalite: other load on the machine weighs more on the\n"
+        "  end to end."
     )
     return splits(tmp)
 
