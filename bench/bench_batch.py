@@ -7,14 +7,17 @@ Run as `.venv/bin/python bench/bench_batch.py [--rows 10000] [--budget 90]`.
    background threads, as with `make run`) and creates region VO2001.
 2. End to end: a CSV of --rows complete dossiers (four templates, each row its own student) is
    POSTed to `/v1/regions/VO2001/batches`, and the status polled every 0.2 s until `completed`;
-   rows/s is rows over the time from the POST to the first `completed`. A 100-row batch first
-   warms up and calibrates: when --rows would take longer than --budget seconds, fewer rows are
-   measured, and the report says how many and why.
+   rows/s is rows over the time from the POST to the first `completed`. A 1,000-row batch first
+   warms up and calibrates (four chunks, so every worker thread is busy, as in the measured
+   batch; one chunk alone measured one thread and the first request's imports): when --rows
+   would take longer than --budget seconds, fewer rows are measured, and the report says how
+   many and why. The machine's load average is printed beside the figures.
 3. The floor, in the same run on the same dynalite and table: as many prepared items as rows,
    each a stored decision's size (the JSON of a decision from step 2 in an attribute, keys of
    their own), written with boto3's `batch_writer` (25 to a BatchWriteItem request). And the
    floor of the same items: copies (under other partition keys) of every item the batch
-   stored (health records, decisions, row results), written the same way.
+   stored (health records, decisions, row results), written the same way. The target (issue
+   15) is the end to end within 1.3 times the floor of the same items.
 4. The peak memory (tracemalloc) of splitting a 100,000-row CSV of complete dossiers, a 50 MB
    JSON batch and a 50 MB zip of OSO dossiers into chunk messages
    (tests/unit/test_batch_streaming.split_peak: the worker's `Batches.split`, every part of an
@@ -27,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shlex
 import sys
 import tempfile
@@ -52,8 +56,8 @@ from tests.unit.test_batch_streaming import (  # noqa: E402
 
 REGION_ID = "VO2001"
 HEADERS = {"Authorization": "Bearer local-admin-token", "Content-Type": "application/json"}
-TARGET = 1.4  # the issue: end to end within 1.4 times the floor's time per row
-CALIBRATION_ROWS = 100
+TARGET = 1.3  # issue 15: end to end within 1.3 times the floor of the same items
+CALIBRATION_ROWS = 1_000
 SPLIT_ROWS = 100_000
 SPLIT_BYTES = 50 * 1024 * 1024  # issue 16.5: 50 MB bodies split in under 50 MB
 MB = 1024 * 1024
@@ -194,7 +198,9 @@ def bench(args: argparse.Namespace, tmp: Path) -> int:
             )
         csv_path = tmp / "batch.csv"
         write_csv(csv_path, rows)
+        load = os.getloadavg()[0]
         e2e, status = run_batch(server, csv_path, max(3 * args.budget, 60))
+        load = max(load, os.getloadavg()[0])
         if status["status"] != "completed" or status["counts"]["pending"] != 0:
             print(f"bench_batch: the batch did not complete: {status}", file=sys.stderr)
             return 1
@@ -207,27 +213,31 @@ def bench(args: argparse.Namespace, tmp: Path) -> int:
             server.stop()
         finally:
             server.kill()
-    ratio = e2e / floor_s
+    ratio = e2e / same_s
     print()
     print(f"CSV batch end to end vs. the floor, {rows:,} rows, same dynalite, same run")
     line("", "items", "seconds", "rows/s", "x floor")
     line("end to end: POST, worker, poll to completed", f"{len(items):,}", f"{e2e:.2f}",
-         f"{rows / e2e:,.0f}", f"{ratio:.1f}")  # fmt: skip
-    line("floor: batch_writer, a decision-sized item a row", f"{rows:,}", f"{floor_s:.2f}",
-         f"{rows / floor_s:,.0f}", "1.0")  # fmt: skip
-    verdict = "met" if ratio <= TARGET else "NOT met"
-    line(f"target: within {TARGET}x that floor", "", "", "", verdict)
+         f"{rows / e2e:,.0f}", f"{ratio:.2f}")  # fmt: skip
     line("floor of the same items: batch_writer of copies", f"{len(items):,}", f"{same_s:.2f}",
-         f"{rows / same_s:,.0f}", f"{e2e / same_s:.1f}")  # fmt: skip
+         f"{rows / same_s:,.0f}", "1.00")  # fmt: skip
+    verdict = "met" if ratio <= TARGET else "NOT met"
+    line(f"target: within {TARGET}x that floor (issue 15)", "", "", "", verdict)
+    line("floor: batch_writer, a decision-sized item a row", f"{rows:,}", f"{floor_s:.2f}",
+         f"{rows / floor_s:,.0f}", f"{e2e / floor_s:.2f}")  # fmt: skip
     line("rows decided / rejected", f"{decided:,}", f"{status['counts']['rejected']:,}")
+    line("machine load (1-minute average, 2 cores)", "", "", "", f"{load:.1f}")
     for note in notes:
         print(f"  NOTE: {note}")
     print(
-        "  The first floor writes one item a row. A decided row is three items: its health\n"
-        "  record (its own item, for its TTL), the decision and the row result; the second\n"
-        "  floor writes copies of exactly the items the batch stored, so its ratio is the cost\n"
-        "  of everything else: parsing, deciding, the chunk's lease, reads and volgnummers.\n"
-        "  The worker runs in-process on four threads (chalice local's process, one GIL)."
+        "  A decided row is three items: its health record (its own item, for its TTL), the\n"
+        "  decision and the row result. The floor of the same items writes copies of exactly\n"
+        "  the items the batch stored, so its ratio is the cost of everything else: parsing,\n"
+        "  deciding, the chunk's lease, volgnummers, summaries. The last line's floor writes\n"
+        "  one decision-sized item a row. The worker runs in-process on four threads (chalice\n"
+        "  local's process, one GIL) beside dynalite, their work overlapping in part, where the\n"
+        "  floor's one client waits on dynalite: other load on the machine weighs more on the\n"
+        "  end to end."
     )
     return splits(tmp)
 

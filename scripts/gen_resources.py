@@ -109,7 +109,7 @@ BLOB_PREFIXES = ("uploads/", "batches/")  # chalicelib/services/batches/pipeline
 LOG_RETENTION_DAYS = 90
 THROTTLING_RATE = 25  # requests per second, steady state, across all clients
 THROTTLING_BURST = 50
-WORKER_TIMEOUT = 60  # seconds: a chunk of 100 rows, or splitting a 100,000-row file
+WORKER_TIMEOUT = 60  # seconds: a chunk of 250 rows, or splitting a 100,000-row file
 # AWS: at least six times the function's timeout, so a message is not delivered again while a
 # retried invocation of the same batch still holds it.
 VISIBILITY_TIMEOUT = 6 * WORKER_TIMEOUT

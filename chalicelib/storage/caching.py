@@ -1,6 +1,6 @@
 """A storage wrapper that reads a region and its documents once: the per-chunk read cache.
 
-A batch chunk decides up to 100 rows of one region; each row reads the region, its opt-outs,
+A batch chunk decides up to 250 rows of one region; each row reads the region, its opt-outs,
 its criteria versions and plan publications. Over this wrapper (one per chunk, so one per
 thread) those reads reach the database once; every other operation passes through. Callers get
 copies, so a row cannot change what the next one reads.

@@ -3,7 +3,8 @@ summaries (`BatchStorage` of the port).
 
 The record lives under the region; rows, leases and chunk summaries in the batch's own
 partition. Row results and chunk summaries are written once; a chunk's rows are written in bulk
-(BatchWriteItem, which takes no conditions) only by the holder of the chunk's lease.
+(BatchWriteItem, which takes no conditions) only by the holder of the chunk's lease. A lease
+item is never deleted: its existence is what tells a redelivery from a first delivery.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from chalicelib.storage.dynamodb_table import (
     batch_pk,
     region_pk,
 )
-from chalicelib.storage.ports import StoredDecision
+from chalicelib.storage.ports import ChunkClaim, StoredDecision
 from chalicelib.storage.schema import PK, SK
 
 
@@ -87,9 +88,11 @@ class DynamoBatches(DynamoTable):
 
     def claim_chunk(
         self, region_id: str, batch_id: str, chunk: int, holder: str, now: int, until: int
-    ) -> bool:
+    ) -> ChunkClaim | None:
+        # The old item comes back with the put (ALL_OLD), at no extra request: none means no
+        # delivery ever took this chunk, as a lease item is never deleted (KEYS.md).
         try:
-            self._call(
+            response = self._call(
                 self._client.put_item,
                 Item={
                     PK: _s(batch_pk(region_id, batch_id)),
@@ -100,18 +103,22 @@ class DynamoBatches(DynamoTable):
                 ConditionExpression=f"attribute_not_exists({PK}) OR #until < :now",
                 ExpressionAttributeNames={"#until": "until"},
                 ExpressionAttributeValues={":now": {"N": str(now)}},
+                ReturnValues="ALL_OLD",
             )
         except AlreadyExistsError:
-            return False
-        return True
+            return None
+        return "again" if response.get("Attributes") else "first"
 
     def release_chunk(self, region_id: str, batch_id: str, chunk: int, holder: str) -> None:
+        # Run out rather than deleted: the item stays as the record that the chunk was taken.
         with contextlib.suppress(AlreadyExistsError):  # taken over after it ran out: theirs
             self._call(
-                self._client.delete_item,
+                self._client.update_item,
                 Key={PK: _s(batch_pk(region_id, batch_id)), SK: _s(f"LEASE#{chunk:06d}")},
+                UpdateExpression="SET #until = :zero",
                 ConditionExpression="holder = :me",
-                ExpressionAttributeValues={":me": _s(holder)},
+                ExpressionAttributeNames={"#until": "until"},
+                ExpressionAttributeValues={":me": _s(holder), ":zero": {"N": "0"}},
             )
 
     def put_chunk_rows(

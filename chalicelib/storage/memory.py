@@ -15,6 +15,7 @@ from chalicelib.storage import cursor as cursors
 from chalicelib.storage.memory_statistics import MemoryStatistics
 from chalicelib.storage.ports import (
     IDEMPOTENCY_SECONDS,
+    ChunkClaim,
     IdempotencyRecord,
     Page,
     StoredDecision,
@@ -269,19 +270,19 @@ class MemoryStorage(MemoryStatistics):
 
     def claim_chunk(
         self, region_id: str, batch_id: str, chunk: int, holder: str, now: int, until: int
-    ) -> bool:
+    ) -> ChunkClaim | None:
         with self._lock:
             held = self._leases.get((region_id, batch_id, chunk))
             if held is not None and held[1] >= now:
-                return False
+                return None
             self._leases[(region_id, batch_id, chunk)] = (holder, until)
-            return True
+            return "first" if held is None else "again"
 
     def release_chunk(self, region_id: str, batch_id: str, chunk: int, holder: str) -> None:
         with self._lock:
             held = self._leases.get((region_id, batch_id, chunk))
-            if held is not None and held[0] == holder:
-                del self._leases[(region_id, batch_id, chunk)]
+            if held is not None and held[0] == holder:  # kept, run out: the chunk was taken
+                self._leases[(region_id, batch_id, chunk)] = (holder, 0)
 
     def put_chunk_rows(
         self,

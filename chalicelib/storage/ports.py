@@ -16,6 +16,9 @@ from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 Role = Literal["admin", "region", "ministry"]
+# A chunk's lease taken: by its first delivery (no delivery took it before, so nothing of the
+# chunk can be stored yet), or again (a redelivery, a sweep: it may find what was written).
+ChunkClaim = Literal["first", "again"]
 
 
 def region_hash(region: Mapping[str, Any]) -> str:
@@ -109,12 +112,14 @@ class BatchStorage(Protocol):
 
     def claim_chunk(
         self, region_id: str, batch_id: str, chunk: int, holder: str, now: int, until: int
-    ) -> bool:
+    ) -> ChunkClaim | None:
         """Take the chunk's lease until `until` (epoch seconds) unless another holder's lease
-        is still running at `now`; True when taken. One worker at a time writes a chunk."""
+        is still running at `now`; None when not taken. One worker at a time writes a chunk.
+        Taken, it says whether the chunk's lease was ever taken before ("again") or never
+        ("first"): a lease, once taken, is never forgotten (given back, it runs out at 0)."""
 
     def release_chunk(self, region_id: str, batch_id: str, chunk: int, holder: str) -> None:
-        """Give the lease back, if `holder` still has it."""
+        """Give the lease back, if `holder` still has it (it stays on record as taken)."""
 
     def put_chunk_rows(
         self,

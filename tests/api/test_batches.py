@@ -225,11 +225,16 @@ def test_throttling_in_the_middle_of_a_batch_loses_and_doubles_nothing(batch_api
     dossiers = [dict(d, student={**d["student"], "ref": f"ll-{i}"})
                 for i, d in enumerate(cohort() * 10)]  # fmt: skip
     # Throttled before the call, or (AFTER) written and then the connection dropped, as a
-    # worker that dies before it acknowledges: the chunk comes back either way.
+    # worker that dies before it acknowledges: the chunk comes back either way. A first
+    # delivery reads nothing; each redelivery reads rows and decisions before it writes.
+    # Chunk 0: rows written then a drop; a throttled claim; all rows found, summary throttled.
+    # Chunk 1: numbers throttled; the redelivery's read of decisions times out.
+    # Chunk 2: rows throttled; its redelivery's read of rows too; numbers reserved then a drop.
+    # Chunk 3: summary written then a drop; the redelivery finds every row and the summary.
     plan = FaultPlan({
-        "claim_chunk": {2: THROTTLE}, "row_results": {4: THROTTLE},
-        "get_decisions": {3: TIMEOUT}, "reserve_volgnummers": {2: THROTTLE, 5: AFTER},
-        "put_chunk_rows": {1: AFTER, 3: THROTTLE}, "put_chunk_summary": {1: THROTTLE, 4: AFTER},
+        "claim_chunk": {2: THROTTLE}, "row_results": {5: THROTTLE},
+        "get_decisions": {1: TIMEOUT}, "reserve_volgnummers": {2: THROTTLE, 5: AFTER},
+        "put_chunk_rows": {1: AFTER, 3: THROTTLE}, "put_chunk_summary": {1: THROTTLE, 5: AFTER},
     })  # fmt: skip
     faulty = FaultyStorage(batch_api.services.storage, plan)
     batch_api.services.storage = faulty  # type: ignore[assignment]

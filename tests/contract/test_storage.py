@@ -223,16 +223,30 @@ def test_volgnummer_blocks_are_reserved_atomically(
 
 
 def test_a_chunk_lease_has_one_holder_until_it_runs_out(storage: Storage) -> None:
-    assert storage.claim_chunk("VO2001", "b1", 0, "worker-a", now=1000, until=1120)
-    assert not storage.claim_chunk("VO2001", "b1", 0, "worker-b", now=1100, until=1220)
-    assert storage.claim_chunk("VO2001", "b1", 1, "worker-b", now=1100, until=1220)  # another
+    assert storage.claim_chunk("VO2001", "b1", 0, "worker-a", now=1000, until=1120) == "first"
+    assert storage.claim_chunk("VO2001", "b1", 0, "worker-b", now=1100, until=1220) is None
+    assert storage.claim_chunk("VO2001", "b1", 1, "worker-b", now=1100, until=1220) == "first"
     storage.release_chunk("VO2001", "b1", 0, "worker-b")  # not b's to give back
-    assert not storage.claim_chunk("VO2001", "b1", 0, "worker-b", now=1110, until=1230)
-    assert storage.claim_chunk("VO2001", "b1", 0, "worker-b", now=1121, until=1241)  # ran out
+    assert storage.claim_chunk("VO2001", "b1", 0, "worker-b", now=1110, until=1230) is None
+    # ran out: taken again, and the new holder learns that someone had it before
+    assert storage.claim_chunk("VO2001", "b1", 0, "worker-b", now=1121, until=1241) == "again"
     storage.release_chunk("VO2001", "b1", 0, "worker-a")  # a lost it: b keeps it
-    assert not storage.claim_chunk("VO2001", "b1", 0, "worker-c", now=1130, until=1250)
+    assert storage.claim_chunk("VO2001", "b1", 0, "worker-c", now=1130, until=1250) is None
     storage.release_chunk("VO2001", "b1", 0, "worker-b")
-    assert storage.claim_chunk("VO2001", "b1", 0, "worker-c", now=1130, until=1250)
+    assert storage.claim_chunk("VO2001", "b1", 0, "worker-c", now=1130, until=1250) == "again"
+
+
+def test_a_chunk_lease_once_taken_is_never_forgotten(storage: Storage) -> None:
+    """What lets a first delivery skip reading what earlier deliveries wrote: given back,
+    run out, or broken by the sweeper, a lease still says that the chunk was taken."""
+    storage.release_chunk("VO2001", "b1", 0, "worker-a")  # nothing to give back: no record
+    assert storage.claim_chunk("VO2001", "b1", 0, "worker-a", now=1000, until=1120) == "first"
+    storage.release_chunk("VO2001", "b1", 0, "worker-a")
+    assert storage.claim_chunk("VO2001", "b1", 0, "worker-b", now=1001, until=1121) == "again"
+    # the sweeper breaks a dead process's lease with a claim that runs out at 0
+    assert storage.claim_chunk("VO2001", "b1", 1, "orphaned", now=2**52, until=0) == "first"
+    assert storage.claim_chunk("VO2001", "b1", 1, "worker-c", now=1002, until=1122) == "again"
+    assert storage.claim_chunk("VO2001", "b2", 0, "worker-c", now=1002, until=1122) == "first"
 
 
 def test_a_chunk_is_written_in_bulk_and_read_back_as_single_writes_are(storage: Storage) -> None:

@@ -1,10 +1,12 @@
 """Deciding one chunk of a batch: every row decided once, the chunk written in bulk.
 
-A chunk is up to 100 rows. Row by row, each decision would cost five conditional writes, each
+A chunk is up to 250 rows. Row by row, each decision would cost five conditional writes, each
 a round trip; here a chunk costs a handful of requests whatever its size:
 
-1. take the chunk's lease (one conditional put), so that one worker at a time writes it;
-2. read what an earlier delivery left: row results, and decisions under the chunk's own ids;
+1. take the chunk's lease (one conditional put), so that one worker at a time writes it; the
+   put says whether the lease was ever taken before;
+2. if it was (a redelivery, a sweep), read what an earlier delivery left: row results, and
+   decisions under the chunk's own ids; a first delivery has nothing to find, and skips this;
 3. decide the other rows in memory (the region and its criteria are read once a chunk);
 4. reserve their volgnummers with one atomic ADD per decision year;
 5. write health records, then decisions, then row results, 25 to a BatchWriteItem;
@@ -14,7 +16,9 @@ A row's decision id is derived from the batch id and the row number (it is the r
 idempotency key), so a redelivered chunk finds the decisions it wrote before and decides
 nothing twice. A crash between 4 and 5 leaves unused volgnummers (gaps), never a double.
 Bulk writes cannot be conditional; the lease and the check of step 2 are what keep them from
-overwriting anything (see `BatchStorage.put_chunk_rows`).
+overwriting anything (see `BatchStorage.put_chunk_rows`). Skipping step 2 on a first delivery
+is safe because rows are written only under a lease taken before them, and a lease item is
+never deleted: a delivery that wrote anything left its lease behind, so the next one reads.
 """
 
 from __future__ import annotations
@@ -129,10 +133,11 @@ class ChunkDecider:
         holder = self.new_id()
         now = int(self.clock().timestamp())
         claim = (region_id, batch_id, chunk, holder, now, now + CHUNK_LEASE_SECONDS)
-        if not storage.claim_chunk(*claim):
+        taken = storage.claim_chunk(*claim)
+        if taken is None:
             raise ChunkBusyError(msg("batch.chunk_busy", chunk=chunk, batch=batch_id))
         try:
-            results = self._decide_and_write(region_id, batch_id, rows)
+            results = self._decide_and_write(region_id, batch_id, rows, taken == "again")
             # after the write, and on a redelivery too (services/statistics.py, snapshots)
             storage.touch_statistics(region_id)
             decided = Counter(r["outcome"] for r in results.values() if r["status"] == "decided")
@@ -156,17 +161,20 @@ class ChunkDecider:
             log.warning("chunk lease not released; it runs out", extra={"chunk": chunk})
 
     def _decide_and_write(
-        self, region_id: str, batch_id: str, rows: list[Row]
+        self, region_id: str, batch_id: str, rows: list[Row], again: bool
     ) -> dict[int, dict[str, Any]]:
-        """Every row's result: those stored before, and the others decided and written now."""
+        """Every row's result: those stored before (`again`: the chunk was taken before), and
+        the others decided and written now."""
         storage = self.storage
         first, last = rows[0].number, rows[-1].number
-        results = storage.row_results(region_id, batch_id, first, last)
+        results = storage.row_results(region_id, batch_id, first, last) if again else {}
         todo = [row for row in rows if row.number not in results]
         if not todo:
             return results
         ids = {row.number: row_decision_id(region_id, batch_id, row.number) for row in todo}
-        earlier = storage.get_decisions(region_id, list(ids.values()), self.clock().date())
+        earlier: dict[str, StoredDecision] = {}
+        if again:
+            earlier = storage.get_decisions(region_id, list(ids.values()), self.clock().date())
         new: dict[int, dict[str, Any]] = {}
         evaluated: list[tuple[Row, DecisionRequest, Evaluation]] = []
         self.regions.get_region(region_id)  # as `create_decision` checks it for one decision
