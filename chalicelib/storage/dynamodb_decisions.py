@@ -139,10 +139,8 @@ class DynamoDecisionWrites(DynamoStatistics):
             # No condition of its own: it lands only with the new decision (all or nothing). One
             # already there is the orphan of an ordered write that died before its decision.
             writes.append({"Put": {**table, "Item": health}})
-        new = "attribute_not_exists(PK)"
-        writes.append(
-            {"Put": {**table, "Item": _decision_item(decision), "ConditionExpression": new}}
-        )
+        decision_put = {"Item": _decision_item(decision), "ConditionExpression": NEW_ITEM}
+        writes.append({"Put": {**table, **decision_put}})
         writes.append({"Update": {**table, **change_count_update(region_pk(decision.region_id))}})
         conflicts_retried(lambda: self._transact(writes, claim), self._sleep)
 
@@ -161,9 +159,12 @@ class DynamoDecisionWrites(DynamoStatistics):
         """Why the transaction wrote nothing, as the ordered writes would say it."""
         codes = [str(reason.get("Code", "None")) for reason in reasons]
         if claim is not None and codes and codes[0] == CONDITION_FAILED:
-            item = reasons[0].get("Item")
-            if item is None:  # pragma: no cover - DynamoDB returns it (ALL_OLD)
-                item = self._get(region_pk(claim.region_id), f"IDEMPOTENCY#{claim.key}") or {}
+            # DynamoDB returns the held claim (ALL_OLD); read it should a server not
+            item = reasons[0].get("Item") or self._get(
+                region_pk(claim.region_id), f"IDEMPOTENCY#{claim.key}"
+            )
+            if item is None:  # pragma: no cover - expired and deleted since: nothing holds it
+                raise TransactionConflictError("TransactionCanceledException: claim gone")
             raise IdempotencyKeyHeldError(item["body_hash"]["S"], item["decision_id"]["S"])
         if CONDITION_FAILED in codes:  # the decision id is taken
             raise AlreadyExistsError("TransactionCanceledException: " + ",".join(codes))
