@@ -158,17 +158,17 @@ class DynamoDecisionWrites(DynamoStatistics):
     ) -> None:
         """Why the transaction wrote nothing, as the ordered writes would say it."""
         codes = [str(reason.get("Code", "None")) for reason in reasons]
+        why = "TransactionCanceledException: " + ",".join(codes)  # for the logs
         if claim is not None and codes and codes[0] == CONDITION_FAILED:
             # DynamoDB returns the held claim (ALL_OLD); read it should a server not
             item = reasons[0].get("Item") or self._get(
                 region_pk(claim.region_id), f"IDEMPOTENCY#{claim.key}"
             )
             if item is None:  # pragma: no cover - expired and deleted since: nothing holds it
-                raise TransactionConflictError("TransactionCanceledException: claim gone")
+                raise TransactionConflictError(why)
             raise IdempotencyKeyHeldError(item["body_hash"]["S"], item["decision_id"]["S"])
         if CONDITION_FAILED in codes:  # the decision id is taken
-            raise AlreadyExistsError("TransactionCanceledException: " + ",".join(codes))
-        reason = "TransactionCanceledException: " + ",".join(codes)
+            raise AlreadyExistsError(why)
         if set(codes) <= {"None", "TransactionConflict"}:  # another transaction on an item
-            raise TransactionConflictError(reason)
-        raise StorageUnavailableError(reason)  # throttled: the client tries again later
+            raise TransactionConflictError(why)
+        raise StorageUnavailableError(why)  # throttled: the client tries again later
