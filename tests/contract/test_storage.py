@@ -126,6 +126,20 @@ def test_decision_round_trips_with_its_health_record(storage: Storage) -> None:
     assert storage.get_decision("VO2002", "d1", TODAY) is None
 
 
+def test_documents_round_trip_whatever_characters_they_hold(storage: Storage) -> None:
+    # decisions hold message tokens with control characters (\x1e) and Dutch names; the
+    # DynamoDB adapter writes UTF-8 JSON (pydantic-core), the memory twin keeps the dicts
+    text = '\x1e["condition.iq_between"]\u00eb\u00e9\u2013\U0001f393"\\\n\x00'
+    written = decision("d1")
+    document = {**written.document, "school_name": text, "\u00e9\x1e": [text, {"x": text}]}
+    health = {"actuals": [[text, 1.5, None, True]], "dossier": {"student": {"ref": text}}}
+    written = StoredDecision(**{**written.__dict__, "document": document, "health": health})
+    storage.put_chunk_rows("VO2001", "b1", [(written, 2**31)], {})
+    storage.store_decision(StoredDecision(**{**written.__dict__, "decision_id": "d2"}), 2**31)
+    assert storage.get_decision("VO2001", "d1", TODAY) == written
+    assert storage.get_decision("VO2001", "d2", TODAY).document == document  # type: ignore[union-attr]
+
+
 def test_health_record_is_gone_from_the_expiry_date(storage: Storage) -> None:
     storage.put_decision(decision("d1"), expires_at=0)
     day_before = storage.get_decision("VO2001", "d1", dt.date(2020, 2, 29))

@@ -102,3 +102,20 @@ def test_a_capability_is_loaded_by_its_first_use() -> None:
     """The other side: the services (and pydantic with them) come with the first use."""
     modules = loaded_after("import app\nfrom chalicelib import wiring\nwiring.services()")
     assert {"chalicelib.services", "chalicelib.domain.eligibility", "pydantic"} <= modules
+
+
+def test_the_garbage_collector_is_settled_when_the_services_are_built() -> None:
+    """Default thresholds until then; after it, what the cold start loaded is frozen and the
+    first threshold raised (wiring.settle_garbage_collector: the batch worker's CPU)."""
+    statements = (
+        "import gc\n"
+        "import app\n"
+        "from chalicelib import wiring\n"
+        "before = (gc.get_threshold(), gc.get_freeze_count())\n"
+        "wiring.services()\n"
+        "assert before == ((700, 10, 10), 0), before\n"
+        "assert gc.get_threshold() == wiring.GC_THRESHOLDS, gc.get_threshold()\n"
+        "assert gc.get_freeze_count() > 10_000, gc.get_freeze_count()\n"
+        "assert 'pydantic' in sys.modules"
+    )
+    loaded_after(statements)
