@@ -132,8 +132,10 @@ def settle_garbage_collector() -> None:
     "Benchmarks", the batch). What is loaded now lives as long as the process, so `freeze`
     takes it out of the collector's sight; and a first threshold of 10,000 allocations lets
     short-lived objects die by reference counting, as nearly all of ours do (our documents
-    hold no cycles), before a collection looks at them. Garbage that exists at this moment is
-    frozen too: a one-off few kilobytes, not worth a full collection on the cold start.
+    hold no cycles), before a collection looks at them. Garbage existing at this moment would
+    be frozen too; there is none to speak of (a full collection right after the first build
+    found no unreachable object among the 34,000 tracked on memory, 81,000 with boto3), so the
+    cold start pays for no collection here.
     """
     import gc
 

@@ -137,7 +137,8 @@ def test_documents_round_trip_whatever_characters_they_hold(storage: Storage) ->
     storage.put_chunk_rows("VO2001", "b1", [(written, 2**31)], {})
     storage.store_decision(StoredDecision(**{**written.__dict__, "decision_id": "d2"}), 2**31)
     assert storage.get_decision("VO2001", "d1", TODAY) == written
-    assert storage.get_decision("VO2001", "d2", TODAY).document == document  # type: ignore[union-attr]
+    transacted = storage.get_decision("VO2001", "d2", TODAY)
+    assert transacted is not None and transacted.document == document
 
 
 def test_health_record_is_gone_from_the_expiry_date(storage: Storage) -> None:
