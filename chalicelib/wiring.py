@@ -120,7 +120,7 @@ def services() -> Services:
     return _services
 
 
-GC_THRESHOLDS = (10_000, 10, 10)  # Python's default: (700, 10, 10)
+GC_THRESHOLDS = (10_000, 10, 10)  # CPython 3.11's default: (700, 10, 10)
 
 
 def settle_garbage_collector() -> None:

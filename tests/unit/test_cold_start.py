@@ -105,15 +105,16 @@ def test_a_capability_is_loaded_by_its_first_use() -> None:
 
 
 def test_the_garbage_collector_is_settled_when_the_services_are_built() -> None:
-    """Default thresholds until then; after it, what the cold start loaded is frozen and the
-    first threshold raised (wiring.settle_garbage_collector: the batch worker's CPU)."""
+    """The interpreter's own thresholds until then (whatever its version's are); after it,
+    what the cold start loaded is frozen and the first threshold raised
+    (wiring.settle_garbage_collector: the batch worker's CPU)."""
     statements = (
         "import gc\n"
         "import app\n"
         "from chalicelib import wiring\n"
         "before = (gc.get_threshold(), gc.get_freeze_count())\n"
         "wiring.services()\n"
-        "assert before == ((700, 10, 10), 0), before\n"
+        "assert before[0] != wiring.GC_THRESHOLDS and before[1] == 0, before\n"
         "assert gc.get_threshold() == wiring.GC_THRESHOLDS, gc.get_threshold()\n"
         "assert gc.get_freeze_count() > 10_000, gc.get_freeze_count()\n"
         "assert 'pydantic' in sys.modules"
