@@ -164,7 +164,8 @@ def main() -> int:
     try:
         client = db.client()
         ensure_table(client, TABLE)
-        services = Services(DynamoStorage(client, TABLE), settings(), lambda: NOW, lambda: "1" * 32)
+        storage = DynamoStorage(client, TABLE, transactions=False)  # dynalite has none
+        services = Services(storage, settings(), lambda: NOW, lambda: "1" * 32)
         calls = Calls(client)
         actions: list[tuple[str, Callable[[], Any]]] = []
         for size in sizes:

@@ -44,7 +44,7 @@ from chalicelib.services import stored_figures
 from chalicelib.services.criteria import Criteria
 from chalicelib.services.regions import Regions
 from chalicelib.services.stored_figures import DELETED, FIRST_TELDATUM_YEAR
-from chalicelib.storage.ports import Storage, region_hash
+from chalicelib.storage.ports import RegionState, Storage, region_hash
 
 ENROLMENT, BUDGET_SHARES = "enrolment", "budgetshares"
 YEAR_PATTERN = r"^(19|20)[0-9]{2}$"
@@ -256,21 +256,25 @@ class Statistics:
         """The national snapshot when no region's count or document and no budget share
         changed since (KEYS.md "National snapshot": two calls, however many regions); else
         computed from the regions' snapshots and stored."""
-        hashes = self.storage.region_hashes()
-        counts, national_count, snapshot = self.storage.national_snapshot(list(hashes), teldatum)
-        if snapshot is not None and snapshot["basis"] == _basis(hashes, counts, national_count):
+        states, national_count, snapshot = self.storage.national_snapshot(teldatum)
+        if snapshot is not None and snapshot["basis"] == _basis(states, national_count):
             return dict(snapshot["statistics"])
         regions = self.storage.list_regions()
         ids = [str(r.get("region_id")) for r in regions]
-        states = self.storage.statistics_snapshots(ids, teldatum)
-        figures = self._national(regions, ids, states, teldatum)
-        counts = {r: states[r][0] for r in ids}  # read before each region's decisions
-        basis = _basis({r: region_hash(d) for r, d in zip(ids, regions, strict=True)}, counts,
-                       national_count)  # fmt: skip
+        for region_id in set(ids) - set(states):  # stored before the hashes were kept: KEYS.md
+            self.storage.record_region_hash(region_id)
+        snapshots = self.storage.statistics_snapshots(ids, teldatum)
+        figures = self._national(regions, ids, snapshots, teldatum)
+        # each count read before the region's decisions were listed, each hash of the document
+        # the figures were computed from
+        basis = {
+            r: RegionState(snapshots[r][0], region_hash(d))
+            for r, d in zip(ids, regions, strict=True)
+        }
         # the sum orders snapshots: counts only grow, so one read from earlier counts has a
         # smaller sum and never replaces this one (KEYS.md "National snapshot")
-        stamp = sum(counts.values()) + national_count
-        fresh = {"stamp": stamp, "basis": basis, "statistics": figures}
+        stamp = sum(state.change_count for state in basis.values()) + national_count
+        fresh = {"stamp": stamp, "basis": _basis(basis, national_count), "statistics": figures}
         self.storage.put_national_snapshot(teldatum, stamp, fresh)
         return figures
 
@@ -301,8 +305,8 @@ class Statistics:
         return {**national_statistics(per_region, shares, info, teldatum), "warnings": warnings}
 
 
-def _basis(hashes: Mapping[str, str], counts: Mapping[str, int], national_count: int) -> str:
+def _basis(states: Mapping[str, RegionState], national_count: int) -> str:
     """What a national snapshot was computed from, as one hash: the regions, each one's change
     count and document hash, and the national change count (budget shares)."""
-    named = [[r, counts[r], hashes[r]] for r in sorted(hashes)]
+    named = [[r, states[r].change_count, states[r].doc_hash] for r in sorted(states)]
     return hashlib.sha256(json.dumps([named, national_count]).encode()).hexdigest()

@@ -22,7 +22,7 @@ from chalicelib.storage import cursor as cursors
 from chalicelib.storage.dynamodb_batches import DynamoBatches
 from chalicelib.storage.dynamodb_decisions import DynamoDecisionWrites
 from chalicelib.storage.dynamodb_dossiers import DynamoDossiers
-from chalicelib.storage.dynamodb_statistics import DOC_HASH, NATIONAL_PK, REGIONS_KEY
+from chalicelib.storage.dynamodb_statistics import NATIONAL_PK, REGIONS_KEY, hash_update
 from chalicelib.storage.dynamodb_table import (
     VIEW,
     Item,
@@ -37,6 +37,7 @@ from chalicelib.storage.ports import (
     TokenRecord,
     region_hash,
 )
+from chalicelib.storage.retrying import conflicts_retried
 from chalicelib.storage.schema import GSI1, GSI1PK, GSI1SK, PK, SK, TTL_ATTRIBUTE
 
 
@@ -62,17 +63,37 @@ class DynamoStorage(DynamoDecisionWrites, DynamoBatches, DynamoDossiers):
     # Regions and tokens
 
     def put_region(self, region: dict[str, Any]) -> bool:
+        """The document, and its hash beside the region's change count (`STATS`), in one
+        transaction: the national snapshot's check reads the hashes there, never the documents
+        (KEYS.md "National snapshot")."""
+        region_id = region["region_id"]
         item = {
-            PK: _s(region_pk(region["region_id"])),
+            PK: _s(region_pk(region_id)),
             SK: _s("REGION"),
             # every region under one index key, so that the national statistics can list them
             GSI1PK: _s(REGIONS_KEY),
-            GSI1SK: _s(region["region_id"]),
+            GSI1SK: _s(region_id),
             "doc": _s(json.dumps(region, sort_keys=True)),
-            DOC_HASH: _s(region_hash(region)),  # the national snapshot lists hashes, not docs
         }
-        response = self._call(self._client.put_item, Item=item, ReturnValues="ALL_OLD")
-        return "Attributes" not in response
+        recorded = hash_update(region_id, region_hash(region))
+        if not self._transactions:
+            # dynalite: the hash first, so that it never names an older document than the
+            # one stored (KEYS.md)
+            self._call(self._client.update_item, **recorded)
+            response = self._call(self._client.put_item, Item=item, ReturnValues="ALL_OLD")
+            return "Attributes" not in response
+        table = {"TableName": self._table}
+        try:  # a new region; else the existing one is replaced
+            new = {**table, "Item": item, "ConditionExpression": "attribute_not_exists(PK)"}
+            self._put_region_with_hash({**table, **recorded}, new)
+            return True
+        except AlreadyExistsError:
+            self._put_region_with_hash({**table, **recorded}, {**table, "Item": item})
+            return False
+
+    def _put_region_with_hash(self, recorded: dict[str, Any], put: dict[str, Any]) -> None:
+        writes = [{"Update": recorded}, {"Put": put}]
+        conflicts_retried(lambda: self._transact(writes, None), self._sleep)
 
     def get_region(self, region_id: str) -> dict[str, Any] | None:
         item = self._get(region_pk(region_id), "REGION")

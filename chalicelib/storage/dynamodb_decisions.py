@@ -141,7 +141,7 @@ class DynamoDecisionWrites(DynamoStatistics):
             writes.append({"Put": {**table, "Item": health}})
         decision_put = {"Item": _decision_item(decision), "ConditionExpression": NEW_ITEM}
         writes.append({"Put": {**table, **decision_put}})
-        writes.append({"Update": {**table, **change_count_update(region_pk(decision.region_id))}})
+        writes.append({"Update": {**table, **change_count_update(decision.region_id)}})
         conflicts_retried(lambda: self._transact(writes, claim), self._sleep)
 
     def _transact(self, writes: list[Any], claim: IdempotencyRecord | None) -> None:

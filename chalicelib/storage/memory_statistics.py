@@ -8,7 +8,7 @@ import datetime as dt
 import threading
 from typing import Any
 
-from chalicelib.storage.ports import region_hash
+from chalicelib.storage.ports import RegionState, region_hash
 
 
 class MemoryStatistics:
@@ -47,21 +47,23 @@ class MemoryStatistics:
             if held is None or held[0] <= stamp:
                 self._snapshots[(region_id, teldatum)] = (stamp, copy.deepcopy(snapshot))
 
-    def region_hashes(self) -> dict[str, str]:
-        with self._lock:
-            return {r: region_hash(self._regions[r]) for r in sorted(self._regions)}
+    def record_region_hash(self, region_id: str) -> None:
+        """Nothing to do: the twin hashes its regions' documents when it is read."""
 
     def touch_national_statistics(self) -> None:
         with self._lock:
             self._national_stamp += 1
 
     def national_snapshot(
-        self, region_ids: list[str], teldatum: dt.date
-    ) -> tuple[dict[str, int], int, dict[str, Any] | None]:
+        self, teldatum: dt.date
+    ) -> tuple[dict[str, RegionState], int, dict[str, Any] | None]:
         with self._lock:
-            counts = {r: self._stamps.get(r, 0) for r in region_ids}
+            regions = {
+                r: RegionState(self._stamps.get(r, 0), region_hash(self._regions[r]))
+                for r in sorted(self._regions)
+            }
             held = self._national_snapshots.get(teldatum, (0, None))[1]
-            return counts, self._national_stamp, copy.deepcopy(held)
+            return regions, self._national_stamp, copy.deepcopy(held)
 
     def put_national_snapshot(
         self, teldatum: dt.date, stamp: int, snapshot: dict[str, Any]

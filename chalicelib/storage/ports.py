@@ -13,7 +13,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, NamedTuple, Protocol
 
 Role = Literal["admin", "region", "ministry"]
 # A chunk's lease taken: by its first delivery (no delivery took it before, so nothing of the
@@ -23,8 +23,16 @@ ChunkClaim = Literal["first", "again"]
 
 def region_hash(region: Mapping[str, Any]) -> str:
     """SHA-256 of a region document as stored (sorted-key JSON): what a statistics snapshot's
-    `basis` names, and what `region_hashes` lists without the documents."""
+    `basis` names, and what `national_snapshot` reads beside each region's change count."""
     return hashlib.sha256(json.dumps(region, sort_keys=True).encode()).hexdigest()
+
+
+class RegionState(NamedTuple):
+    """What a national snapshot's `basis` names of one region: its change count and the
+    `region_hash` of its document."""
+
+    change_count: int
+    doc_hash: str
 
 
 @dataclass(frozen=True)
@@ -271,19 +279,21 @@ class Storage(BatchStorage, Protocol):
 
     # The national snapshot (KEYS.md "National snapshot")
 
-    def region_hashes(self) -> dict[str, str]:
-        """Every stored region's id and the `region_hash` of its document, without reading the
-        documents (a projected listing)."""
+    def record_region_hash(self, region_id: str) -> None:
+        """Give a region stored before its document's hash was kept beside its change count
+        that hash (read from the document), unless it has one by now (KEYS.md)."""
 
     def touch_national_statistics(self) -> None:
         """Count one change to the national documents the national statistics read (budget
         shares): call it after the change is stored. The count only grows."""
 
     def national_snapshot(
-        self, region_ids: list[str], teldatum: dt.date
-    ) -> tuple[dict[str, int], int, dict[str, Any] | None]:
-        """In one read: each region's change count (0 before the first), the national change
-        count, and the national snapshot of the count date or None."""
+        self, teldatum: dt.date
+    ) -> tuple[dict[str, RegionState], int, dict[str, Any] | None]:
+        """In two calls however many regions, without their documents: every stored
+        region's change count and document hash (a region stored before the hashes were kept
+        has none and is left out until `record_region_hash`), the national change count, and
+        the national snapshot of the count date or None."""
 
     def put_national_snapshot(
         self, teldatum: dt.date, stamp: int, snapshot: dict[str, Any]

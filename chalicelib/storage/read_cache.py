@@ -41,7 +41,7 @@ UNRELATED = frozenset(
         "next_volgnummer", "reserve_volgnummers", "claim_idempotency", "put_decision",
         "store_decision",
         "touch_statistics", "statistics_snapshots", "put_statistics_snapshot",
-        "region_hashes", "touch_national_statistics", "national_snapshot",
+        "record_region_hash", "touch_national_statistics", "national_snapshot",
         "put_national_snapshot",
         "put_batch", "get_batch", "update_batch", "put_row_result", "row_results",
         "list_row_results", "claim_chunk", "release_chunk", "put_chunk_rows",

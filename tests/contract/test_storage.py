@@ -12,6 +12,7 @@ from chalicelib.storage.dynamodb import DynamoStorage
 from chalicelib.storage.dynamodb_table import VIEW
 from chalicelib.storage.ports import (
     IdempotencyRecord,
+    RegionState,
     Storage,
     StoredDecision,
     TokenRecord,
@@ -344,48 +345,80 @@ def test_statistics_snapshots_read_many_regions(storage: Storage) -> None:
 
 def test_national_snapshot_reads_every_count_and_keeps_the_largest_sum(storage: Storage) -> None:
     t, other = dt.date(2017, 10, 1), dt.date(2016, 10, 1)
-    regions = ["VO2001", "VO2002"]
-    assert storage.national_snapshot(regions, t) == ({"VO2001": 0, "VO2002": 0}, 0, None)
+    assert storage.national_snapshot(t) == ({}, 0, None)
+    storage.put_region({"region_id": "VO2002", "name": "B"})
+    storage.put_region({"region_id": "VO2001", "name": "A"})
     storage.touch_statistics("VO2001")
     storage.touch_national_statistics()
     storage.touch_national_statistics()
     storage.put_national_snapshot(t, 3, {"figures": "three", "share": "0.1250"})
     storage.put_national_snapshot(t, 2, {"figures": "two"})  # a smaller sum: not kept
     held = {"figures": "three", "share": "0.1250"}
-    assert storage.national_snapshot(regions, t) == ({"VO2001": 1, "VO2002": 0}, 2, held)
-    assert storage.national_snapshot(["VO2001"], other) == ({"VO2001": 1}, 2, None)
+    hashes = {r: region_hash(storage.get_region(r) or {}) for r in ("VO2001", "VO2002")}
+    states = {
+        "VO2001": RegionState(1, hashes["VO2001"]),
+        "VO2002": RegionState(0, hashes["VO2002"]),
+    }
+    assert storage.national_snapshot(t) == (states, 2, held)
+    assert list(storage.national_snapshot(t)[0]) == ["VO2001", "VO2002"]
+    assert storage.national_snapshot(other) == (states, 2, None)
     storage.put_national_snapshot(t, 3, {"figures": "again"})  # the same sum: replaced
-    assert storage.national_snapshot([], t) == ({}, 2, {"figures": "again"})
+    assert storage.national_snapshot(t) == (states, 2, {"figures": "again"})
     # the national items are no region's, no national document's and no region
+    regions = ["VO2001", "VO2002"]
     assert storage.statistics_snapshots(regions, t) == {"VO2001": (1, None), "VO2002": (0, None)}
     assert storage.list_national_documents("stats") == []
-    assert storage.list_regions() == [] and storage.region_hashes() == {}
+    assert storage.list_national_documents("figures") == []
+    assert [r["region_id"] for r in storage.list_regions()] == regions
 
 
-def test_national_snapshot_reads_many_regions(storage: Storage) -> None:
+def test_national_snapshot_lists_only_stored_regions_many_at_once(storage: Storage) -> None:
     t = dt.date(2017, 10, 1)
-    regions = [f"VO{n:04d}" for n in range(120)]  # more than one BatchGetItem request
+    regions = [f"VO{n:04d}" for n in range(120)]
+    for region in regions:
+        storage.put_region({"region_id": region, "name": region})
     for region in regions[::7]:
         storage.touch_statistics(region)
+    storage.touch_statistics("VO9999")  # counted, but no region stored: not listed
     storage.put_national_snapshot(t, 18, {"n": 18})
-    counts = {r: int(n % 7 == 0) for n, r in enumerate(regions)}
-    assert storage.national_snapshot(regions, t) == (counts, 0, {"n": 18})
+    states = {
+        r: RegionState(int(n % 7 == 0), region_hash({"region_id": r, "name": r}))
+        for n, r in enumerate(regions)
+    }
+    assert storage.national_snapshot(t) == (states, 0, {"n": 18})
 
 
-def test_region_hashes_name_each_region_document_as_stored(storage: Storage) -> None:
+def test_national_snapshot_names_each_region_document_as_stored(storage: Storage) -> None:
     storage.put_region({"region_id": "VO2002", "name": "B", "schools": [{"brin": "00YY"}]})
     storage.put_region({"region_id": "VO2001", "name": "A"})
+    storage.touch_statistics("VO2001")
     storage.put_region({"region_id": "VO2001", "name": "A, renamed"})
+    t = dt.date(2017, 10, 1)
     expected = {r: region_hash(storage.get_region(r) or {}) for r in ("VO2001", "VO2002")}
-    assert storage.region_hashes() == expected
-    assert list(storage.region_hashes()) == ["VO2001", "VO2002"]
+    assert {r: s.doc_hash for r, s in storage.national_snapshot(t)[0].items()} == expected
     assert expected["VO2001"] != region_hash({"region_id": "VO2001", "name": "A"})
-    if isinstance(storage, DynamoStorage):  # a region stored before items held the hash
-        item = storage._get("REGION#VO2001", "REGION")
-        assert item is not None and "doc_hash" in item
-        del item["doc_hash"]
-        storage._client.put_item(TableName=storage._table, Item=item)
-        assert storage.region_hashes() == expected
+    assert storage.national_snapshot(t)[0]["VO2001"].change_count == 1  # a PUT counts nothing
+    storage.record_region_hash("VO2001")  # it has one: nothing changes
+    storage.record_region_hash("VO9999")  # no such region: nothing is written
+    assert storage.national_snapshot(t)[0] == {
+        "VO2001": RegionState(1, expected["VO2001"]),
+        "VO2002": RegionState(0, expected["VO2002"]),
+    }
+    if isinstance(storage, DynamoStorage):  # a region stored before its hash was kept in STATS
+        key = {"PK": {"S": "STATS"}, "SK": {"S": "REGION#VO2001"}}
+        table = {"TableName": storage._table, "Key": key}
+        storage._client.update_item(**table, UpdateExpression="REMOVE doc_hash")
+        assert list(storage.national_snapshot(t)[0]) == ["VO2002"]
+        storage.record_region_hash("VO2001")
+        assert storage.national_snapshot(t)[0]["VO2001"] == RegionState(1, expected["VO2001"])
+        # a hash recorded meanwhile (by a PUT) is never replaced by the one read before it
+        storage._client.update_item(
+            **table,
+            UpdateExpression="SET doc_hash = :h",
+            ExpressionAttributeValues={":h": {"S": "x"}},
+        )
+        storage.record_region_hash("VO2001")
+        assert storage.national_snapshot(t)[0]["VO2001"] == RegionState(1, "x")
 
 
 def test_decision_views_hold_what_the_statistics_read(storage: Storage) -> None:

@@ -287,7 +287,7 @@ def test_a_transaction_whose_answer_is_lost_is_replayed_whole_by_the_retry(
                 assert [
                     len(items(dynamodb, p)) for p in ("IDEMPOTENCY#", "HEALTH#", "DECISION#")
                 ] == [1, 1, 1]
-                assert items(dynamodb, "stats")[0]["n"] == {"N": "1"}
+                assert items(dynamodb, "REGION#VO2001")[0]["n"] == {"N": "1"}  # PK STATS
                 lose.armed = False
                 retried = client.http.post(
                     "/v1/regions/VO2001/decisions", headers=headers, body=body
@@ -304,7 +304,7 @@ def test_a_transaction_whose_answer_is_lost_is_replayed_whole_by_the_retry(
             wiring.override(None)
 
 
-# A transaction on the region's `stats` item refuses other writes to it for a moment
+# A transaction on a region's change count (`STATS`/`REGION#<id>`) refuses other writes to it
 
 
 class ConflictFirst:
@@ -333,17 +333,17 @@ def test_writes_refused_for_a_transaction_in_progress_are_tried_again(
     refused = ConflictFirst(1, {"Error": {"Code": "TransactionConflictException"}})
     pauses: list[float] = []
     with moto_table(monkeypatch) as dynamodb:
-        dynamodb.meta.events.register("before-call.dynamodb.TransactWriteItems", cancelled)
-        dynamodb.meta.events.register("before-call.dynamodb.UpdateItem", refused)
         storage = DynamoStorage(dynamodb, "toewijzing-faults", sleep=pauses.append)
         svc = services_on(storage)
         svc.regions.put_region("VO2001", RegionIn.model_validate(REGION))
+        dynamodb.meta.events.register("before-call.dynamodb.TransactWriteItems", cancelled)
+        dynamodb.meta.events.register("before-call.dynamodb.UpdateItem", refused)
         svc.statistics.storage.touch_statistics("VO2001")  # refused once, then counted
         body = DecisionRequest.model_validate(request_body())
         made, replayed = svc.decisions.create_decision("VO2001", body, "conflict-1")
         assert not replayed and (cancelled.refused, refused.refused, len(pauses)) == (2, 1, 3)
         assert [len(items(dynamodb, p)) for p in ("IDEMPOTENCY#", "DECISION#")] == [1, 1]
-        assert items(dynamodb, "stats")[0]["n"] == {"N": "2"}
+        assert items(dynamodb, "REGION#VO2001")[0]["n"] == {"N": "2"}  # PK STATS
         assert made.volgnummer == "VO2001-2017-000001"
 
 

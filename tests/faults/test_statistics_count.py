@@ -19,13 +19,13 @@ from tests.faults.test_partial_and_races import moto_table, services_on
 
 
 class ThrottleTheCount:
-    """Throttles the first UpdateItem of the region's change count (`stats`)."""
+    """Throttles the first UpdateItem of a change count (partition `STATS`)."""
 
     def __init__(self) -> None:
         self.throttled = 0
 
     def __call__(self, params: dict[str, Any], **_: Any) -> None:
-        if params.get("Key", {}).get("SK", {}).get("S") == "stats" and not self.throttled:
+        if params.get("Key", {}).get("PK", {}).get("S") == "STATS" and not self.throttled:
             self.throttled += 1
             error = {"Error": {"Code": "ThrottlingException", "Message": "injected"}}
             raise ClientError(error, "UpdateItem")  # type: ignore[arg-type]
